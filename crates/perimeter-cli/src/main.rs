@@ -1,0 +1,2 @@
+//! The `perimeter` command line.
+fn main() {}
