@@ -1,0 +1,1 @@
+//! The reference evaluator: the concrete IAM decision logic.

@@ -1,0 +1,1 @@
+//! Validation rules, one file per rule: the checks of ValidatePolicy.
