@@ -8,6 +8,8 @@ pub mod arn;
 pub mod catalog;
 pub mod diagnostic;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod model;
 pub mod pattern;
 pub mod syntax;

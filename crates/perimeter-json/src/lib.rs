@@ -130,6 +130,78 @@ impl Node {
     }
 }
 
+impl Node {
+    /// Prints compact JSON text. Parsing the result gives the same tree (spans aside).
+    pub fn print(&self) -> String {
+        let mut out = String::new();
+        self.print_into(&mut out);
+        out
+    }
+
+    fn print_into(&self, out: &mut String) {
+        match &self.value {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => out.push_str(n),
+            Value::String(s) => print_string(s, out),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.print_into(out);
+                }
+                out.push(']');
+            }
+            Value::Object(members) => {
+                out.push('{');
+                for (i, m) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    print_string(&m.key, out);
+                    out.push(':');
+                    m.value.print_into(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// Structural equality that ignores spans.
+    pub fn same_tree(&self, other: &Node) -> bool {
+        match (&self.value, &other.value) {
+            (Value::Array(a), Value::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_tree(y))
+            }
+            (Value::Object(a), Value::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(x, y)| x.key == y.key && x.value.same_tree(&y.value))
+            }
+            (a, b) => a == b,
+        }
+    }
+}
+
+fn print_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// Why the text is not JSON, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
@@ -593,6 +665,44 @@ mod tests {
             let ours = parse(doc).unwrap().to_serde();
             let theirs: serde_json::Value = serde_json::from_str(doc).unwrap();
             assert_eq!(ours, theirs);
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i64>().prop_map(|n| serde_json::Value::from(n)),
+            "\\PC{0,8}".prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                prop::collection::vec(("\\PC{0,4}", inner), 0..4)
+                    .prop_map(|kv| { serde_json::Value::Object(kv.into_iter().collect()) }),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_serde_json_and_round_trips(v in arb_json()) {
+            let text = serde_json::to_string_pretty(&v).unwrap();
+            let node = parse(&text).unwrap();
+            prop_assert_eq!(node.to_serde(), v);
+            let again = parse(&node.print()).unwrap();
+            prop_assert!(again.same_tree(&node));
+        }
+
+        #[test]
+        fn never_panics_on_arbitrary_text(s in "\\PC{0,64}") {
+            let _ = parse(&s);
         }
     }
 }
