@@ -1,0 +1,481 @@
+//! The Venn partition of a string key by glob languages.
+//!
+//! Given patterns `P1 … Pn` (globs, literals, segmented globs, either case mode), two
+//! strings are *equivalent* when they match exactly the same patterns. The classes
+//! are the non-empty cells of the Venn diagram of the languages; each is identified
+//! by its *signature* (the set of patterns its strings match) and gets a shortest
+//! witness string.
+//!
+//! # How
+//!
+//! 1. Every pattern is flattened into a list of NFA tokens: "one character in
+//!    predicate `p`" or "any number of characters in predicate `p`" (`*`). A predicate
+//!    is an exact character, a case-fold class, or any character, minus optionally the
+//!    separator (inside the non-final segments of a segmented pattern).
+//! 2. The alphabet is split into *atoms*: the characters that every predicate treats
+//!    alike. Characters named by no predicate form one atom together; each named
+//!    character joins the atom of the characters with the same predicate memberships.
+//!    So the alphabet stays small whatever Unicode holds.
+//! 3. A breadth-first subset construction runs all NFAs in parallel over the atoms. A
+//!    DFA state is the set of active NFA positions of every pattern; its signature is
+//!    the set of patterns in an accepting position. BFS visits states in order of the
+//!    length of the shortest string reaching them (atoms tried in order of their most
+//!    readable character), so the first string that reaches a signature is a shortest
+//!    witness of that cell.
+//! 4. The construction is bounded: after `max_states` DFA states it stops with
+//!    [`StateLimit`]. The work is at most `max_states × atoms × positions / 64` word
+//!    operations, where `positions` is the total pattern length.
+
+use crate::glob::{Case, GlobToken, Pattern, Shape, fold, fold_class};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// The subset construction exceeded its state bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateLimit(pub usize);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Base {
+    Exact(char),
+    Fold(char),
+    Any,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Pred {
+    base: Base,
+    exclude: Option<char>,
+}
+
+impl Pred {
+    fn contains(&self, c: char) -> bool {
+        if self.exclude == Some(c) {
+            return false;
+        }
+        match self.base {
+            Base::Exact(x) => x == c,
+            Base::Fold(f) => fold(c) == f,
+            Base::Any => true,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Tok {
+    star: bool,
+    pred: usize,
+}
+
+/// One cell of the partition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringClass {
+    /// `signature[i]` is true iff the strings of this class match pattern `i`.
+    pub signature: Vec<bool>,
+    /// A shortest string of the class.
+    pub witness: String,
+}
+
+/// The partition of all strings by a list of patterns.
+#[derive(Clone, Debug)]
+pub struct StringPartition {
+    classes: Vec<StringClass>,
+    dfa_states: usize,
+    atoms: usize,
+}
+
+impl StringPartition {
+    /// The classes, in BFS discovery order (the class of the empty string first).
+    pub fn classes(&self) -> &[StringClass] {
+        &self.classes
+    }
+
+    /// Indices of the classes whose strings match pattern `index`.
+    pub fn matching(&self, index: usize) -> Vec<usize> {
+        self.classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.signature.get(index).copied().unwrap_or(false))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// DFA states explored (a measure of the work done).
+    pub fn dfa_states(&self) -> usize {
+        self.dfa_states
+    }
+
+    /// Alphabet atoms used.
+    pub fn atoms(&self) -> usize {
+        self.atoms
+    }
+}
+
+struct Compiled {
+    preds: Vec<Pred>,
+    nfas: Vec<Vec<Tok>>,
+}
+
+#[derive(Default)]
+struct PredTable {
+    preds: Vec<Pred>,
+    index: HashMap<Pred, usize>,
+}
+
+impl PredTable {
+    fn intern(&mut self, p: Pred) -> usize {
+        if let Some(&i) = self.index.get(&p) {
+            return i;
+        }
+        self.preds.push(p);
+        self.index.insert(p, self.preds.len() - 1);
+        self.preds.len() - 1
+    }
+
+    fn push_glob(&mut self, toks: &mut Vec<Tok>, tokens: &[GlobToken], case: Case, exclude: Option<char>) {
+        for t in tokens {
+            let (star, base) = match *t {
+                GlobToken::Char(c) => (
+                    false,
+                    match case {
+                        Case::Sensitive => Base::Exact(c),
+                        Case::Insensitive => Base::Fold(fold(c)),
+                    },
+                ),
+                GlobToken::AnyChar => (false, Base::Any),
+                GlobToken::AnyString => (true, Base::Any),
+            };
+            let pred = self.intern(Pred { base, exclude });
+            toks.push(Tok { star, pred });
+        }
+    }
+}
+
+fn compile(patterns: &[Pattern]) -> Compiled {
+    let mut table = PredTable::default();
+    let mut nfas = Vec::with_capacity(patterns.len());
+    for pat in patterns {
+        let case = pat.case();
+        let mut toks = Vec::new();
+        match pat.shape() {
+            Shape::Whole(g) => table.push_glob(&mut toks, g.tokens(), case, None),
+            Shape::Segmented {
+                separator,
+                segments,
+            } => {
+                let last = segments.len().saturating_sub(1);
+                for (i, g) in segments.iter().enumerate() {
+                    if i > 0 {
+                        let pred = table.intern(Pred {
+                            base: Base::Exact(*separator),
+                            exclude: None,
+                        });
+                        toks.push(Tok { star: false, pred });
+                    }
+                    let exclude = (i < last).then_some(*separator);
+                    table.push_glob(&mut toks, g.tokens(), case, exclude);
+                }
+            }
+        }
+        nfas.push(toks);
+    }
+    Compiled {
+        preds: table.preds,
+        nfas,
+    }
+}
+
+/// Readability rank of a witness character: lowercase letters, digits, uppercase,
+/// then a few punctuation marks, then everything else by code point.
+fn rank(c: char) -> u32 {
+    match c {
+        'a'..='z' => c as u32 - 'a' as u32,
+        '0'..='9' => 100 + c as u32 - '0' as u32,
+        'A'..='Z' => 200 + c as u32 - 'A' as u32,
+        '-' => 300,
+        '_' => 301,
+        '.' => 302,
+        _ => 1000 + c as u32,
+    }
+}
+
+/// Alphabet atoms: (representative character, membership per predicate).
+fn atoms(preds: &[Pred]) -> Vec<(char, Vec<bool>)> {
+    let mut named: Vec<char> = Vec::new();
+    for p in preds {
+        match p.base {
+            Base::Exact(c) => named.push(c),
+            Base::Fold(f) => named.extend(fold_class(f)),
+            Base::Any => {}
+        }
+        named.extend(p.exclude);
+    }
+    named.sort_unstable();
+    named.dedup();
+    let other_sig: Vec<bool> = preds.iter().map(|p| p.base == Base::Any).collect();
+    // An unnamed character: the most readable one outside `named`.
+    let unnamed = ('a'..='z')
+        .chain('0'..='9')
+        .chain('A'..='Z')
+        .chain(['-', '_', '.'])
+        .chain((0xC0u32..).filter_map(char::from_u32))
+        .find(|c| named.binary_search(c).is_err());
+    let mut groups: BTreeMap<Vec<bool>, char> = BTreeMap::new();
+    if let Some(u) = unnamed {
+        groups.insert(other_sig, u);
+    }
+    for c in named {
+        let sig: Vec<bool> = preds.iter().map(|p| p.contains(c)).collect();
+        let slot = groups.entry(sig).or_insert(c);
+        if rank(c) < rank(*slot) {
+            *slot = c;
+        }
+    }
+    let mut out: Vec<(char, Vec<bool>)> = groups.into_iter().map(|(s, c)| (c, s)).collect();
+    out.sort_by_key(|(c, _)| rank(*c));
+    out
+}
+
+struct Runner {
+    nfas: Vec<Vec<Tok>>,
+    offsets: Vec<usize>,
+    words: usize,
+}
+
+fn set_bit(bits: &mut [u64], i: usize) {
+    if let Some(w) = bits.get_mut(i / 64) {
+        *w |= 1u64 << (i % 64);
+    }
+}
+
+fn get_bit(bits: &[u64], i: usize) -> bool {
+    bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+}
+
+impl Runner {
+    fn new(nfas: Vec<Vec<Tok>>) -> Runner {
+        let mut offsets = Vec::with_capacity(nfas.len());
+        let mut total = 0usize;
+        for n in &nfas {
+            offsets.push(total);
+            total += n.len() + 1;
+        }
+        Runner {
+            nfas,
+            offsets,
+            words: total.div_ceil(64),
+        }
+    }
+
+    /// Epsilon closure: a position on `*` may skip it.
+    fn close(&self, bits: &mut [u64]) {
+        for (toks, &off) in self.nfas.iter().zip(&self.offsets) {
+            for (pos, t) in toks.iter().enumerate() {
+                if t.star && get_bit(bits, off + pos) {
+                    set_bit(bits, off + pos + 1);
+                }
+            }
+        }
+    }
+
+    fn start(&self) -> Vec<u64> {
+        let mut bits = vec![0u64; self.words];
+        for &off in &self.offsets {
+            set_bit(&mut bits, off);
+        }
+        self.close(&mut bits);
+        bits
+    }
+
+    fn step(&self, from: &[u64], member: &[bool]) -> Vec<u64> {
+        let mut bits = vec![0u64; self.words];
+        for (toks, &off) in self.nfas.iter().zip(&self.offsets) {
+            for (pos, t) in toks.iter().enumerate() {
+                if get_bit(from, off + pos) && member.get(t.pred).copied().unwrap_or(false) {
+                    set_bit(&mut bits, if t.star { off + pos } else { off + pos + 1 });
+                }
+            }
+        }
+        self.close(&mut bits);
+        bits
+    }
+
+    fn signature(&self, bits: &[u64]) -> Vec<bool> {
+        self.nfas
+            .iter()
+            .zip(&self.offsets)
+            .map(|(toks, &off)| get_bit(bits, off + toks.len()))
+            .collect()
+    }
+}
+
+/// Computes the partition of all strings by `patterns`, exploring at most
+/// `max_states` DFA states.
+pub fn partition(patterns: &[Pattern], max_states: usize) -> Result<StringPartition, StateLimit> {
+    let compiled = compile(patterns);
+    let atoms = atoms(&compiled.preds);
+    let runner = Runner::new(compiled.nfas);
+    let mut ids: HashMap<Vec<u64>, usize> = HashMap::new();
+    let mut states: Vec<Vec<u64>> = Vec::new();
+    // parent[i] = (previous state, atom index) on a shortest path.
+    let mut parent: Vec<Option<(usize, usize)>> = Vec::new();
+    let mut seen: HashMap<Vec<bool>, usize> = HashMap::new();
+    let mut order: Vec<(Vec<bool>, usize)> = Vec::new();
+    let mut queue = VecDeque::new();
+
+    let start = runner.start();
+    ids.insert(start.clone(), 0);
+    states.push(start);
+    parent.push(None);
+    queue.push_back(0usize);
+    while let Some(s) = queue.pop_front() {
+        let Some(bits) = states.get(s).cloned() else {
+            continue;
+        };
+        let sig = runner.signature(&bits);
+        if !seen.contains_key(&sig) {
+            seen.insert(sig.clone(), s);
+            order.push((sig, s));
+        }
+        for (a, (_, member)) in atoms.iter().enumerate() {
+            let next = runner.step(&bits, member);
+            if ids.contains_key(&next) {
+                continue;
+            }
+            if states.len() >= max_states {
+                return Err(StateLimit(max_states));
+            }
+            ids.insert(next.clone(), states.len());
+            states.push(next);
+            parent.push(Some((s, a)));
+            queue.push_back(states.len() - 1);
+        }
+    }
+    let witness = |mut s: usize| -> String {
+        let mut rev = Vec::new();
+        while let Some(Some((p, a))) = parent.get(s) {
+            if let Some((c, _)) = atoms.get(*a) {
+                rev.push(*c);
+            }
+            s = *p;
+        }
+        rev.iter().rev().collect()
+    };
+    let classes = order
+        .into_iter()
+        .map(|(signature, s)| StringClass {
+            signature,
+            witness: witness(s),
+        })
+        .collect();
+    Ok(StringPartition {
+        classes,
+        dfa_states: states.len(),
+        atoms: atoms.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::glob::Glob;
+    use proptest::prelude::*;
+
+    fn check(patterns: &[Pattern], expected_witnesses: &[&str]) {
+        let p = partition(patterns, 10_000).unwrap();
+        let got: Vec<&str> = p.classes().iter().map(|c| c.witness.as_str()).collect();
+        assert_eq!(got, expected_witnesses, "{patterns:?}");
+        assert_witnesses_exact(patterns, &p);
+    }
+
+    /// Every witness matches exactly the patterns of its signature (plain matcher), and
+    /// signatures are distinct.
+    fn assert_witnesses_exact(patterns: &[Pattern], p: &StringPartition) {
+        for c in p.classes() {
+            let actual: Vec<bool> = patterns.iter().map(|pat| pat.matches(&c.witness)).collect();
+            assert_eq!(actual, c.signature, "witness `{}`", c.witness);
+        }
+        let mut sigs: Vec<_> = p.classes().iter().map(|c| c.signature.clone()).collect();
+        sigs.sort();
+        sigs.dedup();
+        assert_eq!(sigs.len(), p.classes().len());
+    }
+
+    #[test]
+    fn partition_table() {
+        use Case::*;
+        let g = Pattern::glob;
+        // No pattern: one class, everything.
+        check(&[], &[""]);
+        // `*` matches everything: one class.
+        check(&[g("*", Sensitive)], &[""]);
+        // Empty pattern: the empty string versus the rest.
+        check(&[g("", Sensitive)], &["", "a"]);
+        // A literal and a glob over it: Venn cells {none, glob only, both}.
+        check(&[Pattern::literal("ab", Sensitive), g("a*", Sensitive)], &["", "a", "ab"]);
+        // Disjoint globs; the neither-cell first (empty string).
+        check(&[g("a*", Sensitive), g("b*", Sensitive)], &["", "a", "b"]);
+        // Case: `AB` exactly vs `ab` ignoring case: {none, insensitive only, both}.
+        check(
+            &[Pattern::literal("AB", Sensitive), Pattern::literal("ab", Insensitive)],
+            &["", "ab", "AB"],
+        );
+        // `?` is one scalar value; `` and `aa` share the non-matching cell.
+        check(&[g("?", Sensitive)], &["", "a"]);
+        // `?` vs `??`: three cells (0 or ≥3 chars, 1 char, 2 chars).
+        check(&[g("?", Sensitive), g("??", Sensitive)], &["", "a", "aa"]);
+    }
+
+    #[test]
+    fn segmented_partition() {
+        // Whole-string `*:b` accepts `a:a:b`; the 2-segment `*:b` does not (its first
+        // segment is `a`, its second `a:b`), while every segmented match is a whole match.
+        let seg = Pattern::split_segments("*:b", ':', 2, Case::Sensitive).unwrap();
+        let whole = Pattern::glob("*:b", Case::Sensitive);
+        let p = partition(&[seg.clone(), whole.clone()], 10_000).unwrap();
+        assert_witnesses_exact(&[seg, whole], &p);
+        let sigs: Vec<_> = p.classes().iter().map(|c| c.signature.clone()).collect();
+        assert!(sigs.contains(&vec![false, true]), "a string like `::b` is whole-only");
+        assert!(!sigs.contains(&vec![true, false]), "segmented ⊆ whole here");
+        // A literal separator inside a non-final segment matches nothing.
+        let dead = Pattern::segmented(':', vec![Glob::literal("a:b"), Glob::parse("*")], Case::Sensitive);
+        let p = partition(std::slice::from_ref(&dead), 10_000).unwrap();
+        assert_eq!(p.classes().len(), 1);
+        assert!(!p.classes()[0].signature[0]);
+    }
+
+    #[test]
+    fn state_limit_is_reported() {
+        // `*a????????` needs 2^9 DFA states (remember the last 9 characters' a-ness).
+        let hard = Pattern::glob("*a?????????", Case::Sensitive);
+        assert_eq!(partition(&[hard], 100).map(|_| ()), Err(StateLimit(100)));
+    }
+
+    fn pattern_strategy() -> impl Strategy<Value = Pattern> {
+        let text = "[ab*?:K\u{212A}é]{0,5}";
+        prop_oneof![
+            (text, any::<bool>()).prop_map(|(t, ci)| Pattern::glob(&t, if ci { Case::Insensitive } else { Case::Sensitive })),
+            (text, any::<bool>()).prop_map(|(t, ci)| Pattern::literal(&t, if ci { Case::Insensitive } else { Case::Sensitive })),
+            text.prop_filter_map("needs a separator", |t| Pattern::split_segments(&t, ':', 2, Case::Sensitive)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn witnesses_are_exact_and_classes_complete(
+            patterns in prop::collection::vec(pattern_strategy(), 0..5),
+            probes in prop::collection::vec("[abAB:Kk\u{212A}éÉx]{0,6}", 0..20),
+        ) {
+            let p = partition(&patterns, 50_000).unwrap();
+            assert_witnesses_exact(&patterns, &p);
+            // Completeness: every probe string's signature is one of the classes.
+            for s in probes {
+                let sig: Vec<bool> = patterns.iter().map(|pat| pat.matches(&s)).collect();
+                let class = p.classes().iter().find(|c| c.signature == sig);
+                prop_assert!(class.is_some(), "`{}` has no class", s);
+                // Witnesses are shortest: never longer than another member of the class.
+                let w = &class.unwrap().witness;
+                prop_assert!(w.chars().count() <= s.chars().count(), "`{}` shorter than witness `{}`", s, w);
+            }
+        }
+    }
+}

@@ -1,0 +1,1402 @@
+//! Keys, their classes, formulas over classes, and decisions with witnesses.
+//!
+//! Two phases:
+//!
+//! 1. **Collect** with a [`Vocabulary`]: declare each key ([`Vocabulary::add_key`])
+//!    with its [`KeyKind`] and [`Arity`], and register every literal a formula will
+//!    mention (patterns, CIDRs, numbers, dates). Registration is what makes the
+//!    partition exact: the classes refine exactly the registered literals.
+//! 2. **Decide** with the [`Universe`] returned by [`Vocabulary::finish`]: look up class
+//!    sets (`classes_*`), turn them into formulas ([`Bdd`] handles: `value_in`,
+//!    `for_any_value`, `for_all_values`, `present`, …), combine formulas (`and`, `or`,
+//!    `not`, …) and ask `decide_*` questions. Every answer is a [`Decision`].
+//!
+//! # Encoding
+//!
+//! Keys own consecutive BDD variables, in declaration order.
+//!
+//! * A single-valued key with `n` classes takes `⌈log2(n + 1)⌉` variables holding a
+//!   binary code: code 0 means *absent*, code `i + 1` means class `i`. Codes above `n`
+//!   are excluded by the *domain constraint*.
+//! * A multi-valued key with `n` classes takes `1 + n` variables: *present*, then
+//!   "class `i` occurs among the values" for each class. The domain constraint says an
+//!   absent key has no values. A present key with no class bit set is the empty set.
+//!
+//! Formulas are built without the domain constraint (so they stay small); every query
+//! conjoins it. Two handles may therefore differ yet denote the same set of requests:
+//! compare with [`Universe::decide_equivalent`], not `==`.
+//!
+//! # Set operators
+//!
+//! With `S` the class set an operator's inner test accepts:
+//! `ForAnyValue` is `∨_{c ∈ S} has(c)` (false when absent or empty) and
+//! `ForAllValues` is `∧_{c ∉ S} ¬has(c)` (true when absent or empty) — the IAM rules.
+
+use crate::bdd::{Bdd, BddManager, NodeLimit};
+use crate::glob::{Pattern, Shape};
+use crate::interval::{Cidr, IntervalSet, public_v4, public_v6};
+use crate::natural::Natural;
+use crate::ordered::{CmpOp, Date, Decimal, OrdCell, OrdPartition, Ordinal};
+use crate::strings::{StateLimit, StringPartition, partition};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A key handle, valid for the [`Vocabulary`] that issued it and its [`Universe`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId(u32);
+
+impl KeyId {
+    /// Position of the key in declaration order.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A class of one key (index into that key's classes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClassId(pub u32);
+
+/// The value domain of a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyKind {
+    /// Unicode strings, split by glob patterns.
+    String,
+    /// IPv4 and IPv6 addresses, split by CIDRs (separate v4 and v6 classes).
+    Ip,
+    /// Exact decimals ([`Decimal`]), split by comparison literals.
+    Number,
+    /// Instants ([`Date`]), split by comparison literals.
+    Date,
+    /// `true` / `false`.
+    Bool,
+}
+
+impl fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyKind::String => "string",
+            KeyKind::Ip => "ip address",
+            KeyKind::Number => "number",
+            KeyKind::Date => "date",
+            KeyKind::Bool => "boolean",
+        })
+    }
+}
+
+/// Whether a request carries one value or a set of values for the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Arity {
+    /// At most one value.
+    Single,
+    /// A set of values (possibly empty).
+    Multi,
+}
+
+impl fmt::Display for Arity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Arity::Single => "single-valued",
+            Arity::Multi => "multi-valued",
+        })
+    }
+}
+
+/// Bounds that keep every computation finite and small.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// DFA states explored per string key.
+    pub max_dfa_states: usize,
+    /// BDD nodes in the universe.
+    pub max_bdd_nodes: usize,
+    /// BDD variables in the universe (also the bound on recursion depth).
+    pub max_vars: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_dfa_states: 100_000,
+            max_bdd_nodes: 4_000_000,
+            max_vars: 4_096,
+        }
+    }
+}
+
+/// Why a question could not be decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unknown {
+    /// The string partition of a key needed more DFA states than allowed.
+    DfaStates {
+        /// The key's name.
+        key: String,
+        /// The bound.
+        limit: usize,
+    },
+    /// The BDD needed more nodes than allowed.
+    BddNodes {
+        /// The bound.
+        limit: usize,
+    },
+    /// The keys need more BDD variables than allowed.
+    Variables {
+        /// Variables needed.
+        needed: u64,
+        /// The bound.
+        limit: u32,
+    },
+}
+
+impl fmt::Display for Unknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unknown::DfaStates { key, limit } => write!(
+                f,
+                "the patterns on key `{key}` need more than {limit} automaton states"
+            ),
+            Unknown::BddNodes { limit } => {
+                write!(f, "the formula needs more than {limit} decision-diagram nodes")
+            }
+            Unknown::Variables { needed, limit } => write!(
+                f,
+                "the keys need {needed} decision-diagram variables, more than the bound of {limit}"
+            ),
+        }
+    }
+}
+
+/// Misuse of the API, or a bound that was hit ([`LogicError::Limit`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LogicError {
+    /// The key id does not belong to this vocabulary.
+    #[error("no key with id {0}")]
+    UnknownKey(u32),
+    /// The operation needs another kind of key.
+    #[error("key `{key}` holds {found} values, the operation needs {expected} values")]
+    WrongKind {
+        /// The key's name.
+        key: String,
+        /// The kind the operation needs.
+        expected: KeyKind,
+        /// The key's kind.
+        found: KeyKind,
+    },
+    /// The operation needs another arity.
+    #[error("key `{key}` is {found}, the operation needs a {expected} key")]
+    WrongArity {
+        /// The key's name.
+        key: String,
+        /// The arity the operation needs.
+        expected: Arity,
+        /// The key's arity.
+        found: Arity,
+    },
+    /// A key name was declared twice with different kinds or arities.
+    #[error("key `{key}` is already declared as a {arity} {kind} key")]
+    KeyRedeclared {
+        /// The key's name.
+        key: String,
+        /// The existing kind.
+        kind: KeyKind,
+        /// The existing arity.
+        arity: Arity,
+    },
+    /// A literal used in a formula was not registered before `finish`.
+    #[error("literal `{literal}` was not registered on key `{key}`")]
+    NotRegistered {
+        /// The key's name.
+        key: String,
+        /// The literal, rendered.
+        literal: String,
+    },
+    /// A class id out of range for the key.
+    #[error("key `{key}` has no class {class}")]
+    NoSuchClass {
+        /// The key's name.
+        key: String,
+        /// The class index.
+        class: u32,
+    },
+    /// A bound was hit: the question is undecided, not wrong.
+    #[error("{0}")]
+    Limit(Unknown),
+}
+
+/// A concrete value of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A string.
+    String(String),
+    /// An IPv4 or IPv6 address.
+    Ip(IpAddr),
+    /// A number.
+    Number(Decimal),
+    /// An instant.
+    Date(Date),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::String(s) => write!(f, "{s}"),
+            Value::Ip(a) => write!(f, "{a}"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Date(d) => write!(f, "{d}"),
+            Value::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// A key's value in an [`Assignment`], at the level of classes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyValue {
+    /// The key is not in the request.
+    Absent,
+    /// A single-valued key holding a value of this class.
+    Class(ClassId),
+    /// A multi-valued key holding one value of each listed class (possibly none).
+    Set(Vec<ClassId>),
+}
+
+/// One [`KeyValue`] per key, in declaration order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment {
+    /// Indexed by [`KeyId::index`].
+    pub values: Vec<KeyValue>,
+}
+
+/// A concrete value for one key in a [`Witness`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WitnessValue {
+    /// Leave the key out of the request.
+    Absent,
+    /// The single value.
+    One(Value),
+    /// The values of a multi-valued key (possibly none).
+    Set(Vec<Value>),
+}
+
+/// One key of a [`Witness`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WitnessEntry {
+    /// The key.
+    pub key: KeyId,
+    /// Its name as declared.
+    pub name: String,
+    /// The concrete value(s).
+    pub value: WitnessValue,
+}
+
+/// A concrete request fragment: a value (or absence) for every key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Witness {
+    /// The class-level assignment the values were drawn from.
+    pub assignment: Assignment,
+    /// One entry per key, in declaration order.
+    pub entries: Vec<WitnessEntry>,
+}
+
+/// The answer to a question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The property holds for every request.
+    Holds,
+    /// The property fails; the witness is a request where it fails.
+    Violated(Witness),
+    /// A bound was hit before an answer was found.
+    Unknown(Unknown),
+}
+
+/// Weights for [`Universe::weighted_count`].
+pub trait Weights {
+    /// Weight of a single-valued key's value: `Some(class)` or `None` for absent.
+    fn value(&self, key: KeyId, class: Option<ClassId>) -> Natural;
+    /// Weight of class `class` being (`true`) or not being (`false`) among the values of
+    /// a multi-valued key.
+    fn member(&self, key: KeyId, class: ClassId, member: bool) -> Natural;
+    /// Weight of a multi-valued key being absent. The absent state is weighted
+    /// `absent(key) × Π member(key, c, false)`.
+    fn absent(&self, key: KeyId) -> Natural;
+}
+
+/// Every weight is one: weighted counting counts class assignments.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UnitWeights;
+
+impl Weights for UnitWeights {
+    fn value(&self, _: KeyId, _: Option<ClassId>) -> Natural {
+        Natural::one()
+    }
+    fn member(&self, _: KeyId, _: ClassId, _: bool) -> Natural {
+        Natural::one()
+    }
+    fn absent(&self, _: KeyId) -> Natural {
+        Natural::one()
+    }
+}
+
+#[derive(Clone, Debug)]
+struct KeyDecl {
+    name: String,
+    kind: KeyKind,
+    arity: Arity,
+    patterns: Vec<Pattern>,
+    pattern_index: HashMap<Pattern, usize>,
+    cidrs: BTreeSet<Cidr>,
+    numbers: BTreeSet<Decimal>,
+    dates: BTreeSet<Date>,
+}
+
+/// Collects keys and literals; [`Vocabulary::finish`] computes the partitions.
+#[derive(Clone, Debug, Default)]
+pub struct Vocabulary {
+    keys: Vec<KeyDecl>,
+    by_name: HashMap<String, KeyId>,
+    limits: Limits,
+}
+
+impl Vocabulary {
+    /// An empty vocabulary with default [`Limits`].
+    pub fn new() -> Vocabulary {
+        Vocabulary::default()
+    }
+
+    /// An empty vocabulary with the given bounds.
+    pub fn with_limits(limits: Limits) -> Vocabulary {
+        Vocabulary {
+            limits,
+            ..Vocabulary::default()
+        }
+    }
+
+    /// Declares a key (names are opaque labels, compared exactly). Declaring the same
+    /// name again with the same kind and arity returns the same id.
+    pub fn add_key(&mut self, name: &str, kind: KeyKind, arity: Arity) -> Result<KeyId, LogicError> {
+        if let Some(&id) = self.by_name.get(name) {
+            let d = self.decl(id)?;
+            if d.kind == kind && d.arity == arity {
+                return Ok(id);
+            }
+            return Err(LogicError::KeyRedeclared {
+                key: name.to_owned(),
+                kind: d.kind,
+                arity: d.arity,
+            });
+        }
+        let id = KeyId(u32::try_from(self.keys.len()).map_err(|_| LogicError::UnknownKey(u32::MAX))?);
+        self.keys.push(KeyDecl {
+            name: name.to_owned(),
+            kind,
+            arity,
+            patterns: Vec::new(),
+            pattern_index: HashMap::new(),
+            cidrs: BTreeSet::new(),
+            numbers: BTreeSet::new(),
+            dates: BTreeSet::new(),
+        });
+        self.by_name.insert(name.to_owned(), id);
+        Ok(id)
+    }
+
+    fn decl(&self, key: KeyId) -> Result<&KeyDecl, LogicError> {
+        self.keys.get(key.index()).ok_or(LogicError::UnknownKey(key.0))
+    }
+
+    fn decl_of_kind(&mut self, key: KeyId, kind: KeyKind) -> Result<&mut KeyDecl, LogicError> {
+        let d = self.keys.get_mut(key.index()).ok_or(LogicError::UnknownKey(key.0))?;
+        if d.kind != kind {
+            return Err(LogicError::WrongKind {
+                key: d.name.clone(),
+                expected: kind,
+                found: d.kind,
+            });
+        }
+        Ok(d)
+    }
+
+    /// Registers a string pattern (glob, literal or segmented; either case mode).
+    pub fn add_pattern(&mut self, key: KeyId, pattern: Pattern) -> Result<(), LogicError> {
+        let d = self.decl_of_kind(key, KeyKind::String)?;
+        if !d.pattern_index.contains_key(&pattern) {
+            d.pattern_index.insert(pattern.clone(), d.patterns.len());
+            d.patterns.push(pattern);
+        }
+        Ok(())
+    }
+
+    /// Registers a CIDR on an IP key.
+    pub fn add_cidr(&mut self, key: KeyId, cidr: Cidr) -> Result<(), LogicError> {
+        self.decl_of_kind(key, KeyKind::Ip)?.cidrs.insert(cidr);
+        Ok(())
+    }
+
+    /// Registers a number a numeric key is compared with (by any operator).
+    pub fn add_number(&mut self, key: KeyId, value: Decimal) -> Result<(), LogicError> {
+        self.decl_of_kind(key, KeyKind::Number)?.numbers.insert(value);
+        Ok(())
+    }
+
+    /// Registers an instant a date key is compared with (by any operator).
+    pub fn add_date(&mut self, key: KeyId, value: Date) -> Result<(), LogicError> {
+        self.decl_of_kind(key, KeyKind::Date)?.dates.insert(value);
+        Ok(())
+    }
+
+    /// Computes every key's partition and allocates the BDD variables.
+    pub fn finish(self) -> Result<Universe, LogicError> {
+        let limits = self.limits;
+        let mut keys = Vec::with_capacity(self.keys.len());
+        let mut next_var: u64 = 0;
+        for decl in self.keys {
+            let part = match decl.kind {
+                KeyKind::String => Partition::String(
+                    partition(&decl.patterns, limits.max_dfa_states).map_err(|StateLimit(limit)| {
+                        LogicError::Limit(Unknown::DfaStates {
+                            key: decl.name.clone(),
+                            limit,
+                        })
+                    })?,
+                ),
+                KeyKind::Ip => Partition::Ip(ip_classes(&decl.cidrs)),
+                KeyKind::Number => {
+                    Partition::Number(OrdPartition::new(&decl.numbers.iter().copied().collect::<Vec<_>>()))
+                }
+                KeyKind::Date => {
+                    Partition::Date(OrdPartition::new(&decl.dates.iter().copied().collect::<Vec<_>>()))
+                }
+                KeyKind::Bool => Partition::Bool,
+            };
+            let n = part.len();
+            let width = match decl.arity {
+                Arity::Single => bits_for(n as u64 + 1),
+                Arity::Multi => n as u64 + 1,
+            };
+            let first_var = u32::try_from(next_var).unwrap_or(u32::MAX);
+            next_var += width;
+            keys.push(KeyInfo {
+                decl,
+                part,
+                n,
+                first_var,
+                width: u32::try_from(width).unwrap_or(u32::MAX),
+            });
+        }
+        if next_var > u64::from(limits.max_vars) {
+            return Err(LogicError::Limit(Unknown::Variables {
+                needed: next_var,
+                limit: limits.max_vars,
+            }));
+        }
+        let mut universe = Universe {
+            bdd: BddManager::new(u32::try_from(next_var).unwrap_or(u32::MAX), limits.max_bdd_nodes),
+            keys,
+            valid: Bdd::TRUE,
+        };
+        let mut valid = Bdd::TRUE;
+        for i in (0..universe.keys.len()).rev() {
+            let dom = universe.domain_constraint(i).map_err(node_limit)?;
+            valid = universe.bdd.and(dom, valid).map_err(node_limit)?;
+        }
+        universe.valid = valid;
+        Ok(universe)
+    }
+}
+
+fn bits_for(codes: u64) -> u64 {
+    let mut b = 1;
+    while (1u64 << b) < codes {
+        b += 1;
+    }
+    b
+}
+
+fn node_limit(NodeLimit(limit): NodeLimit) -> LogicError {
+    LogicError::Limit(Unknown::BddNodes { limit })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IpRange {
+    V4(u32, u32),
+    V6(u128, u128),
+}
+
+#[derive(Clone, Debug)]
+struct IpClass {
+    range: IpRange,
+    witness: IpAddr,
+}
+
+/// Elementary intervals between CIDR boundaries, v4 then v6, with public-preferring
+/// witnesses.
+fn ip_classes(cidrs: &BTreeSet<Cidr>) -> Vec<IpClass> {
+    fn cuts<T: crate::interval::Point>(ranges: impl Iterator<Item = (T, T)>) -> Vec<(T, T)> {
+        let mut starts: BTreeSet<T> = BTreeSet::new();
+        starts.insert(T::MIN);
+        for (lo, hi) in ranges {
+            starts.insert(lo);
+            if let Some(next) = hi.succ() {
+                starts.insert(next);
+            }
+        }
+        let starts: Vec<T> = starts.into_iter().collect();
+        let mut out = Vec::with_capacity(starts.len());
+        for (i, &s) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).and_then(|n| n.pred()).unwrap_or(T::MAX);
+            out.push((s, end));
+        }
+        out
+    }
+    fn pick<T: crate::interval::Point>(lo: T, hi: T, public: &IntervalSet<T>, low_byte_zero: impl Fn(T) -> bool) -> T {
+        let here = IntervalSet::range(lo, hi);
+        let pubpart = here.intersection(public);
+        let first = pubpart.ranges().first().copied().unwrap_or((lo, hi));
+        // Avoid a network address ending in `.0` / `::` when there is room.
+        match first.0.succ() {
+            Some(next) if low_byte_zero(first.0) && next <= first.1 => next,
+            _ => first.0,
+        }
+    }
+    let mut out = Vec::new();
+    let pv4 = public_v4();
+    for (lo, hi) in cuts(cidrs.iter().filter_map(Cidr::v4_range)) {
+        let w = pick(lo, hi, &pv4, |x| x & 0xff == 0);
+        out.push(IpClass {
+            range: IpRange::V4(lo, hi),
+            witness: IpAddr::V4(Ipv4Addr::from(w)),
+        });
+    }
+    let pv6 = public_v6();
+    for (lo, hi) in cuts(cidrs.iter().filter_map(Cidr::v6_range)) {
+        let w = pick(lo, hi, &pv6, |x| x & 0xffff == 0);
+        out.push(IpClass {
+            range: IpRange::V6(lo, hi),
+            witness: IpAddr::V6(Ipv6Addr::from(w)),
+        });
+    }
+    out
+}
+
+#[derive(Clone, Debug)]
+enum Partition {
+    String(StringPartition),
+    Ip(Vec<IpClass>),
+    Number(OrdPartition<Decimal>),
+    Date(OrdPartition<Date>),
+    Bool,
+}
+
+impl Partition {
+    fn len(&self) -> usize {
+        match self {
+            Partition::String(p) => p.classes().len(),
+            Partition::Ip(c) => c.len(),
+            Partition::Number(p) => p.cells().len(),
+            Partition::Date(p) => p.cells().len(),
+            Partition::Bool => 2,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct KeyInfo {
+    decl: KeyDecl,
+    part: Partition,
+    n: usize,
+    first_var: u32,
+    width: u32,
+}
+
+/// A set of classes of one key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClassSet {
+    key: KeyId,
+    members: Vec<bool>,
+}
+
+impl ClassSet {
+    /// The key the classes belong to.
+    pub fn key(&self) -> KeyId {
+        self.key
+    }
+
+    /// Membership.
+    pub fn contains(&self, class: ClassId) -> bool {
+        self.members.get(class.0 as usize).copied().unwrap_or(false)
+    }
+
+    /// True when no class is in the set.
+    pub fn is_empty(&self) -> bool {
+        !self.members.iter().any(|b| *b)
+    }
+
+    /// Number of classes in the set.
+    pub fn len(&self) -> usize {
+        self.members.iter().filter(|b| **b).count()
+    }
+
+    /// The classes, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = ClassId> + '_ {
+        self.members
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b)
+            .filter_map(|(i, _)| u32::try_from(i).ok().map(ClassId))
+    }
+
+    fn zip(&self, other: &ClassSet, f: impl Fn(bool, bool) -> bool) -> ClassSet {
+        ClassSet {
+            key: self.key,
+            members: self
+                .members
+                .iter()
+                .zip(other.members.iter().chain(std::iter::repeat(&false)))
+                .map(|(a, b)| f(*a, *b))
+                .collect(),
+        }
+    }
+
+    /// `self ∪ other` (both of the same key).
+    pub fn union(&self, other: &ClassSet) -> ClassSet {
+        self.zip(other, |a, b| a || b)
+    }
+
+    /// `self ∩ other`.
+    pub fn intersection(&self, other: &ClassSet) -> ClassSet {
+        self.zip(other, |a, b| a && b)
+    }
+
+    /// `self ∖ other`.
+    pub fn difference(&self, other: &ClassSet) -> ClassSet {
+        self.zip(other, |a, b| a && !b)
+    }
+
+    /// Every class of the key not in `self` (absence is not a class).
+    pub fn complement(&self) -> ClassSet {
+        ClassSet {
+            key: self.key,
+            members: self.members.iter().map(|b| !b).collect(),
+        }
+    }
+}
+
+/// The partitions of all keys and the BDD manager for formulas over them.
+#[derive(Clone, Debug)]
+pub struct Universe {
+    keys: Vec<KeyInfo>,
+    bdd: BddManager,
+    valid: Bdd,
+}
+
+impl Universe {
+    fn info(&self, key: KeyId) -> Result<&KeyInfo, LogicError> {
+        self.keys.get(key.index()).ok_or(LogicError::UnknownKey(key.0))
+    }
+
+    fn info_of(&self, key: KeyId, kind: KeyKind) -> Result<&KeyInfo, LogicError> {
+        let k = self.info(key)?;
+        if k.decl.kind != kind {
+            return Err(LogicError::WrongKind {
+                key: k.decl.name.clone(),
+                expected: kind,
+                found: k.decl.kind,
+            });
+        }
+        Ok(k)
+    }
+
+    fn arity_check(&self, key: KeyId, arity: Arity) -> Result<&KeyInfo, LogicError> {
+        let k = self.info(key)?;
+        if k.decl.arity != arity {
+            return Err(LogicError::WrongArity {
+                key: k.decl.name.clone(),
+                expected: arity,
+                found: k.decl.arity,
+            });
+        }
+        Ok(k)
+    }
+
+    // ----- keys and classes -------------------------------------------------------
+
+    /// The keys, in declaration order.
+    pub fn keys(&self) -> impl Iterator<Item = KeyId> + '_ {
+        (0..self.keys.len()).filter_map(|i| u32::try_from(i).ok().map(KeyId))
+    }
+
+    /// The key declared under `name`.
+    pub fn key(&self, name: &str) -> Option<KeyId> {
+        self.keys()
+            .find(|k| self.keys.get(k.index()).is_some_and(|i| i.decl.name == name))
+    }
+
+    /// The key's name.
+    pub fn key_name(&self, key: KeyId) -> Result<&str, LogicError> {
+        Ok(&self.info(key)?.decl.name)
+    }
+
+    /// The key's kind.
+    pub fn key_kind(&self, key: KeyId) -> Result<KeyKind, LogicError> {
+        Ok(self.info(key)?.decl.kind)
+    }
+
+    /// The key's arity.
+    pub fn key_arity(&self, key: KeyId) -> Result<Arity, LogicError> {
+        Ok(self.info(key)?.decl.arity)
+    }
+
+    /// Number of classes of the key (absence not counted).
+    pub fn class_count(&self, key: KeyId) -> Result<usize, LogicError> {
+        Ok(self.info(key)?.n)
+    }
+
+    /// The witness value of a class.
+    pub fn class_witness(&self, key: KeyId, class: ClassId) -> Result<Value, LogicError> {
+        let k = self.info(key)?;
+        let none = || LogicError::NoSuchClass {
+            key: k.decl.name.clone(),
+            class: class.0,
+        };
+        let i = class.0 as usize;
+        Ok(match &k.part {
+            Partition::String(p) => Value::String(p.classes().get(i).ok_or_else(none)?.witness.clone()),
+            Partition::Ip(c) => Value::Ip(c.get(i).ok_or_else(none)?.witness),
+            Partition::Number(p) => Value::Number(p.cells().get(i).ok_or_else(none)?.1),
+            Partition::Date(p) => Value::Date(p.cells().get(i).ok_or_else(none)?.1),
+            Partition::Bool => match i {
+                0 => Value::Bool(false),
+                1 => Value::Bool(true),
+                _ => return Err(none()),
+            },
+        })
+    }
+
+    /// Number of concrete values in a class when finite and meaningful: addresses for
+    /// IP classes, instants (milliseconds) for dates, 1 for booleans and for the
+    /// single value of a literal. `None` for infinite classes (strings with a `*` or
+    /// open-ended lengths, number gaps).
+    pub fn class_size(&self, key: KeyId, class: ClassId) -> Result<Option<Natural>, LogicError> {
+        let k = self.info(key)?;
+        let i = class.0 as usize;
+        let none = || LogicError::NoSuchClass {
+            key: k.decl.name.clone(),
+            class: class.0,
+        };
+        Ok(match &k.part {
+            Partition::String(p) => {
+                let c = p.classes().get(i).ok_or_else(none)?;
+                // A class is a single string iff it lies inside some literal pattern.
+                let literal = k.decl.patterns.iter().zip(&c.signature).any(|(pat, m)| {
+                    *m && pat.case() == crate::glob::Case::Sensitive
+                        && matches!(pat.shape(), Shape::Whole(g) if g.is_literal())
+                });
+                literal.then(Natural::one)
+            }
+            Partition::Ip(c) => Some(match c.get(i).ok_or_else(none)?.range {
+                IpRange::V4(lo, hi) => <u32 as crate::interval::Point>::span(lo, hi),
+                IpRange::V6(lo, hi) => <u128 as crate::interval::Point>::span(lo, hi),
+            }),
+            Partition::Number(p) => match p.cells().get(i).ok_or_else(none)?.0 {
+                OrdCell::Point(_) => Some(Natural::one()),
+                OrdCell::Gap(..) => None,
+            },
+            Partition::Date(p) => {
+                let cell = p.cells().get(i).ok_or_else(none)?.0;
+                Some(match cell {
+                    OrdCell::Point(_) => Natural::one(),
+                    OrdCell::Gap(lo, hi) => {
+                        let lo = lo.map_or(i128::from(i64::MIN), |d| d.raw() + 1);
+                        let hi = hi.map_or(i128::from(i64::MAX), |d| d.raw() - 1);
+                        Natural::from((hi - lo + 1).unsigned_abs())
+                    }
+                })
+            }
+            Partition::Bool => (i < 2).then(Natural::one),
+        })
+    }
+
+    /// A one-line description of a class, for explanations.
+    pub fn describe_class(&self, key: KeyId, class: ClassId) -> Result<String, LogicError> {
+        let k = self.info(key)?;
+        let i = class.0 as usize;
+        let w = self.class_witness(key, class)?;
+        Ok(match &k.part {
+            Partition::String(p) => {
+                let sig = p.classes().get(i).map(|c| c.signature.clone()).unwrap_or_default();
+                let (yes, no): (Vec<_>, Vec<_>) = k.decl.patterns.iter().zip(sig).partition(|(_, m)| *m);
+                let show = |v: Vec<(&Pattern, bool)>| {
+                    v.iter().map(|(p, _)| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                };
+                format!("strings like `{w}` (matching [{}]; not [{}])", show(yes), show(no))
+            }
+            Partition::Ip(c) => match c.get(i).map(|c| c.range) {
+                Some(IpRange::V4(lo, hi)) => format!("{} – {}", Ipv4Addr::from(lo), Ipv4Addr::from(hi)),
+                Some(IpRange::V6(lo, hi)) => format!("{} – {}", Ipv6Addr::from(lo), Ipv6Addr::from(hi)),
+                None => String::new(),
+            },
+            Partition::Number(p) => describe_cell(p.cells().get(i).map(|c| c.0)),
+            Partition::Date(p) => describe_cell(p.cells().get(i).map(|c| c.0)),
+            Partition::Bool => w.to_string(),
+        })
+    }
+
+    fn set_where(&self, key: KeyId, f: impl Fn(usize) -> bool) -> Result<ClassSet, LogicError> {
+        let n = self.info(key)?.n;
+        Ok(ClassSet {
+            key,
+            members: (0..n).map(f).collect(),
+        })
+    }
+
+    /// Every class of the key.
+    pub fn classes_all(&self, key: KeyId) -> Result<ClassSet, LogicError> {
+        self.set_where(key, |_| true)
+    }
+
+    /// No class.
+    pub fn classes_none(&self, key: KeyId) -> Result<ClassSet, LogicError> {
+        self.set_where(key, |_| false)
+    }
+
+    /// The classes whose strings match a registered pattern.
+    pub fn classes_like(&self, key: KeyId, pattern: &Pattern) -> Result<ClassSet, LogicError> {
+        let k = self.info_of(key, KeyKind::String)?;
+        let Partition::String(p) = &k.part else {
+            return self.classes_none(key);
+        };
+        let idx = *k
+            .decl
+            .pattern_index
+            .get(pattern)
+            .ok_or_else(|| LogicError::NotRegistered {
+                key: k.decl.name.clone(),
+                literal: pattern.to_string(),
+            })?;
+        let hits: BTreeSet<usize> = p.matching(idx).into_iter().collect();
+        self.set_where(key, |i| hits.contains(&i))
+    }
+
+    /// The classes of addresses inside a registered CIDR.
+    pub fn classes_in_cidr(&self, key: KeyId, cidr: Cidr) -> Result<ClassSet, LogicError> {
+        let k = self.info_of(key, KeyKind::Ip)?;
+        if !k.decl.cidrs.contains(&cidr) {
+            return Err(LogicError::NotRegistered {
+                key: k.decl.name.clone(),
+                literal: cidr.to_string(),
+            });
+        }
+        let Partition::Ip(classes) = &k.part else {
+            return self.classes_none(key);
+        };
+        let inside: Vec<bool> = classes.iter().map(|c| cidr.contains(c.witness)).collect();
+        self.set_where(key, |i| inside.get(i).copied().unwrap_or(false))
+    }
+
+    /// The classes of numbers `x` with `x op value`; `value` must be registered.
+    pub fn classes_num_cmp(&self, key: KeyId, op: CmpOp, value: Decimal) -> Result<ClassSet, LogicError> {
+        let k = self.info_of(key, KeyKind::Number)?;
+        if !k.decl.numbers.contains(&value) {
+            return Err(LogicError::NotRegistered {
+                key: k.decl.name.clone(),
+                literal: value.to_string(),
+            });
+        }
+        let Partition::Number(p) = &k.part else {
+            return self.classes_none(key);
+        };
+        let hits: BTreeSet<usize> = p.select(op, &value).into_iter().collect();
+        self.set_where(key, |i| hits.contains(&i))
+    }
+
+    /// The classes of instants `x` with `x op value`; `value` must be registered.
+    pub fn classes_date_cmp(&self, key: KeyId, op: CmpOp, value: Date) -> Result<ClassSet, LogicError> {
+        let k = self.info_of(key, KeyKind::Date)?;
+        if !k.decl.dates.contains(&value) {
+            return Err(LogicError::NotRegistered {
+                key: k.decl.name.clone(),
+                literal: value.to_string(),
+            });
+        }
+        let Partition::Date(p) = &k.part else {
+            return self.classes_none(key);
+        };
+        let hits: BTreeSet<usize> = p.select(op, &value).into_iter().collect();
+        self.set_where(key, |i| hits.contains(&i))
+    }
+
+    /// The class of `true` or of `false`.
+    pub fn classes_bool(&self, key: KeyId, value: bool) -> Result<ClassSet, LogicError> {
+        self.info_of(key, KeyKind::Bool)?;
+        self.set_where(key, |i| i == usize::from(value))
+    }
+
+    /// The class a concrete value belongs to (the bridge to a concrete evaluator).
+    /// `None` when the value's type does not fit the key.
+    pub fn class_of(&self, key: KeyId, value: &Value) -> Result<Option<ClassId>, LogicError> {
+        let k = self.info(key)?;
+        let found = match (&k.part, value) {
+            (Partition::String(p), Value::String(s)) => {
+                let sig: Vec<bool> = k.decl.patterns.iter().map(|pat| pat.matches(s)).collect();
+                p.classes().iter().position(|c| c.signature == sig)
+            }
+            (Partition::Ip(classes), Value::Ip(addr)) => classes.iter().position(|c| match (c.range, addr) {
+                (IpRange::V4(lo, hi), IpAddr::V4(a)) => (lo..=hi).contains(&u32::from(*a)),
+                (IpRange::V6(lo, hi), IpAddr::V6(a)) => (lo..=hi).contains(&u128::from(*a)),
+                _ => false,
+            }),
+            (Partition::Number(p), Value::Number(x)) => p.cells().iter().position(|(c, _)| in_cell(c, x)),
+            (Partition::Date(p), Value::Date(x)) => p.cells().iter().position(|(c, _)| in_cell(c, x)),
+            (Partition::Bool, Value::Bool(b)) => Some(usize::from(*b)),
+            _ => None,
+        };
+        Ok(found.and_then(|i| u32::try_from(i).ok()).map(ClassId))
+    }
+
+    // ----- formulas --------------------------------------------------------------
+
+    /// The formula true of every request.
+    pub fn tt(&self) -> Bdd {
+        Bdd::TRUE
+    }
+
+    /// The formula true of no request.
+    pub fn ff(&self) -> Bdd {
+        Bdd::FALSE
+    }
+
+    /// `a ∧ b`.
+    pub fn and(&mut self, a: Bdd, b: Bdd) -> Result<Bdd, LogicError> {
+        self.bdd.and(a, b).map_err(node_limit)
+    }
+
+    /// `a ∨ b`.
+    pub fn or(&mut self, a: Bdd, b: Bdd) -> Result<Bdd, LogicError> {
+        self.bdd.or(a, b).map_err(node_limit)
+    }
+
+    /// `¬a`.
+    pub fn not(&mut self, a: Bdd) -> Result<Bdd, LogicError> {
+        self.bdd.not(a).map_err(node_limit)
+    }
+
+    /// `a ∧ ¬b`.
+    pub fn diff(&mut self, a: Bdd, b: Bdd) -> Result<Bdd, LogicError> {
+        self.bdd.diff(a, b).map_err(node_limit)
+    }
+
+    /// `a ⊕ b`.
+    pub fn xor(&mut self, a: Bdd, b: Bdd) -> Result<Bdd, LogicError> {
+        self.bdd.xor(a, b).map_err(node_limit)
+    }
+
+    /// `if f then g else h`.
+    pub fn ite(&mut self, f: Bdd, g: Bdd, h: Bdd) -> Result<Bdd, LogicError> {
+        self.bdd.ite(f, g, h).map_err(node_limit)
+    }
+
+    /// Conjunction of many formulas (true for none).
+    pub fn and_all(&mut self, fs: impl IntoIterator<Item = Bdd>) -> Result<Bdd, LogicError> {
+        fs.into_iter().try_fold(Bdd::TRUE, |acc, f| self.and(acc, f))
+    }
+
+    /// Disjunction of many formulas (false for none).
+    pub fn or_all(&mut self, fs: impl IntoIterator<Item = Bdd>) -> Result<Bdd, LogicError> {
+        fs.into_iter().try_fold(Bdd::FALSE, |acc, f| self.or(acc, f))
+    }
+
+    /// The BDD of a set of codes of a single-valued key (codes sorted, distinct).
+    fn codes_bdd(&mut self, first_var: u32, width: u32, codes: &[u64]) -> Result<Bdd, NodeLimit> {
+        self.codes_rec(first_var, width, 0, codes)
+    }
+
+    fn codes_rec(&mut self, first_var: u32, width: u32, bit: u32, codes: &[u64]) -> Result<Bdd, NodeLimit> {
+        if codes.is_empty() {
+            return Ok(Bdd::FALSE);
+        }
+        if bit == width {
+            return Ok(Bdd::TRUE);
+        }
+        let shift = width - 1 - bit;
+        let split = codes.partition_point(|c| (c >> shift) & 1 == 0);
+        let (zeros, ones) = codes.split_at(split);
+        let lo = self.codes_rec(first_var, width, bit + 1, zeros)?;
+        let hi = self.codes_rec(first_var, width, bit + 1, ones)?;
+        self.bdd.mk(first_var + bit, lo, hi)
+    }
+
+    fn domain_constraint(&mut self, i: usize) -> Result<Bdd, NodeLimit> {
+        let Some(k) = self.keys.get(i) else {
+            return Ok(Bdd::TRUE);
+        };
+        let (first, width, n, arity) = (k.first_var, k.width, k.n as u64, k.decl.arity);
+        match arity {
+            Arity::Single => {
+                let codes: Vec<u64> = (0..=n).collect();
+                self.codes_bdd(first, width, &codes)
+            }
+            Arity::Multi => {
+                // present ∨ no member bit set
+                let mut none = Bdd::TRUE;
+                for v in (first + 1..first + width).rev() {
+                    none = self.bdd.mk(v, none, Bdd::FALSE)?;
+                }
+                self.bdd.mk(first, none, Bdd::TRUE)
+            }
+        }
+    }
+
+    /// The key is in the request (for a multi-valued key: possibly with no values).
+    pub fn present(&mut self, key: KeyId) -> Result<Bdd, LogicError> {
+        let a = self.absent(key)?;
+        let k = self.info(key)?;
+        match k.decl.arity {
+            Arity::Single => {
+                let codes: Vec<u64> = (1..=k.n as u64).collect();
+                let (f, w) = (k.first_var, k.width);
+                self.codes_bdd(f, w, &codes).map_err(node_limit)
+            }
+            Arity::Multi => self.not(a),
+        }
+    }
+
+    /// The key is not in the request (IAM `Null: true`).
+    pub fn absent(&mut self, key: KeyId) -> Result<Bdd, LogicError> {
+        let k = self.info(key)?;
+        let (f, w) = (k.first_var, k.width);
+        match k.decl.arity {
+            Arity::Single => self.codes_bdd(f, w, &[0]).map_err(node_limit),
+            Arity::Multi => self.bdd.nvar(f).map_err(node_limit),
+        }
+    }
+
+    /// A single-valued key is present with a value in one of the classes.
+    pub fn value_in(&mut self, set: &ClassSet) -> Result<Bdd, LogicError> {
+        let k = self.arity_check(set.key, Arity::Single)?;
+        let codes: Vec<u64> = set.iter().map(|c| u64::from(c.0) + 1).filter(|c| *c <= k.n as u64).collect();
+        let (f, w) = (k.first_var, k.width);
+        self.codes_bdd(f, w, &codes).map_err(node_limit)
+    }
+
+    /// `ForAnyValue`: a multi-valued key has some value in one of the classes (false
+    /// when absent or empty).
+    pub fn for_any_value(&mut self, set: &ClassSet) -> Result<Bdd, LogicError> {
+        let k = self.arity_check(set.key, Arity::Multi)?;
+        let first = k.first_var;
+        let vars: Vec<u32> = set.iter().map(|c| first + 1 + c.0).collect();
+        let mut acc = Bdd::FALSE;
+        for v in vars.into_iter().rev() {
+            acc = self.bdd.mk(v, acc, Bdd::TRUE).map_err(node_limit)?;
+        }
+        Ok(acc)
+    }
+
+    /// `ForAllValues`: every value of a multi-valued key is in one of the classes
+    /// (true when absent or empty).
+    pub fn for_all_values(&mut self, set: &ClassSet) -> Result<Bdd, LogicError> {
+        let k = self.arity_check(set.key, Arity::Multi)?;
+        let first = k.first_var;
+        let outside: Vec<u32> = set.complement().iter().map(|c| first + 1 + c.0).collect();
+        let mut acc = Bdd::TRUE;
+        for v in outside.into_iter().rev() {
+            acc = self.bdd.mk(v, acc, Bdd::FALSE).map_err(node_limit)?;
+        }
+        Ok(acc)
+    }
+
+    /// The key holds a value in exactly the given classes and no other (multi-valued).
+    pub fn values_exactly(&mut self, set: &ClassSet) -> Result<Bdd, LogicError> {
+        let k = self.arity_check(set.key, Arity::Multi)?;
+        let (first, n) = (k.first_var, k.n);
+        let mut acc = Bdd::TRUE;
+        for i in (0..n).rev() {
+            let v = first + 1 + u32::try_from(i).unwrap_or(u32::MAX);
+            let inside = set.members.get(i).copied().unwrap_or(false);
+            acc = if inside {
+                self.bdd.mk(v, Bdd::FALSE, acc)
+            } else {
+                self.bdd.mk(v, acc, Bdd::FALSE)
+            }
+            .map_err(node_limit)?;
+        }
+        self.bdd.mk(first, Bdd::FALSE, acc).map_err(node_limit)
+    }
+
+    /// Single-valued key present and matching a registered pattern.
+    pub fn like(&mut self, key: KeyId, pattern: &Pattern) -> Result<Bdd, LogicError> {
+        let s = self.classes_like(key, pattern)?;
+        self.value_in(&s)
+    }
+
+    /// Single-valued key present and inside a registered CIDR.
+    pub fn in_cidr(&mut self, key: KeyId, cidr: Cidr) -> Result<Bdd, LogicError> {
+        let s = self.classes_in_cidr(key, cidr)?;
+        self.value_in(&s)
+    }
+
+    /// Single-valued key present and `x op value`.
+    pub fn num_cmp(&mut self, key: KeyId, op: CmpOp, value: Decimal) -> Result<Bdd, LogicError> {
+        let s = self.classes_num_cmp(key, op, value)?;
+        self.value_in(&s)
+    }
+
+    /// Single-valued key present and `x op value`.
+    pub fn date_cmp(&mut self, key: KeyId, op: CmpOp, value: Date) -> Result<Bdd, LogicError> {
+        let s = self.classes_date_cmp(key, op, value)?;
+        self.value_in(&s)
+    }
+
+    /// Single-valued key present and equal to `value`.
+    pub fn bool_eq(&mut self, key: KeyId, value: bool) -> Result<Bdd, LogicError> {
+        let s = self.classes_bool(key, value)?;
+        self.value_in(&s)
+    }
+
+    // ----- questions -------------------------------------------------------------
+
+    fn restrict_valid(&mut self, f: Bdd) -> Result<Bdd, NodeLimit> {
+        self.bdd.and(f, self.valid)
+    }
+
+    /// Is `f` true of no request? `Holds`, or `Violated` with a request in `f`.
+    pub fn decide_empty(&mut self, f: Bdd) -> Decision {
+        match self.restrict_valid(f) {
+            Err(NodeLimit(limit)) => Decision::Unknown(Unknown::BddNodes { limit }),
+            Ok(g) => match self.assignment_of(g) {
+                None => Decision::Holds,
+                Some(a) => Decision::Violated(self.witness(&a)),
+            },
+        }
+    }
+
+    /// Does every request in `a` lie in `b`? `Violated` carries a request in `a ∖ b`.
+    pub fn decide_implies(&mut self, a: Bdd, b: Bdd) -> Decision {
+        match self.bdd.diff(a, b) {
+            Err(NodeLimit(limit)) => Decision::Unknown(Unknown::BddNodes { limit }),
+            Ok(d) => self.decide_empty(d),
+        }
+    }
+
+    /// Do `a` and `b` hold of the same requests? `Violated` carries a request in
+    /// exactly one of them ([`Universe::eval`] tells which).
+    pub fn decide_equivalent(&mut self, a: Bdd, b: Bdd) -> Decision {
+        match self.bdd.xor(a, b) {
+            Err(NodeLimit(limit)) => Decision::Unknown(Unknown::BddNodes { limit }),
+            Ok(d) => self.decide_empty(d),
+        }
+    }
+
+    /// Is `f` true of every request? `Violated` carries a request outside `f`.
+    pub fn decide_valid(&mut self, f: Bdd) -> Decision {
+        self.decide_implies(Bdd::TRUE, f)
+    }
+
+    /// Some class assignment satisfying `f` (preferring absent keys, then low
+    /// classes), or `None` when `f` is empty.
+    pub fn any_assignment(&mut self, f: Bdd) -> Result<Option<Assignment>, LogicError> {
+        let g = self.restrict_valid(f).map_err(node_limit)?;
+        Ok(self.assignment_of(g))
+    }
+
+    fn assignment_of(&self, g: Bdd) -> Option<Assignment> {
+        let path = self.bdd.any_sat(g)?;
+        let mut bits = vec![false; self.bdd.num_vars() as usize];
+        for (v, b) in path {
+            if let Some(slot) = bits.get_mut(v as usize) {
+                *slot = b;
+            }
+        }
+        Some(self.decode(&bits))
+    }
+
+    fn decode(&self, bits: &[bool]) -> Assignment {
+        let bit = |v: u32| bits.get(v as usize).copied().unwrap_or(false);
+        let values = self
+            .keys
+            .iter()
+            .map(|k| match k.decl.arity {
+                Arity::Single => {
+                    let code = (0..k.width).fold(0u64, |acc, j| (acc << 1) | u64::from(bit(k.first_var + j)));
+                    match code.checked_sub(1) {
+                        None => KeyValue::Absent,
+                        Some(c) => KeyValue::Class(ClassId(u32::try_from(c).unwrap_or(u32::MAX))),
+                    }
+                }
+                Arity::Multi => {
+                    if !bit(k.first_var) {
+                        KeyValue::Absent
+                    } else {
+                        KeyValue::Set(
+                            (0..k.width.saturating_sub(1))
+                                .filter(|j| bit(k.first_var + 1 + j))
+                                .map(ClassId)
+                                .collect(),
+                        )
+                    }
+                }
+            })
+            .collect();
+        Assignment { values }
+    }
+
+    fn encode(&self, a: &Assignment) -> Vec<bool> {
+        let mut bits = vec![false; self.bdd.num_vars() as usize];
+        let mut set = |v: u32, b: bool| {
+            if let Some(slot) = bits.get_mut(v as usize) {
+                *slot = b;
+            }
+        };
+        for (k, val) in self.keys.iter().zip(&a.values) {
+            match (k.decl.arity, val) {
+                (Arity::Single, KeyValue::Class(c)) => {
+                    let code = u64::from(c.0) + 1;
+                    for j in 0..k.width {
+                        set(k.first_var + j, (code >> (k.width - 1 - j)) & 1 == 1);
+                    }
+                }
+                (Arity::Multi, KeyValue::Set(cs)) => {
+                    set(k.first_var, true);
+                    for c in cs {
+                        set(k.first_var + 1 + c.0, true);
+                    }
+                }
+                _ => {}
+            }
+        }
+        bits
+    }
+
+    /// Evaluates a formula on a class assignment (missing trailing keys are absent).
+    pub fn eval(&self, f: Bdd, a: &Assignment) -> bool {
+        let bits = self.encode(a);
+        self.bdd.eval(f, |v| bits.get(v as usize).copied().unwrap_or(false))
+    }
+
+    /// Concrete values for a class assignment: each class's witness value.
+    pub fn witness(&self, a: &Assignment) -> Witness {
+        let entries = self
+            .keys()
+            .zip(&a.values)
+            .map(|(key, val)| {
+                let one = |c: &ClassId| self.class_witness(key, *c).ok();
+                let value = match val {
+                    KeyValue::Absent => WitnessValue::Absent,
+                    KeyValue::Class(c) => one(c).map_or(WitnessValue::Absent, WitnessValue::One),
+                    KeyValue::Set(cs) => WitnessValue::Set(cs.iter().filter_map(one).collect()),
+                };
+                WitnessEntry {
+                    key,
+                    name: self.key_name(key).unwrap_or_default().to_owned(),
+                    value,
+                }
+            })
+            .collect();
+        Witness {
+            assignment: a.clone(),
+            entries,
+        }
+    }
+
+    /// Number of class assignments (over all keys, absence included) satisfying `f`.
+    pub fn count_assignments(&mut self, f: Bdd) -> Result<Natural, LogicError> {
+        self.weighted_count(f, &UnitWeights)
+    }
+
+    /// Weighted model count of `f`: the sum over satisfying class assignments of the
+    /// product of their weights (see [`Weights`]). With weights = class sizes it
+    /// counts concrete requests.
+    pub fn weighted_count(&mut self, f: Bdd, weights: &impl Weights) -> Result<Natural, LogicError> {
+        let g = self.restrict_valid(f).map_err(node_limit)?;
+        let mut memo: HashMap<(Bdd, usize, u32), Natural> = HashMap::new();
+        Ok(self.wmc(g, 0, 0, weights, &mut memo))
+    }
+
+    /// Weighted count of the assignments of keys `k..` (and, inside multi-valued key
+    /// `k`, of its variables from offset `j`) that satisfy `node`.
+    fn wmc(
+        &self,
+        node: Bdd,
+        k: usize,
+        j: u32,
+        weights: &impl Weights,
+        memo: &mut HashMap<(Bdd, usize, u32), Natural>,
+    ) -> Natural {
+        if node.is_false() {
+            return Natural::zero();
+        }
+        let Some(info) = self.keys.get(k) else {
+            return Natural::from(u32::from(node.is_true()));
+        };
+        if let Some(c) = memo.get(&(node, k, j)) {
+            return c.clone();
+        }
+        let key = KeyId(u32::try_from(k).unwrap_or(u32::MAX));
+        let cofactor = |cur: Bdd, var: u32| -> (Bdd, Bdd) {
+            match (self.bdd.root_var(cur), self.bdd.children(cur)) {
+                (Some(v), Some(ch)) if v == var => ch,
+                _ => (cur, cur),
+            }
+        };
+        let total = match info.decl.arity {
+            Arity::Single => {
+                let mut total = Natural::zero();
+                for code in 0..=info.n as u64 {
+                    let mut cur = node;
+                    for b in 0..info.width {
+                        let (lo, hi) = cofactor(cur, info.first_var + b);
+                        cur = if (code >> (info.width - 1 - b)) & 1 == 1 { hi } else { lo };
+                    }
+                    if cur.is_false() {
+                        continue;
+                    }
+                    let class = code.checked_sub(1).map(|c| ClassId(u32::try_from(c).unwrap_or(u32::MAX)));
+                    let w = weights.value(key, class);
+                    total = total.add(&w.mul(&self.wmc(cur, k + 1, 0, weights, memo)));
+                }
+                total
+            }
+            Arity::Multi => {
+                if j == info.width {
+                    self.wmc(node, k + 1, 0, weights, memo)
+                } else {
+                    let (lo, hi) = cofactor(node, info.first_var + j);
+                    let (w0, w1) = if j == 0 {
+                        (weights.absent(key), Natural::one())
+                    } else {
+                        let c = ClassId(j - 1);
+                        (weights.member(key, c, false), weights.member(key, c, true))
+                    };
+                    let a = w0.mul(&self.wmc(lo, k, j + 1, weights, memo));
+                    let b = w1.mul(&self.wmc(hi, k, j + 1, weights, memo));
+                    a.add(&b)
+                }
+            }
+        };
+        memo.insert((node, k, j), total.clone());
+        total
+    }
+
+    /// Nodes allocated in the BDD manager.
+    pub fn node_count(&self) -> usize {
+        self.bdd.node_count()
+    }
+}
+
+fn in_cell<T: Ord>(cell: &OrdCell<T>, x: &T) -> bool {
+    match cell {
+        OrdCell::Point(v) => x == v,
+        OrdCell::Gap(lo, hi) => lo.as_ref().is_none_or(|l| x > l) && hi.as_ref().is_none_or(|h| x < h),
+    }
+}
+
+fn describe_cell<T: fmt::Display>(cell: Option<OrdCell<T>>) -> String {
+    match cell {
+        Some(OrdCell::Point(v)) => format!("= {v}"),
+        Some(OrdCell::Gap(lo, hi)) => format!(
+            "({}, {})",
+            lo.map_or("-∞".to_owned(), |v| v.to_string()),
+            hi.map_or("+∞".to_owned(), |v| v.to_string())
+        ),
+        None => String::new(),
+    }
+}
