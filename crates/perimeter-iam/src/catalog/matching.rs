@@ -135,23 +135,39 @@ pub(crate) fn match_tokens(tokens: &[Token], text: &[char], ignore_case: bool) -
 
 /// IAM wildcard matching of `text` against `pattern` (`*` any sequence, `?` one character),
 /// ignoring ASCII case, as for the `Action` element. Greedy with backtracking to the last `*`:
-/// O(|pattern|·|text|) worst case, no allocation.
+/// O(|pattern|·|text|) worst case; no allocation when both are ASCII.
 pub(crate) fn glob_ignore_case(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
+    if pattern.is_ascii() && text.is_ascii() {
+        glob_slices(pattern.as_bytes(), text.as_bytes(), b'*', b'?', |a, b| {
+            a.eq_ignore_ascii_case(&b)
+        })
+    } else {
+        let p: Vec<char> = pattern.chars().collect();
+        let t: Vec<char> = text.chars().collect();
+        glob_slices(&p, &t, '*', '?', |a, b| a.eq_ignore_ascii_case(&b))
+    }
+}
+
+fn glob_slices<T: Copy + PartialEq>(
+    p: &[T],
+    t: &[T],
+    star_sym: T,
+    any_sym: T,
+    eq: impl Fn(T, T) -> bool,
+) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        match (p.get(pi), t.get(ti)) {
-            (Some('*'), _) => {
+        match (p.get(pi).copied(), t.get(ti).copied()) {
+            (Some(c), _) if c == star_sym => {
                 star = Some((pi, ti));
                 pi += 1;
             }
-            (Some('?'), Some(_)) => {
+            (Some(c), Some(_)) if c == any_sym => {
                 pi += 1;
                 ti += 1;
             }
-            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {
+            (Some(a), Some(b)) if eq(a, b) => {
                 pi += 1;
                 ti += 1;
             }
@@ -165,7 +181,7 @@ pub(crate) fn glob_ignore_case(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    while p.get(pi) == Some(&'*') {
+    while p.get(pi).copied() == Some(star_sym) {
         pi += 1;
     }
     pi == p.len()

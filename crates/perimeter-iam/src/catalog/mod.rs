@@ -135,9 +135,13 @@ impl Catalog {
     /// The built-in catalog, set up on first call (index only; services parse on demand).
     pub fn get() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
-        CATALOG.get_or_init(|| {
-            Catalog::from_parts(CATALOG_JSONL, CATALOG_INDEX, CATALOG_EXTRAS, GLOBAL_KEYS)
-        })
+        CATALOG.get_or_init(Catalog::new_builtin)
+    }
+
+    /// A fresh, unshared instance of the built-in catalog (nothing parsed yet). Use
+    /// [`Catalog::get`] in programs; this exists to measure cold lookups in benchmarks.
+    pub fn new_builtin() -> Catalog {
+        Catalog::from_parts(CATALOG_JSONL, CATALOG_INDEX, CATALOG_EXTRAS, GLOBAL_KEYS)
     }
 
     fn from_parts(
@@ -217,17 +221,30 @@ impl Catalog {
     pub fn actions_matching(&self, pattern: &str) -> Vec<ActionRef<'_>> {
         let mut out = Vec::new();
         match pattern.split_once(':') {
-            Some((prefix, name)) if !has_wildcard(prefix) => {
-                let Some(service) = self.service(prefix) else {
-                    return out;
+            // Every known action is `prefix:Name` with exactly one colon and none inside the
+            // prefix or the name, so a pattern with one colon matches exactly when its two sides
+            // match the two sides.
+            Some((prefix_pat, name_pat)) if !name_pat.contains(':') => {
+                let services: Vec<&Service> = if has_wildcard(prefix_pat) {
+                    self.slots
+                        .iter()
+                        .filter(|slot| glob_ignore_case(prefix_pat, slot.prefix))
+                        .filter_map(|slot| self.service(slot.prefix))
+                        .collect()
+                } else {
+                    self.service(prefix_pat).into_iter().collect()
                 };
-                for action in service.actions() {
-                    if name == "*" || glob_ignore_case(name, action.name()) {
-                        out.push(ActionRef { service, action });
+                for service in services {
+                    for action in service.actions() {
+                        if name_pat == "*" || glob_ignore_case(name_pat, action.name()) {
+                            out.push(ActionRef { service, action });
+                        }
                     }
                 }
             }
-            _ => {
+            // Two or more colons: no action has that many.
+            Some(_) => {}
+            None => {
                 for service in self.services() {
                     for action in service.actions() {
                         let hit = pattern == "*" || {

@@ -265,6 +265,19 @@ fn action_globs() {
     );
     check_glob("*:PassRole", &["iam:PassRole"], &["iam:GetRole"], None);
     check_glob("nosuch:*", &[], &["s3:GetObject"], None);
+    check_glob("s3:Get*:x", &[], &["s3:GetObject"], None);
+    check_glob(
+        "s3*",
+        &["s3:GetObject", "s3-object-lambda:GetObject"],
+        &["ec2:RunInstances"],
+        Some("s3"),
+    );
+    check_glob(
+        "*Object",
+        &["s3:GetObject", "s3:PutObject"],
+        &["s3:GetObjectAcl"],
+        None,
+    );
 
     assert_eq!(cat().actions_matching("iam:PassRole").len(), 1);
     assert_eq!(cat().actions_matching("*").len(), meta().actions);
@@ -289,7 +302,7 @@ fn glob_oracle(p: &[char], t: &[char]) -> bool {
 
 proptest::proptest! {
     #[test]
-    fn glob_agrees_with_oracle(p in "[ab*?]{0,8}", t in "[abAB]{0,10}") {
+    fn glob_agrees_with_oracle(p in "[abé*?]{0,8}", t in "[abABéÉ]{0,10}") {
         let pc: Vec<char> = p.chars().collect();
         let tc: Vec<char> = t.chars().collect();
         proptest::prop_assert_eq!(glob_ignore_case(&p, &t), glob_oracle(&pc, &tc));
