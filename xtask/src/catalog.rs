@@ -267,6 +267,7 @@ fn generate(opts: &Options, out: &Path, curated: &Path) -> Result<()> {
     let mut key_homes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut arn_namespaces: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut merged_links = 0usize;
+    let mut all_keys: BTreeSet<String> = BTreeSet::new();
     for prefix in &prefixes {
         let name = names
             .get(prefix)
@@ -320,10 +321,32 @@ fn generate(opts: &Options, out: &Path, curated: &Path) -> Result<()> {
                     .or_default()
                     .insert(prefix.clone());
             }
+            all_keys.insert(key.to_owned());
             cks.push(json!({"n": key, "t": ty}));
         }
         line.insert("conditionKeys".into(), Value::Array(cks));
         lines.push(serde_json::to_string(&Value::Object(line))?);
+    }
+
+    // The package's variable-key patterns (`conditionPatterns.json`) must all be templates the
+    // loader derives from the key names (`${…}` / `<…>` placeholders).
+    let patterns = read_json(&data.join("conditionPatterns.json"))?;
+    for (svc, map) in patterns.as_object().into_iter().flatten() {
+        for template in map
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, t)| t.as_str())
+        {
+            ensure!(
+                template.contains("${") || template.contains('<'),
+                "condition pattern `{template}` of `{svc}` has no placeholder"
+            );
+            ensure!(
+                all_keys.contains(template),
+                "condition pattern `{template}` (under `{svc}`) is not a condition key of any service"
+            );
+        }
     }
 
     // 4. write
@@ -708,6 +731,12 @@ fn check(out: &Path, curated: &Path) -> Result<String> {
         ));
     }
     let globals_count = validate_globals(&serde_json::from_str(&copy)?)?;
+
+    if catalog.contains('\\') {
+        errors.push(format!(
+            "{CATALOG_FILE} contains a backslash escape; the loader borrows strings and cannot unescape"
+        ));
+    }
 
     // index <-> lines
     let mut offset = 0usize;

@@ -319,8 +319,19 @@ impl Catalog {
     fn key_owners(&self, prefix: &str) -> Vec<&Service> {
         let mut owners: Vec<&Service> = self.service(prefix).into_iter().collect();
         let lower = prefix.to_ascii_lowercase();
-        if let Some(list) = self.extras().condition_key_prefixes.get(&lower) {
+        let prefixes = &self.extras().condition_key_prefixes;
+        if let Some(list) = prefixes.get(&lower) {
             owners.extend(list.iter().filter_map(|p| self.service(p)));
+        } else if owners.is_empty() {
+            // prefixes with a placeholder: `agent.${Domain}.buildkite.dev` (keys defined by sts)
+            let chars: Vec<char> = prefix.chars().collect();
+            for (template, list) in prefixes {
+                if matching::is_template(template)
+                    && match_tokens(&matching::compile_template(template), &chars, true)
+                {
+                    owners.extend(list.iter().filter_map(|p| self.service(p)));
+                }
+            }
         }
         owners
     }

@@ -134,8 +134,8 @@ impl std::fmt::Display for ConditionKeyType {
 /// One AWS service (an IAM service prefix such as `s3`).
 #[derive(Debug, Deserialize)]
 pub struct Service {
-    prefix: String,
-    name: String,
+    prefix: &'static str,
+    name: &'static str,
     actions: Vec<Action>,
     #[serde(rename = "resourceTypes")]
     resource_types: Vec<ResourceType>,
@@ -150,58 +150,58 @@ pub struct Service {
 #[derive(Debug, Deserialize)]
 pub struct Action {
     #[serde(rename = "n")]
-    name: String,
+    name: &'static str,
     #[serde(rename = "a")]
     access_level: AccessLevel,
     #[serde(rename = "r", default)]
     resources: Vec<ActionResource>,
     #[serde(rename = "c", default)]
-    condition_keys: Vec<String>,
+    condition_keys: Vec<&'static str>,
     #[serde(rename = "d", default)]
-    dependent_actions: Vec<String>,
+    dependent_actions: Vec<&'static str>,
 }
 
 /// A resource type an action can act on (a row of the action's table in the reference).
 #[derive(Debug, Deserialize)]
 pub struct ActionResource {
     #[serde(rename = "n")]
-    name: String,
+    name: &'static str,
     #[serde(rename = "q", default)]
     required: bool,
     #[serde(rename = "c", default)]
-    condition_keys: Vec<String>,
+    condition_keys: Vec<&'static str>,
     #[serde(rename = "d", default)]
-    dependent_actions: Vec<String>,
+    dependent_actions: Vec<&'static str>,
 }
 
 /// A resource type defined by a service, with its ARN format.
 #[derive(Debug, Deserialize)]
 pub struct ResourceType {
     #[serde(rename = "n")]
-    name: String,
-    arn: String,
+    name: &'static str,
+    arn: &'static str,
     #[serde(rename = "c", default)]
-    condition_keys: Vec<String>,
+    condition_keys: Vec<&'static str>,
 }
 
 /// A condition key defined by a service.
 #[derive(Debug, Deserialize)]
 #[serde(try_from = "RawConditionKey")]
 pub struct ConditionKey {
-    name: String,
+    name: &'static str,
     key_type: ConditionKeyType,
 }
 
 #[derive(Deserialize)]
 struct RawConditionKey {
-    n: String,
-    t: String,
+    n: &'static str,
+    t: &'static str,
 }
 
 impl TryFrom<RawConditionKey> for ConditionKey {
     type Error = String;
     fn try_from(raw: RawConditionKey) -> Result<Self, Self::Error> {
-        let key_type = ConditionKeyType::parse(&raw.t)
+        let key_type = ConditionKeyType::parse(raw.t)
             .ok_or_else(|| format!("unknown condition key type `{}`", raw.t))?;
         Ok(Self {
             name: raw.n,
@@ -219,26 +219,26 @@ pub(crate) fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
 
 impl Service {
     /// Parses one catalog line and builds the per-service indexes.
-    pub(crate) fn from_line(line: &str) -> Option<Self> {
+    pub(crate) fn from_line(line: &'static str) -> Option<Self> {
         let mut s: Self = serde_json::from_str(line).ok()?;
         s.pattern_keys = s
             .condition_keys
             .iter()
             .enumerate()
-            .filter(|(_, k)| is_template(&k.name))
-            .map(|(i, k)| (i, compile_template(&k.name)))
+            .filter(|(_, k)| is_template(k.name))
+            .map(|(i, k)| (i, compile_template(k.name)))
             .collect();
         Some(s)
     }
 
     /// The service prefix (`s3`), always lower case.
     pub fn prefix(&self) -> &str {
-        &self.prefix
+        self.prefix
     }
 
     /// The service's name (`Amazon S3`).
     pub fn name(&self) -> &str {
-        &self.name
+        self.name
     }
 
     /// All actions, sorted by name ignoring case.
@@ -250,7 +250,7 @@ impl Service {
     pub fn action(&self, name: &str) -> Option<&Action> {
         let i = self
             .actions
-            .binary_search_by(|a| cmp_ignore_case(&a.name, name))
+            .binary_search_by(|a| cmp_ignore_case(a.name, name))
             .ok()?;
         self.actions.get(i)
     }
@@ -264,7 +264,7 @@ impl Service {
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
         let i = self
             .resource_types
-            .binary_search_by(|r| cmp_ignore_case(&r.name, name))
+            .binary_search_by(|r| cmp_ignore_case(r.name, name))
             .ok()?;
         self.resource_types.get(i)
     }
@@ -280,7 +280,7 @@ impl Service {
     pub fn condition_key(&self, key: &str) -> Option<&ConditionKey> {
         if let Ok(i) = self
             .condition_keys
-            .binary_search_by(|k| cmp_ignore_case(&k.name, key))
+            .binary_search_by(|k| cmp_ignore_case(k.name, key))
         {
             return self.condition_keys.get(i);
         }
@@ -295,11 +295,11 @@ impl Service {
     /// the action-level keys, the keys on each of the action's resource rows, and the keys of
     /// the resource types it lists. Templates are kept as templates.
     pub fn condition_keys_for<'a>(&'a self, action: &'a Action) -> Vec<&'a str> {
-        let mut out: Vec<&str> = action.condition_keys.iter().map(String::as_str).collect();
+        let mut out: Vec<&str> = action.condition_keys.iter().copied().collect();
         for r in &action.resources {
-            out.extend(r.condition_keys.iter().map(String::as_str));
-            if let Some(rt) = self.resource_type(&r.name) {
-                out.extend(rt.condition_keys.iter().map(String::as_str));
+            out.extend(r.condition_keys.iter().copied());
+            if let Some(rt) = self.resource_type(r.name) {
+                out.extend(rt.condition_keys.iter().copied());
             }
         }
         out.sort_by(|a, b| cmp_ignore_case(a, b));
@@ -311,7 +311,7 @@ impl Service {
 impl Action {
     /// The action name as AWS spells it (`GetObject`).
     pub fn name(&self) -> &str {
-        &self.name
+        self.name
     }
 
     /// The access level.
@@ -331,20 +331,20 @@ impl Action {
     }
 
     /// The condition keys on the action's own row (not tied to a resource type).
-    pub fn condition_keys(&self) -> &[String] {
+    pub fn condition_keys(&self) -> &[&'static str] {
         &self.condition_keys
     }
 
     /// Dependent actions listed on the action's own row (`iam:PassRole`, …).
-    pub fn dependent_actions(&self) -> &[String] {
+    pub fn dependent_actions(&self) -> &[&'static str] {
         &self.dependent_actions
     }
 
     /// Dependent actions of the action row and of every resource row, sorted and deduplicated.
     pub fn all_dependent_actions(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self.dependent_actions.iter().map(String::as_str).collect();
+        let mut out: Vec<&str> = self.dependent_actions.iter().copied().collect();
         for r in &self.resources {
-            out.extend(r.dependent_actions.iter().map(String::as_str));
+            out.extend(r.dependent_actions.iter().copied());
         }
         out.sort_unstable();
         out.dedup();
@@ -355,7 +355,7 @@ impl Action {
 impl ActionResource {
     /// The resource type's name (`object`); look it up with [`Service::resource_type`].
     pub fn name(&self) -> &str {
-        &self.name
+        self.name
     }
 
     /// Whether the reference marks the resource type as required for the action.
@@ -364,12 +364,12 @@ impl ActionResource {
     }
 
     /// Condition keys on this row.
-    pub fn condition_keys(&self) -> &[String] {
+    pub fn condition_keys(&self) -> &[&'static str] {
         &self.condition_keys
     }
 
     /// Dependent actions on this row.
-    pub fn dependent_actions(&self) -> &[String] {
+    pub fn dependent_actions(&self) -> &[&'static str] {
         &self.dependent_actions
     }
 }
@@ -377,16 +377,16 @@ impl ActionResource {
 impl ResourceType {
     /// The resource type's name (`bucket`).
     pub fn name(&self) -> &str {
-        &self.name
+        self.name
     }
 
     /// The ARN format, with placeholders: `arn:${Partition}:s3:::${BucketName}`.
     pub fn arn_format(&self) -> &str {
-        &self.arn
+        self.arn
     }
 
     /// Condition keys the resource type supports.
-    pub fn condition_keys(&self) -> &[String] {
+    pub fn condition_keys(&self) -> &[&'static str] {
         &self.condition_keys
     }
 }
@@ -394,7 +394,7 @@ impl ResourceType {
 impl ConditionKey {
     /// The key's name as the catalog spells it (a template for keys with a variable part).
     pub fn name(&self) -> &str {
-        &self.name
+        self.name
     }
 
     /// The key's type.
@@ -404,6 +404,6 @@ impl ConditionKey {
 
     /// Whether the name has a variable part (`${TagKey}`, `<key>`).
     pub fn is_template(&self) -> bool {
-        is_template(&self.name)
+        is_template(self.name)
     }
 }

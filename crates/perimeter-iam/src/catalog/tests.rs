@@ -362,6 +362,16 @@ fn condition_key_types() {
         ("kms:EncryptionContextKeys", Some((String, true))),
         // SAR (STS): web identity keys of other prefixes (accounts.google.com:aud) are STS keys
         ("accounts.google.com:aud", Some((String, false))),
+        // SAR (STS): `token.actions.githubusercontent.com:actor` and the templated
+        // `agent.${Domain}.buildkite.dev:…` provider keys
+        (
+            "token.actions.githubusercontent.com:actor",
+            Some((String, false)),
+        ),
+        (
+            "agent.example.buildkite.dev:organization_slug",
+            Some((String, false)),
+        ),
         // global page, role-session section: ec2:SourceInstanceArn ARN
         ("ec2:SourceInstanceArn", Some((Arn, false))),
         ("s3:NoSuchKey", None),
