@@ -295,7 +295,7 @@ impl Service {
     /// the action-level keys, the keys on each of the action's resource rows, and the keys of
     /// the resource types it lists. Templates are kept as templates.
     pub fn condition_keys_for<'a>(&'a self, action: &'a Action) -> Vec<&'a str> {
-        let mut out: Vec<&str> = action.condition_keys.iter().copied().collect();
+        let mut out: Vec<&str> = action.condition_keys.to_vec();
         for r in &action.resources {
             out.extend(r.condition_keys.iter().copied());
             if let Some(rt) = self.resource_type(r.name) {
@@ -342,7 +342,7 @@ impl Action {
 
     /// Dependent actions of the action row and of every resource row, sorted and deduplicated.
     pub fn all_dependent_actions(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self.dependent_actions.iter().copied().collect();
+        let mut out: Vec<&str> = self.dependent_actions.to_vec();
         for r in &self.resources {
             out.extend(r.dependent_actions.iter().copied());
         }
