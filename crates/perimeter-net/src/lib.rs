@@ -1,1 +1,20 @@
-//! perimeter-net
+//! perimeter-net: AWS VPC network reachability from `describe-*` JSON.
+//!
+//! - [`load`] reads a snapshot folder (the only file-system access);
+//! - [`lower`] turns the JSON documents into the [`model::Network`];
+//! - [`walk`] is the concrete packet walker, the reference semantics, producing hop-by-hop traces;
+//! - [`symbolic`] computes exact header sets (internet exposure, ENI-to-ENI reachability) and is
+//!   tested against the walker;
+//! - [`exposure`], [`reach`] and [`report`] build the report types.
+//!
+//! Semantics and the "Not modelled" list: `docs/vpc-model.md`.
+
+pub mod exposure;
+pub mod hs;
+pub mod load;
+pub mod lower;
+pub mod model;
+pub mod reach;
+pub mod report;
+pub mod symbolic;
+pub mod walk;
