@@ -379,15 +379,9 @@ impl Catalog {
     ) -> Option<bool> {
         let service = self.service(prefix)?;
         let action = service.action(name)?;
-        if self.global_condition_key(key).is_some() {
-            return Some(true);
-        }
-        let chars: Vec<char> = key.chars().collect();
-        Some(service.condition_keys_for(action).into_iter().any(|k| {
-            k.eq_ignore_ascii_case(key)
-                || (matching::is_template(k)
-                    && match_tokens(&matching::compile_template(k), &chars, true))
-        }))
+        Some(
+            self.global_condition_key(key).is_some() || service.supports_condition_key(action, key),
+        )
     }
 
     /// Whether resource control policies (RCPs) apply to the service.

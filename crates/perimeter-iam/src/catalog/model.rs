@@ -306,6 +306,40 @@ impl Service {
         out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         out
     }
+    /// Whether `key` (ignoring case; `s3:ExistingObjectTag/Project` matches the template
+    /// `s3:ExistingObjectTag/<key>`) is one of [`Service::condition_keys_for`] the action.
+    /// Global keys are not considered here; see `Catalog::action_supports_condition_key`.
+    pub fn supports_condition_key(&self, action: &Action, key: &str) -> bool {
+        let mut candidates = action.condition_keys.iter().copied();
+        if candidates.any(|k| key_matches(k, key)) {
+            return true;
+        }
+        action.resources.iter().any(|r| {
+            r.condition_keys.iter().any(|k| key_matches(k, key))
+                || self
+                    .resource_type(r.name)
+                    .is_some_and(|rt| rt.condition_keys.iter().any(|k| key_matches(k, key)))
+        })
+    }
+}
+
+/// Whether `key` is the condition key `candidate` (ignoring case) or matches it as a template.
+fn key_matches(candidate: &str, key: &str) -> bool {
+    if candidate.eq_ignore_ascii_case(key) {
+        return true;
+    }
+    if !is_template(candidate) {
+        return false;
+    }
+    // cheap filter: the literal text before the first placeholder must be a prefix of the key
+    let head_len = candidate.find(['$', '<']).unwrap_or(candidate.len());
+    let head = candidate.get(..head_len).unwrap_or_default();
+    let key_head = key.get(..head_len.min(key.len())).unwrap_or_default();
+    if !head.eq_ignore_ascii_case(key_head) {
+        return false;
+    }
+    let chars: Vec<char> = key.chars().collect();
+    match_tokens(&compile_template(candidate), &chars, true)
 }
 
 impl Action {

@@ -425,6 +425,13 @@ fn action_supports_condition_key() {
             Some(false),
         ),
         ("s3", "NoSuchAction", "s3:prefix", None),
+        // SAR (EC2): RunInstances' image/instance rows support ec2:ResourceTag/${TagKey}
+        ("ec2", "RunInstances", "ec2:ResourceTag/Name", Some(true)),
+        ("ec2", "RunInstances", "ec2:InstanceType", Some(true)),
+        // SAR (KMS): Decrypt supports kms:EncryptionContext:${EncryptionContextKey}
+        ("kms", "Decrypt", "kms:EncryptionContext:Department", Some(true)),
+        ("kms", "Decrypt", "KMS:ENCRYPTIONCONTEXT:Department", Some(true)),
+        ("kms", "Decrypt", "kms:EncryptionContext", Some(false)),
     ];
     for (p, a, k, want) in cases {
         assert_eq!(
