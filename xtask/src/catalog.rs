@@ -349,6 +349,8 @@ fn generate(opts: &Options, out: &Path, curated: &Path) -> Result<()> {
         }
     }
 
+    compare_globals(curated, &pkg.join("dist/cjs/globalConditionKeys.js"));
+
     // 4. write
     let mut catalog = String::new();
     let mut index = String::new();
@@ -413,6 +415,72 @@ fn generate(opts: &Options, out: &Path, curated: &Path) -> Result<()> {
     )?;
     eprintln!("merged {merged_links} dependent-action links from {DEPS_PACKAGE} {DEPS_VERSION}");
     Ok(())
+}
+
+/// Prints (does not fail on) differences between the curated global key table and the package's
+/// own global key list (`dist/cjs/globalConditionKeys.js`), so a curator sees new AWS keys.
+fn compare_globals(curated: &Path, js: &Path) {
+    let Ok(text) = std::fs::read_to_string(js) else {
+        eprintln!("note: {} not found; global keys not compared", js.display());
+        return;
+    };
+    let mut theirs: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("key: '") {
+        let after = rest.get(i + 6..).unwrap_or_default();
+        let Some(end) = after.find('\'') else { break };
+        let key = after
+            .get(..end)
+            .unwrap_or_default()
+            .replace("tag-key", "${TagKey}");
+        let after = after.get(end..).unwrap_or_default();
+        let ty = after
+            .find("type: '")
+            .and_then(|j| after.get(j + 7..))
+            .and_then(|t| t.find('\'').and_then(|e| t.get(..e)))
+            .unwrap_or_default()
+            .to_owned();
+        theirs.insert(key.to_ascii_lowercase(), (key, ty));
+        rest = after;
+    }
+    let Ok(v) = read_json(curated) else { return };
+    let mut ours: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for k in v
+        .get("keys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = k
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let ty = k.get("type").and_then(Value::as_str).unwrap_or_default();
+        let multi = k.get("multivalued").and_then(Value::as_bool) == Some(true);
+        let ty = if multi {
+            format!("ArrayOf{ty}")
+        } else {
+            ty.to_owned()
+        };
+        ours.insert(name.to_ascii_lowercase(), (name, ty));
+    }
+    for (lower, (name, ty)) in &theirs {
+        match ours.get(lower) {
+            None => eprintln!(
+                "note: package lists global key `{name}` ({ty}); not in the curated table"
+            ),
+            Some((_, our_ty)) if our_ty != ty => {
+                eprintln!("note: global key `{name}`: curated type {our_ty}, package type {ty}");
+            }
+            Some(_) => {}
+        }
+    }
+    for (lower, (name, _)) in &ours {
+        if !theirs.contains_key(lower) {
+            eprintln!("note: curated global key `{name}` is not in the package's list");
+        }
+    }
 }
 
 /// `(service lower, action lower)` -> (resource type lower or "" for action level) -> actions.
