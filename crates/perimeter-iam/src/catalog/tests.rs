@@ -309,6 +309,35 @@ proptest::proptest! {
     }
 }
 
+/// Reference semantics for compiled templates: `V` = one or more characters other than `/` and
+/// `:` (an ARN segment placeholder), `A` = one or more of anything; other characters literal.
+fn template_oracle(p: &[char], t: &[char]) -> bool {
+    match p.split_first() {
+        None => t.is_empty(),
+        Some((&c @ ('V' | 'A'), rest)) => (1..=t.len()).any(|i| {
+            t[..i].iter().all(|&x| c == 'A' || (x != '/' && x != ':')) && template_oracle(rest, &t[i..])
+        }),
+        Some((c, rest)) => t.first() == Some(c) && template_oracle(rest, &t[1..]),
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn template_matcher_agrees_with_oracle(p in "[ab/:VA]{0,7}", t in "[ab/:]{0,10}") {
+        let pc: Vec<char> = p.chars().collect();
+        let tc: Vec<char> = t.chars().collect();
+        let toks: Vec<matching::Token> = pc
+            .iter()
+            .map(|&c| match c {
+                'V' => matching::Token::Var(matching::VarClass::Segment),
+                'A' => matching::Token::Var(matching::VarClass::Any),
+                c => matching::Token::Char(c),
+            })
+            .collect();
+        proptest::prop_assert_eq!(match_tokens(&toks, &tc, false), template_oracle(&pc, &tc));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Condition keys. Global keys: IAM User Guide "AWS global condition context keys" (data type,
 // value type "Multivalued"/"String (list)"). Service keys: SAR condition-key tables.
