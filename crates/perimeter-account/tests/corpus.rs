@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use perimeter_account::{CoverageStatus, PolicyEncoding, ResourceType, load_snapshot};
 
+#[cfg(test)]
 fn corpus() -> Option<PathBuf> {
     match std::env::var_os("PERIMETER_CORPORA") {
         Some(dir) => Some(PathBuf::from(dir).join("cloudmapper-demo")),
@@ -15,6 +16,7 @@ fn corpus() -> Option<PathBuf> {
 }
 
 #[test]
+#[cfg(test)]
 fn cloudmapper_demo_loads_with_public_resources() {
     let Some(dir) = corpus() else { return };
     // The corpus root holds `account-data/demo/`; the loader descends into it.

@@ -2,6 +2,7 @@
 
 use perimeter_account::*;
 
+#[cfg(test)]
 fn files(entries: &[(&str, &str)]) -> SnapshotFiles {
     let mut f = SnapshotFiles::new();
     for (path, text) in entries {
@@ -19,6 +20,7 @@ const STS: (&str, &str) = (
     r#"{"Account":"111111111111"}"#,
 );
 
+#[cfg(test)]
 /// `(files, expected diagnostics as (file, pointer, message substring))`.
 fn check(entries: &[(&str, &str)], expected: &[(&str, &str, &str)]) -> Snapshot {
     let snapshot = lower_snapshot(&files(entries));
@@ -43,6 +45,7 @@ fn check(entries: &[(&str, &str)], expected: &[(&str, &str, &str)]) -> Snapshot 
 }
 
 #[test]
+#[cfg(test)]
 fn malformed_file_names_file_and_rest_loads() {
     let s = check(
         &[
@@ -77,6 +80,7 @@ fn malformed_file_names_file_and_rest_loads() {
 }
 
 #[test]
+#[cfg(test)]
 fn wrong_types_give_json_pointers() {
     let s = check(
         &[
@@ -120,6 +124,7 @@ fn wrong_types_give_json_pointers() {
 }
 
 #[test]
+#[cfg(test)]
 fn missing_listing_means_not_analysed() {
     let s = check(&[REGIONS, STS], &[]);
     for t in ResourceType::ALL {
@@ -135,6 +140,7 @@ fn missing_listing_means_not_analysed() {
 }
 
 #[test]
+#[cfg(test)]
 fn gaad_url_encoded_and_embedded_documents() {
     // The raw IAM API URL-encodes documents (RFC 3986); the aws CLI decodes them into objects.
     let gaad = r#"{
@@ -194,6 +200,7 @@ fn gaad_url_encoded_and_embedded_documents() {
 }
 
 #[test]
+#[cfg(test)]
 fn s3_acl_bpa_access_points_and_location() {
     let s = check(
         &[
@@ -258,6 +265,7 @@ fn s3_acl_bpa_access_points_and_location() {
 }
 
 #[test]
+#[cfg(test)]
 fn kms_grants_snapshots_and_organization() {
     let s = check(
         &[
