@@ -17,4 +17,5 @@ pub mod model;
 pub mod reach;
 pub mod report;
 pub mod symbolic;
+pub mod synth;
 pub mod walk;

@@ -449,6 +449,14 @@ impl<'a> Engine<'a> {
                     good = good.union(&part.intersect(&peer_set).intersect(&vpc_set));
                 }
                 RouteTarget::Local => {}
+                // An internet gateway drops private destinations (the walker's egress check).
+                RouteTarget::InternetGateway(_) => {
+                    let mut private = IntervalSet::empty();
+                    for c in PRIVATE_BLOCKS.iter().filter_map(|c| crate::hs::Cidr::parse(c)) {
+                        private = private.union(&c.to_set());
+                    }
+                    unknown = unknown.union(&part.subtract(&private));
+                }
                 // Transit gateways, NAT, gateways and appliances are outside this engine.
                 _ => unknown = unknown.union(&part),
             }

@@ -247,7 +247,8 @@ fn unknown(packet: Packet, component: &str, kind: &'static str, message: String)
 /// Private address space the internet does not route (RFC 1918, RFC 6598, loopback, link-local, unique local).
 #[must_use]
 pub fn is_private(ip: Ip) -> bool {
-    PRIVATE_BLOCKS.iter().filter_map(|c| Cidr::parse(c)).any(|c| c.contains(ip))
+    static BLOCKS: std::sync::OnceLock<Vec<Cidr>> = std::sync::OnceLock::new();
+    BLOCKS.get_or_init(|| PRIVATE_BLOCKS.iter().filter_map(|c| Cidr::parse(c)).collect()).iter().any(|c| c.contains(ip))
 }
 
 /// Blocks treated as non-internet by [`is_private`].
