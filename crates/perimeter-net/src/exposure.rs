@@ -173,6 +173,7 @@ pub fn render_exposures(set: &HeaderSet) -> Vec<Exposure> {
         .into_iter()
         .map(|((pl, ph, dports, src), sports)| {
             let src_set = IntervalSet::from_ranges(src);
+            let shown = render_sources(&src_set);
             let dport_set = IntervalSet::from_ranges(dports);
             let n = count(&src_set);
             let full_sports = sports == IntervalSet::interval(0, 65535);
@@ -180,7 +181,7 @@ pub fn render_exposures(set: &HeaderSet) -> Vec<Exposure> {
                 protocol: render_protocols(pl, ph),
                 destination_port_ranges: ports(&dport_set),
                 source_port_ranges: if full_sports { None } else { Some(ports(&sports)) },
-                source_addresses: src_set.to_cidrs().iter().map(ToString::to_string).collect(),
+                source_addresses: shown,
                 source_address_count: n.to_string(),
                 severity: decide_severity((pl, ph), dport_set.ranges(), n).to_owned(),
             }
@@ -188,6 +189,24 @@ pub fn render_exposures(set: &HeaderSet) -> Vec<Exposure> {
         .collect();
     out.sort_by(|a, b| severity_rank(&b.severity).cmp(&severity_rank(&a.severity)).then(a.protocol.cmp(&b.protocol)));
     out
+}
+
+/// The sources as the fewest CIDR blocks. Addresses that are never internet sources (private and
+/// reserved ranges, see `walk::PRIVATE_BLOCKS`) may be added when that gives a shorter list, so
+/// "every internet address" renders as `0.0.0.0/0`. The count stays exact.
+fn render_sources(set: &IntervalSet) -> Vec<String> {
+    static NON_INTERNET: std::sync::OnceLock<IntervalSet> = std::sync::OnceLock::new();
+    let non_internet = NON_INTERNET.get_or_init(|| {
+        crate::walk::PRIVATE_BLOCKS.iter().filter_map(|c| crate::hs::Cidr::parse(c)).fold(IntervalSet::empty(), |acc, c| acc.union(&c.to_set()))
+    });
+    let exact = set.to_cidrs();
+    let widened = set.union(non_internet);
+    // Widen only within the address families present.
+    let v4 = IntervalSet::interval(crate::hs::V4_BASE, crate::hs::V4_END);
+    let fam = if set.intersect(&v4).is_empty() { v4.complement(u128::MAX) } else if set.subtract(&v4).is_empty() { v4 } else { IntervalSet::interval(0, u128::MAX) };
+    let widened = widened.intersect(&fam).to_cidrs();
+    let best = if widened.len() < exact.len() { widened } else { exact };
+    best.iter().map(ToString::to_string).collect()
 }
 
 fn pick_witness(set: &HeaderSet) -> Option<Packet> {

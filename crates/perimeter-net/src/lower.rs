@@ -41,6 +41,7 @@ pub struct NetworkBuilder {
     static_routes: Vec<(String, TgwRoute)>,
     vpn_routes: Vec<(String, Vec<Cidr>, Vec<Ip>)>,
     regions_with_acls: HashSet<String>,
+    dirs_with_igws: HashSet<String>,
     vpc_region: HashMap<String, (String, String)>,
     peering_raw: Vec<(String, String, String, Vec<Cidr>, Vec<Cidr>)>,
 }
@@ -178,7 +179,10 @@ impl NetworkBuilder {
                     }
                 }
                 "Instances" => self.each(items, &p, src, Self::lower_instance),
-                "InternetGateways" => self.each(items, &p, src, Self::lower_igw),
+                "InternetGateways" => {
+                    self.dirs_with_igws.insert(dir_of(&src.file));
+                    self.each(items, &p, src, Self::lower_igw);
+                }
                 "EgressOnlyInternetGateways" => self.each(items, &p, src, Self::lower_eigw),
                 "NatGateways" => self.each(items, &p, src, Self::lower_nat),
                 "VpcEndpoints" => self.each(items, &p, src, Self::lower_endpoint),
@@ -837,6 +841,7 @@ impl NetworkBuilder {
             }
         }
         self.resolve_subnets();
+        self.resolve_igw_knowledge();
         self.resolve_route_prefix_lists();
         self.resolve_tgw();
         self.check_references();
@@ -901,6 +906,27 @@ impl NetworkBuilder {
                 pointer,
                 resource_id: Some(first.clone()),
             });
+        }
+    }
+
+    fn resolve_igw_knowledge(&mut self) {
+        let attached: HashSet<String> = self.net.internet_gateways.iter().flat_map(|g| g.vpc_ids.iter().cloned()).collect();
+        let mut unknown = Vec::new();
+        for v in self.net.vpcs.iter() {
+            if !attached.contains(&v.id) && !self.dirs_with_igws.contains(&dir_of(&v.origin.file)) {
+                unknown.push((v.id.clone(), v.origin.file.clone(), v.origin.pointer.clone()));
+            }
+        }
+        for (id, file, pointer) in unknown {
+            self.net.diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                code: "PERIMETER_NET_IGWS_NOT_LOADED",
+                message: format!("no internet gateway data for `{id}`; its internet reachability is unknown"),
+                file,
+                pointer,
+                resource_id: Some(id.clone()),
+            });
+            self.net.igw_unknown_vpcs.insert(id);
         }
     }
 

@@ -604,6 +604,8 @@ pub struct Network {
     pub vpn_gateways: Table<VpnGateway>,
     /// Prefix lists.
     pub prefix_lists: Table<PrefixList>,
+    /// VPCs whose internet gateways are unknown (no `describe-internet-gateways` data in their folder).
+    pub igw_unknown_vpcs: std::collections::HashSet<String>,
     /// Problems found while loading and resolving.
     pub diagnostics: Vec<Diagnostic>,
     /// Derived indexes, built by [`Network::index`].

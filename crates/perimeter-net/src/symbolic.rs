@@ -296,7 +296,6 @@ impl<'a> Engine<'a> {
         let net = self.net;
         let answer = (|| {
             let subnet = net.subnets.get(subnet_id)?;
-            let igw = net.derived.vpc_igw.get(&subnet.vpc_id)?.clone();
             let mut private = IntervalSet::empty();
             for c in PRIVATE_BLOCKS.iter().filter_map(|c| crate::hs::Cidr::parse(c)) {
                 private = private.union(&c.to_set());
@@ -305,6 +304,10 @@ impl<'a> Engine<'a> {
                 private = private.union(&c.to_set());
             }
             let sources = full(SRC).subtract(&private);
+            let Some(igw) = net.derived.vpc_igw.get(&subnet.vpc_id).cloned() else {
+                // No gateway attached: not exposed, unless the snapshot lacks gateway data.
+                return net.igw_unknown_vpcs.contains(&subnet.vpc_id).then(|| Answer { allowed: HeaderSet::empty(), unknown: HeaderSet::all().restrict(SRC, &sources) });
+            };
             let start = Answer { allowed: HeaderSet::all().restrict(SRC, &sources), unknown: HeaderSet::empty() };
             let fwd = start.then(&self.acl(subnet_id, false)).then(&self.sg(groups, false));
             // Reply: network ACL out, then a route to the same internet gateway.

@@ -742,6 +742,9 @@ impl<'a> Walker<'a> {
     fn igw_out(&mut self, igw_id: &str, vpc_id: &str, p: Packet) -> End {
         let net = self.net;
         let attached = net.internet_gateways.get(igw_id).is_some_and(|g| g.vpc_ids.iter().any(|v| v == vpc_id));
+        if !attached && net.igw_unknown_vpcs.contains(vpc_id) {
+            return unknown(p, igw_id, "internet-gateway", format!("internet gateway `{igw_id}` is not in the snapshot"));
+        }
         if !attached {
             return blocked(Disposition::NullRouted, p, block("BAD_STATE_ATTACHMENT", igw_id, "internet-gateway", format!("internet gateway `{igw_id}` is not attached to `{vpc_id}` in the snapshot")));
         }
@@ -821,6 +824,9 @@ impl<'a> Walker<'a> {
             }
         };
         let Some(igw) = net.derived.vpc_igw.get(&vpc).cloned() else {
+            if net.igw_unknown_vpcs.contains(&vpc) {
+                return unknown(p, &vpc, "vpc", format!("internet gateways of `{vpc}` are not in the snapshot"));
+            }
             return blocked(Disposition::NullRouted, p, block("NO_POSSIBLE_DESTINATION", &vpc, "vpc", format!("`{vpc}` has no internet gateway attached")));
         };
         if let Some(only) = &self.only_igw
