@@ -287,35 +287,22 @@ impl IntervalSet {
         self.ranges.first().map(|r| r.0)
     }
 
-    /// Cover an address set with the fewest CIDR blocks (IPv4 blocks for the IPv4-mapped range).
+    /// Cover an address set with the fewest CIDR blocks. A block inside the IPv4-mapped range
+    /// renders as IPv4.
     #[must_use]
     pub fn to_cidrs(&self) -> Vec<Cidr> {
         let mut out = Vec::new();
         for &(lo, hi) in &self.ranges {
-            // Split across the IPv4-mapped boundary so each part renders in its own family.
-            let parts = [
-                (lo, hi.min(V4_BASE.saturating_sub(1))),
-                (lo.max(V4_BASE), hi.min(V4_END)),
-                (lo.max(V4_END.saturating_add(1)), hi),
-            ];
-            for (a, b) in parts {
-                if a <= b {
-                    cover_range(a, b, &mut out);
-                }
-            }
+            cover_range(lo, hi, &mut out);
         }
         out
     }
 }
 
 fn cover_range(mut lo: u128, hi: u128, out: &mut Vec<Cidr>) {
-    let v4 = is_v4(lo);
     loop {
         // Largest aligned block starting at lo that stays within hi.
         let mut size_bits: u32 = if lo == 0 { 128 } else { lo.trailing_zeros() };
-        if v4 {
-            size_bits = size_bits.min(32);
-        }
         while size_bits > 0 {
             let span = if size_bits >= 128 { u128::MAX } else { (1u128 << size_bits) - 1 };
             if lo.checked_add(span).is_some_and(|end| end <= hi) {
@@ -323,10 +310,11 @@ fn cover_range(mut lo: u128, hi: u128, out: &mut Vec<Cidr>) {
             }
             size_bits -= 1;
         }
-        let len = if v4 { 32 - size_bits } else { 128 - size_bits };
-        out.push(Cidr { lo, len: u8::try_from(len).unwrap_or(0), v4 });
         let span = if size_bits >= 128 { u128::MAX } else { (1u128 << size_bits) - 1 };
         let end = lo.saturating_add(span);
+        let v4 = size_bits <= 32 && is_v4(lo) && is_v4(end);
+        let len = if v4 { 32 - size_bits } else { 128 - size_bits };
+        out.push(Cidr { lo, len: u8::try_from(len).unwrap_or(0), v4 });
         if end >= hi {
             return;
         }
