@@ -655,12 +655,14 @@ impl Lowering<'_> {
         if let Some(list) = root.field("Policies") {
             for item in list.items(&mut self.diagnostics) {
                 let d = &mut self.diagnostics;
-                let (Some(policy_name), Some(arn)) =
-                    (item.str_field("PolicyName", d), item.str_field("Arn", d))
-                else {
-                    item.diag(d, "a policy without `PolicyName` or `Arn`".to_owned());
+                let Some(arn) = item.str_field("Arn", d) else {
+                    item.diag(d, "a policy without `Arn`".to_owned());
                     continue;
                 };
+                // moto's GAAD leaves out `PolicyName`; the ARN's last path segment is the name.
+                let policy_name = item
+                    .str_field("PolicyName", d)
+                    .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_owned());
                 let default_version = item.str_field("DefaultVersionId", d);
                 let attachment_count = item
                     .field("AttachmentCount")
