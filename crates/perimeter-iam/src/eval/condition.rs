@@ -48,18 +48,32 @@ pub(crate) fn eval_condition(c: &Condition, ctx: &Context, missing: &mut Missing
         };
     }
     let negated = op.base.is_negated();
-    // Substitute variables once per condition; a value whose variable has no value and no default is
-    // dropped: it can match nothing.
-    let policy: Vec<Cow<'_, Template>> = c
-        .values
-        .iter()
-        .filter_map(|v| resolve(v, ctx, missing))
-        .collect();
-    let passes = |req: &str| {
-        let any = policy.iter().any(|p| positive(op.base, req, p));
-        if negated { !any } else { any }
-    };
-    match op.qualifier {
+    if c.values.iter().any(|v| v.template.has_variables()) {
+        // Substitute variables once per condition; a value whose variable has no value and no
+        // default is dropped: it can match nothing.
+        let policy: Vec<Cow<'_, Template>> = c
+            .values
+            .iter()
+            .filter_map(|v| resolve(v, ctx, missing))
+            .collect();
+        combine(op.qualifier, negated, values, |req| {
+            policy.iter().any(|p| positive(op.base, req, p)) != negated
+        })
+    } else {
+        combine(op.qualifier, negated, values, |req| {
+            c.values.iter().any(|v| positive(op.base, req, &v.template)) != negated
+        })
+    }
+}
+
+/// Combines the per-request-value test over the request's values.
+fn combine(
+    qualifier: Option<SetQualifier>,
+    negated: bool,
+    values: &[String],
+    passes: impl Fn(&str) -> bool,
+) -> bool {
+    match qualifier {
         Some(SetQualifier::ForAllValues) => values.iter().all(|v| passes(v)),
         Some(SetQualifier::ForAnyValue) => values.iter().any(|v| passes(v)),
         None if negated => values.iter().all(|v| passes(v)),

@@ -4,8 +4,8 @@ use super::condition::eval_condition;
 use super::glob::Glob;
 use super::principal::{Caller, PrincipalMatch, match_principal};
 use super::{
-    CompiledClause, CompiledPattern, Context, Decision, Evaluation, Missing, PolicyDocument,
-    PolicySet, PolicyType, Request, StatementRef,
+    CompiledClause, CompiledPattern, Context, Decision, DecisionDetails, Evaluation, Missing,
+    PolicyDocument, PolicySet, PolicyType, Request, StatementRef,
 };
 use crate::model::Effect;
 
@@ -58,11 +58,11 @@ pub fn eval_request(set: &PolicySet, req: &Request) -> Evaluation {
     let caller = &req.caller;
     let identity_side = caller.has_identity_side();
     let is_root = matches!(caller, Caller::Root { .. });
-    let mut details = Vec::new();
+    let mut details = DecisionDetails::default();
 
     let identity = identity_side.then(|| {
         let v = eval_group(&set.identity, PolicyType::Identity, 0, req, false, &mut sc);
-        details.push((PolicyType::Identity, v.decision()));
+        details.set(PolicyType::Identity, v.decision());
         v
     });
     let boundary = (identity_side && !is_root && !set.permissions_boundary.is_empty()).then(|| {
@@ -74,22 +74,22 @@ pub fn eval_request(set: &PolicySet, req: &Request) -> Evaluation {
             false,
             &mut sc,
         );
-        details.push((PolicyType::PermissionsBoundary, v.decision()));
+        details.set(PolicyType::PermissionsBoundary, v.decision());
         v
     });
     let session = (identity_side && !is_root && !set.session.is_empty()).then(|| {
         let v = eval_group(&set.session, PolicyType::Session, 0, req, false, &mut sc);
-        details.push((PolicyType::Session, v.decision()));
+        details.set(PolicyType::Session, v.decision());
         v
     });
     let scp = (identity_side && !set.scp_levels.is_empty()).then(|| {
         let v = eval_levels(&set.scp_levels, PolicyType::ServiceControl, req, &mut sc);
-        details.push((PolicyType::ServiceControl, v.decision()));
+        details.set(PolicyType::ServiceControl, v.decision());
         v
     });
     let rcp = (!set.rcp_levels.is_empty()).then(|| {
         let v = eval_levels(&set.rcp_levels, PolicyType::ResourceControl, req, &mut sc);
-        details.push((PolicyType::ResourceControl, v.decision()));
+        details.set(PolicyType::ResourceControl, v.decision());
         v
     });
     let resource = set.resource.as_ref().map(|doc| {
@@ -101,7 +101,7 @@ pub fn eval_request(set: &PolicySet, req: &Request) -> Evaluation {
             true,
             &mut sc,
         );
-        details.push((PolicyType::Resource, v.decision()));
+        details.set(PolicyType::Resource, v.decision());
         v
     });
 
@@ -117,7 +117,7 @@ pub fn eval_request(set: &PolicySet, req: &Request) -> Evaluation {
             decision,
             matched,
             missing_context: sc.missing.keys,
-            details: details.clone(),
+            details,
             allowed_by_permissions_boundary,
             allowed_by_organizations,
         }
@@ -213,6 +213,7 @@ fn eval_group(
             if !clause_matches(
                 &cst.action,
                 &req.action_folded,
+                req.service_hash,
                 true,
                 &req.context,
                 &mut sc.missing,
@@ -220,7 +221,7 @@ fn eval_group(
                 continue;
             }
             if let Some(r) = &cst.resource
-                && !clause_matches(r, &req.resource, false, &req.context, &mut sc.missing)
+                && !clause_matches(r, &req.resource, 0, false, &req.context, &mut sc.missing)
             {
                 continue;
             }
@@ -270,12 +271,17 @@ fn eval_group(
 fn clause_matches(
     c: &CompiledClause,
     text: &str,
+    service: u64,
     fold: bool,
     ctx: &Context,
     missing: &mut Missing,
 ) -> bool {
     let any = c.globs.iter().any(|g| match g {
-        CompiledPattern::Fixed(glob) => glob.matches(text, false),
+        CompiledPattern::Fixed(glob) => {
+            // Actions: a pattern with a literal service only matches requests for that service.
+            !(fold && glob.service_hash().is_some_and(|h| h != service))
+                && glob.matches(text, false)
+        }
         CompiledPattern::Vars(t) => {
             for key in t.variables() {
                 missing.note(key, ctx);

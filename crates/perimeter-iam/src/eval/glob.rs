@@ -24,6 +24,9 @@ pub(crate) struct Glob {
     prefix: String,
     /// Some `*` may not cross a colon.
     segmented: bool,
+    /// For action patterns: the hash of the literal service prefix (`s3` in `s3:Get*`), when the
+    /// pattern has one.
+    service: Option<u64>,
 }
 
 impl Glob {
@@ -69,7 +72,7 @@ impl Glob {
     }
 
     fn from_toks(toks: Vec<Tok>) -> Glob {
-        let prefix = toks
+        let prefix: String = toks
             .iter()
             .map_while(|t| match t {
                 Tok::Char(c) => Some(*c),
@@ -77,18 +80,30 @@ impl Glob {
             })
             .collect();
         let segmented = toks.contains(&Tok::StarNoColon);
+        let service = prefix
+            .split_once(':')
+            .map(|(svc, _)| super::service_hash(svc));
         Glob {
             toks,
             prefix,
             segmented,
+            service,
         }
+    }
+
+    /// The hash of the literal `service:` prefix, if the pattern starts with one.
+    pub(crate) fn service_hash(&self) -> Option<u64> {
+        self.service
     }
 
     /// Whether `text` matches. With `fold`, `text` is lowercased character by character (the pattern
     /// must have been compiled with `fold`).
     pub(crate) fn matches(&self, text: &str, fold: bool) -> bool {
-        if !fold && !text.starts_with(self.prefix.as_str()) {
-            return false;
+        if !fold {
+            let (p, t) = (self.prefix.as_bytes(), text.as_bytes());
+            if p.first().is_some_and(|b| t.first() != Some(b)) || !t.starts_with(p) {
+                return false;
+            }
         }
         if self.segmented {
             nfa_match(&self.toks, text, fold)

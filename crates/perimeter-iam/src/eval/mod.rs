@@ -187,6 +187,8 @@ pub struct Request {
     pub action: String,
     /// The action folded to lowercase: actions match case-insensitively.
     action_folded: String,
+    /// [`service_hash`] of the folded action's service prefix.
+    service_hash: u64,
     /// The resource ARN (or `*`).
     pub resource: String,
     pub context: Context,
@@ -194,10 +196,13 @@ pub struct Request {
 
 impl Request {
     pub fn new(caller: Caller, action: &str, resource: &str, context: Context) -> Request {
+        let action_folded: String = action.chars().map(simple_lower).collect();
+        let service_hash = service_hash(action_folded.split(':').next().unwrap_or_default());
         Request {
             caller,
             action: action.to_owned(),
-            action_folded: action.chars().map(simple_lower).collect(),
+            action_folded,
+            service_hash,
             resource: resource.to_owned(),
             context,
         }
@@ -391,11 +396,71 @@ pub struct Evaluation {
     /// Context keys that conditions of applicable statements asked for and the request did not carry.
     pub missing_context: Vec<String>,
     /// The verdict of each policy type that took part.
-    pub details: Vec<(PolicyType, Decision)>,
+    pub details: DecisionDetails,
     /// `None` when no permissions boundary applies.
     pub allowed_by_permissions_boundary: Option<bool>,
     /// `None` when no SCPs apply.
     pub allowed_by_organizations: Option<bool>,
+}
+
+/// The verdict of each policy type that took part in a decision (no allocation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecisionDetails {
+    by_type: [Option<Decision>; 6],
+}
+
+impl DecisionDetails {
+    const TYPES: [PolicyType; 6] = [
+        PolicyType::Identity,
+        PolicyType::PermissionsBoundary,
+        PolicyType::Session,
+        PolicyType::ServiceControl,
+        PolicyType::ResourceControl,
+        PolicyType::Resource,
+    ];
+
+    fn slot(t: PolicyType) -> usize {
+        match t {
+            PolicyType::Identity => 0,
+            PolicyType::PermissionsBoundary => 1,
+            PolicyType::Session => 2,
+            PolicyType::ServiceControl => 3,
+            PolicyType::ResourceControl => 4,
+            PolicyType::Resource => 5,
+        }
+    }
+
+    pub(crate) fn set(&mut self, t: PolicyType, d: Decision) {
+        if let Some(s) = self.by_type.get_mut(DecisionDetails::slot(t)) {
+            *s = Some(d);
+        }
+    }
+
+    /// The verdict of one policy type; `None` if it did not take part.
+    pub fn get(&self, t: PolicyType) -> Option<Decision> {
+        self.by_type
+            .get(DecisionDetails::slot(t))
+            .copied()
+            .flatten()
+    }
+
+    /// The policy types that took part, in pipeline order, with their verdicts.
+    pub fn iter(&self) -> impl Iterator<Item = (PolicyType, Decision)> + '_ {
+        DecisionDetails::TYPES
+            .into_iter()
+            .zip(self.by_type)
+            .filter_map(|(t, d)| d.map(|d| (t, d)))
+    }
+}
+
+/// FNV-1a of a service prefix, for a quick "same service?" test.
+pub(crate) fn service_hash(service: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in service.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 /// Context keys noted as absent during one evaluation.
