@@ -215,8 +215,16 @@ impl BddManager {
         }
         let (na, nb) = (self.node(a.0), self.node(b.0));
         let v = na.var.min(nb.var);
-        let (a0, a1) = if na.var == v { (na.lo, na.hi) } else { (a.0, a.0) };
-        let (b0, b1) = if nb.var == v { (nb.lo, nb.hi) } else { (b.0, b.0) };
+        let (a0, a1) = if na.var == v {
+            (na.lo, na.hi)
+        } else {
+            (a.0, a.0)
+        };
+        let (b0, b1) = if nb.var == v {
+            (nb.lo, nb.hi)
+        } else {
+            (b.0, b.0)
+        };
         let lo = self.apply(op, Bdd(a0), Bdd(b0))?;
         let hi = self.apply(op, Bdd(a1), Bdd(b1))?;
         let r = self.mk(v, lo, hi)?;
@@ -296,7 +304,11 @@ impl BddManager {
 
     fn level(&self, id: u32) -> u32 {
         let n = self.node(id);
-        if n.var == TERMINAL_VAR { self.num_vars } else { n.var }
+        if n.var == TERMINAL_VAR {
+            self.num_vars
+        } else {
+            n.var
+        }
     }
 
     /// Assignments of variables `var(id)..num_vars` satisfying the node.
@@ -347,8 +359,11 @@ mod tests {
                 (inner.clone(), inner.clone()).prop_map(|(a, b)| F::And(Box::new(a), Box::new(b))),
                 (inner.clone(), inner.clone()).prop_map(|(a, b)| F::Or(Box::new(a), Box::new(b))),
                 (inner.clone(), inner.clone()).prop_map(|(a, b)| F::Xor(Box::new(a), Box::new(b))),
-                (inner.clone(), inner.clone(), inner)
-                    .prop_map(|(a, b, c)| F::Ite(Box::new(a), Box::new(b), Box::new(c))),
+                (inner.clone(), inner.clone(), inner).prop_map(|(a, b, c)| F::Ite(
+                    Box::new(a),
+                    Box::new(b),
+                    Box::new(c)
+                )),
             ]
         })
     }
@@ -361,7 +376,13 @@ mod tests {
             F::And(a, b) => truth(a, row) && truth(b, row),
             F::Or(a, b) => truth(a, row) || truth(b, row),
             F::Xor(a, b) => truth(a, row) != truth(b, row),
-            F::Ite(a, b, c) => if truth(a, row) { truth(b, row) } else { truth(c, row) },
+            F::Ite(a, b, c) => {
+                if truth(a, row) {
+                    truth(b, row)
+                } else {
+                    truth(c, row)
+                }
+            }
         }
     }
 
@@ -432,6 +453,9 @@ mod tests {
         let mut m = BddManager::new(3, 4);
         let a = m.var(0).unwrap();
         let b = m.var(1).unwrap();
-        assert_eq!(m.xor(a, b).and_then(|x| m.var(2).and_then(|c| m.xor(x, c))), Err(NodeLimit(4)));
+        assert_eq!(
+            m.xor(a, b).and_then(|x| m.var(2).and_then(|c| m.xor(x, c))),
+            Err(NodeLimit(4))
+        );
     }
 }

@@ -179,7 +179,12 @@ impl Pattern {
     /// each part with [`Glob::parse`]. `None` when `text` has fewer separators (such a
     /// policy value can match no segmented string; the caller decides what it means)
     /// or `count` is zero.
-    pub fn split_segments(text: &str, separator: char, count: usize, case: Case) -> Option<Pattern> {
+    pub fn split_segments(
+        text: &str,
+        separator: char,
+        count: usize,
+        case: Case,
+    ) -> Option<Pattern> {
         if count == 0 {
             return None;
         }
@@ -282,7 +287,9 @@ fn glob_matches(tokens: &[GlobToken], text: &str, case: Case) -> bool {
             None => return false,
         }
     }
-    tokens.get(t..).is_some_and(|rest| rest.iter().all(|x| *x == GlobToken::AnyString))
+    tokens
+        .get(t..)
+        .is_some_and(|rest| rest.iter().all(|x| *x == GlobToken::AnyString))
 }
 
 /// Character equality under a case mode.
@@ -344,7 +351,11 @@ mod tests {
     use super::*;
 
     fn check(pattern: &Pattern, text: &str, expected: bool) {
-        assert_eq!(pattern.matches(text), expected, "pattern `{pattern}` on `{text}`");
+        assert_eq!(
+            pattern.matches(text),
+            expected,
+            "pattern `{pattern}` on `{text}`"
+        );
     }
 
     #[test]
@@ -417,7 +428,11 @@ mod tests {
             check(&arn(p), text, expected);
         }
         // The same text as a whole-string glob lets `*` cross `:`.
-        check(&Pattern::glob("arn:*:iam::1:role/x", Case::Sensitive), "arn:aws:x:iam::1:role/x", true);
+        check(
+            &Pattern::glob("arn:*:iam::1:role/x", Case::Sensitive),
+            "arn:aws:x:iam::1:role/x",
+            true,
+        );
         assert!(Pattern::split_segments("arn:aws", ':', 6, Case::Sensitive).is_none());
     }
 

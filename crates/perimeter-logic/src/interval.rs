@@ -162,7 +162,10 @@ impl<T: Point> IntervalSet<T> {
     /// `self ∩ other` (a linear two-pointer merge).
     pub fn intersection(&self, other: &Self) -> Self {
         let mut out = Vec::new();
-        let (mut a, mut b) = (self.ranges.iter().peekable(), other.ranges.iter().peekable());
+        let (mut a, mut b) = (
+            self.ranges.iter().peekable(),
+            other.ranges.iter().peekable(),
+        );
         while let (Some(&&(alo, ahi)), Some(&&(blo, bhi))) = (a.peek(), b.peek()) {
             let lo = alo.max(blo);
             let hi = ahi.min(bhi);
@@ -328,7 +331,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn check_cidr(text: &str, expected: Option<(u32, u32)>) {
-        assert_eq!(Cidr::parse(text).and_then(|c| c.v4_range()), expected, "{text}");
+        assert_eq!(
+            Cidr::parse(text).and_then(|c| c.v4_range()),
+            expected,
+            "{text}"
+        );
     }
 
     #[test]
@@ -345,7 +352,10 @@ mod tests {
         check_cidr("::/0", None); // IPv6: no v4 range
         let v6 = Cidr::parse("2001:db8::1/32").unwrap();
         assert_eq!(v6.to_string(), "2001:db8::/32");
-        assert_eq!(v6.v6_range().map(|r| r.1), Some(0x2001_0db8_ffff_ffff_ffff_ffff_ffff_ffff));
+        assert_eq!(
+            v6.v6_range().map(|r| r.1),
+            Some(0x2001_0db8_ffff_ffff_ffff_ffff_ffff_ffff)
+        );
         assert!(!v6.contains("10.0.0.1".parse().unwrap()));
     }
 

@@ -78,9 +78,10 @@
 //!   silent approximation. Numbers are fixed-point decimals, never floats.
 //! * **Tri-state.** Questions return [`Decision`]: `Holds`, `Violated(witness)`, or
 //!   `Unknown(reason)` when a bound was hit.
-//! * **Bounded.** The subset construction stops at [`Limits::max_dfa_states`], the
-//!   BDD at [`Limits::max_bdd_nodes`], and the number of BDD variables (the depth
-//!   of every recursion) at [`Limits::max_vars`].
+//! * **Bounded.** The subset construction stops at [`Limits::max_dfa_states`] states
+//!   or [`Limits::max_dfa_work`] word operations (so its time is bounded whatever the
+//!   patterns), the BDD at [`Limits::max_bdd_nodes`], and the number of BDD
+//!   variables (the depth of every recursion) at [`Limits::max_vars`].
 //! * **No panics, no I/O.** The crate reads no files, clock or environment, and it
 //!   does not panic on any input.
 //!
@@ -107,6 +108,7 @@ pub use interval::{Cidr, IntervalSet, Point};
 pub use natural::Natural;
 pub use ordered::{CmpOp, Date, Decimal};
 pub use universe::{
-    Arity, Assignment, ClassId, ClassSet, Decision, KeyId, KeyKind, KeyValue, Limits, LogicError, Universe,
-    UnitWeights, Unknown, Value, Vocabulary, Weights, Witness, WitnessEntry, WitnessValue,
+    Arity, Assignment, ClassId, ClassSet, Decision, KeyId, KeyKind, KeyValue, Limits, LogicError,
+    UnitWeights, Universe, Unknown, Value, Vocabulary, Weights, Witness, WitnessEntry,
+    WitnessValue,
 };

@@ -272,7 +272,9 @@ impl Date {
                 Some(sec) => {
                     let (s, frac) = sec.split_once('.').unwrap_or((sec, ""));
                     let s = digits(s, 2)?;
-                    if !frac.bytes().all(|b| b.is_ascii_digit()) || (sec.contains('.') && frac.is_empty()) {
+                    if !frac.bytes().all(|b| b.is_ascii_digit())
+                        || (sec.contains('.') && frac.is_empty())
+                    {
                         return None;
                     }
                     let mut f3: String = frac.chars().take(3).collect();
@@ -336,8 +338,14 @@ fn roundest<T: Ordinal>(lo: Option<i128>, hi: Option<i128>) -> Option<T> {
     for &g in T::GRAINS {
         // Smallest multiple of g strictly above lo (or the largest below hi).
         let cand = match (lo_raw, hi_raw) {
-            (Some(l), _) => l.div_euclid(g).checked_add(1).and_then(|q| q.checked_mul(g)),
-            (None, Some(h)) => h.checked_sub(1).map(|x| x.div_euclid(g)).and_then(|q| q.checked_mul(g)),
+            (Some(l), _) => l
+                .div_euclid(g)
+                .checked_add(1)
+                .and_then(|q| q.checked_mul(g)),
+            (None, Some(h)) => h
+                .checked_sub(1)
+                .map(|x| x.div_euclid(g))
+                .and_then(|q| q.checked_mul(g)),
             (None, None) => None,
         };
         if let Some(c) = cand
@@ -396,7 +404,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn check_decimal(text: &str, expected: Option<&str>) {
-        assert_eq!(Decimal::parse(text).map(|d| d.to_string()).as_deref(), expected, "{text}");
+        assert_eq!(
+            Decimal::parse(text).map(|d| d.to_string()).as_deref(),
+            expected,
+            "{text}"
+        );
     }
 
     #[test]
@@ -420,7 +432,11 @@ mod tests {
     }
 
     fn check_date(text: &str, expected: Option<&str>) {
-        assert_eq!(Date::parse(text).map(|d| d.to_string()).as_deref(), expected, "{text}");
+        assert_eq!(
+            Date::parse(text).map(|d| d.to_string()).as_deref(),
+            expected,
+            "{text}"
+        );
     }
 
     #[test]

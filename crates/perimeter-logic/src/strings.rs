@@ -22,16 +22,26 @@
 //!    length of the shortest string reaching them (atoms tried in order of their most
 //!    readable character), so the first string that reaches a signature is a shortest
 //!    witness of that cell.
-//! 4. The construction is bounded: after `max_states` DFA states it stops with
-//!    [`StateLimit`]. The work is at most `max_states × atoms × positions / 64` word
-//!    operations, where `positions` is the total pattern length.
+//! 4. The construction is bounded ([`AutomatonLimit`]): by a number of DFA states, by
+//!    the memory they take, and by a budget of word operations (a step costs
+//!    `positions / 64` of them, where `positions` is the total pattern length). So
+//!    the worst case is `max_work` word operations, whatever the patterns.
 
 use crate::glob::{Case, GlobToken, Pattern, Shape, fold, fold_class};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 
-/// The subset construction exceeded its state bound.
+/// The subset construction exceeded a bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StateLimit(pub usize);
+pub enum AutomatonLimit {
+    /// More DFA states than allowed (the bound is also lowered so that the states
+    /// fit in [`MAX_ARENA_WORDS`] words of memory).
+    States(usize),
+    /// More word operations than allowed.
+    Work(u64),
+}
+
+/// Memory bound of the subset construction: DFA states × words per state.
+pub const MAX_ARENA_WORDS: usize = 16 * 1024 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Base {
@@ -130,7 +140,13 @@ impl PredTable {
         self.preds.len() - 1
     }
 
-    fn push_glob(&mut self, toks: &mut Vec<Tok>, tokens: &[GlobToken], case: Case, exclude: Option<char>) {
+    fn push_glob(
+        &mut self,
+        toks: &mut Vec<Tok>,
+        tokens: &[GlobToken],
+        case: Case,
+        exclude: Option<char>,
+    ) {
         for t in tokens {
             let (star, base) = match *t {
                 GlobToken::Char(c) => (
@@ -234,10 +250,18 @@ fn atoms(preds: &[Pred]) -> Vec<(char, Vec<bool>)> {
     out
 }
 
+/// The NFAs of all patterns laid side by side in one bit vector: position `off_i + j`
+/// is "pattern `i` has matched its first `j` tokens". Steps are bit-parallel.
 struct Runner {
-    nfas: Vec<Vec<Tok>>,
-    offsets: Vec<usize>,
     words: usize,
+    /// Per atom: the positions whose token accepts the atom.
+    accepts: Vec<Vec<u64>>,
+    /// Positions holding a `*` token.
+    star: Vec<u64>,
+    /// Start position of each pattern.
+    starts: Vec<usize>,
+    /// Accepting (end) position of each pattern.
+    ends: Vec<usize>,
 }
 
 fn set_bit(bits: &mut [u64], i: usize) {
@@ -250,103 +274,204 @@ fn get_bit(bits: &[u64], i: usize) -> bool {
     bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
 }
 
+/// `dst |= src << 1` over a multi-word bit vector.
+fn or_shl1(dst: &mut [u64], src: impl Iterator<Item = u64>) {
+    let mut carry = 0u64;
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d |= (s << 1) | carry;
+        carry = s >> 63;
+    }
+}
+
 impl Runner {
-    fn new(nfas: Vec<Vec<Tok>>) -> Runner {
-        let mut offsets = Vec::with_capacity(nfas.len());
-        let mut total = 0usize;
-        for n in &nfas {
-            offsets.push(total);
-            total += n.len() + 1;
+    fn new(nfas: &[Vec<Tok>], atoms: &[(char, Vec<bool>)]) -> Runner {
+        let total: usize = nfas.iter().map(|n| n.len() + 1).sum();
+        let words = total.div_ceil(64);
+        let mut star = vec![0u64; words];
+        let mut accepts = vec![vec![0u64; words]; atoms.len()];
+        let (mut starts, mut ends) = (
+            Vec::with_capacity(nfas.len()),
+            Vec::with_capacity(nfas.len()),
+        );
+        let mut off = 0usize;
+        for toks in nfas {
+            starts.push(off);
+            for (j, t) in toks.iter().enumerate() {
+                if t.star {
+                    set_bit(&mut star, off + j);
+                }
+                for (acc, (_, member)) in accepts.iter_mut().zip(atoms) {
+                    if member.get(t.pred).copied().unwrap_or(false) {
+                        set_bit(acc, off + j);
+                    }
+                }
+            }
+            off += toks.len();
+            ends.push(off);
+            off += 1;
         }
         Runner {
-            nfas,
-            offsets,
-            words: total.div_ceil(64),
+            words,
+            accepts,
+            star,
+            starts,
+            ends,
         }
     }
 
-    /// Epsilon closure: a position on `*` may skip it.
+    /// Epsilon closure: a position on `*` may skip it. Bits only grow, so the loop
+    /// ends after at most one pass per chain of stars (stars are merged, so one).
     fn close(&self, bits: &mut [u64]) {
-        for (toks, &off) in self.nfas.iter().zip(&self.offsets) {
-            for (pos, t) in toks.iter().enumerate() {
-                if t.star && get_bit(bits, off + pos) {
-                    set_bit(bits, off + pos + 1);
-                }
+        loop {
+            let mut carry = 0u64;
+            let mut changed = false;
+            for (d, s) in bits.iter_mut().zip(&self.star) {
+                let skips = *d & s;
+                let add = (skips << 1) | carry;
+                carry = skips >> 63;
+                changed |= add & !*d != 0;
+                *d |= add;
+            }
+            if !changed {
+                return;
             }
         }
     }
 
     fn start(&self) -> Vec<u64> {
         let mut bits = vec![0u64; self.words];
-        for &off in &self.offsets {
-            set_bit(&mut bits, off);
+        for &s in &self.starts {
+            set_bit(&mut bits, s);
         }
         self.close(&mut bits);
         bits
     }
 
-    fn step(&self, from: &[u64], member: &[bool]) -> Vec<u64> {
-        let mut bits = vec![0u64; self.words];
-        for (toks, &off) in self.nfas.iter().zip(&self.offsets) {
-            for (pos, t) in toks.iter().enumerate() {
-                if get_bit(from, off + pos) && member.get(t.pred).copied().unwrap_or(false) {
-                    set_bit(&mut bits, if t.star { off + pos } else { off + pos + 1 });
-                }
-            }
+    /// The successor of `from` on `atom`, written into `out`.
+    fn step(&self, from: &[u64], atom: usize, out: &mut [u64]) {
+        out.iter_mut().for_each(|w| *w = 0);
+        let Some(acc) = self.accepts.get(atom) else {
+            return;
+        };
+        // Stars loop on themselves; other tokens advance by one position.
+        for ((o, f), (a, s)) in out.iter_mut().zip(from).zip(acc.iter().zip(&self.star)) {
+            *o = f & a & s;
         }
-        self.close(&mut bits);
-        bits
+        or_shl1(
+            out,
+            from.iter()
+                .zip(acc)
+                .zip(&self.star)
+                .map(|((f, a), s)| f & a & !s),
+        );
+        if out.iter().zip(&self.star).any(|(o, s)| o & s != 0) {
+            self.close(out);
+        }
     }
 
     fn signature(&self, bits: &[u64]) -> Vec<bool> {
-        self.nfas
-            .iter()
-            .zip(&self.offsets)
-            .map(|(toks, &off)| get_bit(bits, off + toks.len()))
-            .collect()
+        self.ends.iter().map(|&e| get_bit(bits, e)).collect()
     }
 }
 
+/// A fast non-cryptographic hasher for state bit vectors (the FxHash mixing step).
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut buf = [0u8; 8];
+            for (b, c) in buf.iter_mut().zip(chunk) {
+                *b = *c;
+            }
+            self.write_u64(u64::from_le_bytes(buf));
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
 /// Computes the partition of all strings by `patterns`, exploring at most
-/// `max_states` DFA states.
-pub fn partition(patterns: &[Pattern], max_states: usize) -> Result<StringPartition, StateLimit> {
+/// `max_states` DFA states (fewer if they would not fit in [`MAX_ARENA_WORDS`]) and
+/// spending at most `max_work` 64-bit word operations (one step of a state on an
+/// atom costs one operation per word of the state).
+pub fn partition(
+    patterns: &[Pattern],
+    max_states: usize,
+    max_work: u64,
+) -> Result<StringPartition, AutomatonLimit> {
     let compiled = compile(patterns);
     let atoms = atoms(&compiled.preds);
-    let runner = Runner::new(compiled.nfas);
-    let mut ids: HashMap<Vec<u64>, usize> = HashMap::new();
-    let mut states: Vec<Vec<u64>> = Vec::new();
+    let runner = Runner::new(&compiled.nfas, &atoms);
+    // States live in one flat arena (`words` u64 per state); `index` maps a state's
+    // hash to the ids of the states with that hash.
+    let words = runner.words.max(1);
+    let mut arena: Vec<u64> = Vec::new();
+    let mut index: HashMap<u64, Vec<usize>, FxBuild> = HashMap::default();
+    let hash = |bits: &[u64]| -> u64 {
+        use std::hash::Hasher;
+        let mut h = FxHasher::default();
+        bits.iter().for_each(|w| h.write_u64(*w));
+        h.finish()
+    };
     // parent[i] = (previous state, atom index) on a shortest path.
     let mut parent: Vec<Option<(usize, usize)>> = Vec::new();
     let mut seen: HashMap<Vec<bool>, usize> = HashMap::new();
     let mut order: Vec<(Vec<bool>, usize)> = Vec::new();
-    let mut queue = VecDeque::new();
+    let mut scratch = vec![0u64; words];
+    let mut current = vec![0u64; words];
+    let max_states = max_states.min(MAX_ARENA_WORDS / words);
+    let mut work: u64 = 0;
 
-    let start = runner.start();
-    ids.insert(start.clone(), 0);
-    states.push(start);
+    let mut start = runner.start();
+    start.resize(words, 0);
+    index.entry(hash(&start)).or_default().push(0);
+    arena.extend_from_slice(&start);
     parent.push(None);
-    queue.push_back(0usize);
-    while let Some(s) = queue.pop_front() {
-        let Some(bits) = states.get(s).cloned() else {
+    // BFS: states are numbered in discovery order, so the queue is a cursor.
+    let mut next = 0usize;
+    while next < parent.len() {
+        let s = next;
+        next += 1;
+        let Some(bits) = arena.get(s * words..(s + 1) * words) else {
             continue;
         };
-        let sig = runner.signature(&bits);
+        current.copy_from_slice(bits);
+        let sig = runner.signature(&current);
         if !seen.contains_key(&sig) {
             seen.insert(sig.clone(), s);
             order.push((sig, s));
         }
-        for (a, (_, member)) in atoms.iter().enumerate() {
-            let next = runner.step(&bits, member);
-            if ids.contains_key(&next) {
+        for a in 0..atoms.len() {
+            work = work.saturating_add(words as u64);
+            if work > max_work {
+                return Err(AutomatonLimit::Work(max_work));
+            }
+            runner.step(&current, a, &mut scratch);
+            let h = hash(&scratch);
+            let bucket = index.entry(h).or_default();
+            let known = bucket
+                .iter()
+                .any(|&id| arena.get(id * words..(id + 1) * words) == Some(scratch.as_slice()));
+            if known {
                 continue;
             }
-            if states.len() >= max_states {
-                return Err(StateLimit(max_states));
+            if parent.len() >= max_states {
+                return Err(AutomatonLimit::States(max_states));
             }
-            ids.insert(next.clone(), states.len());
-            states.push(next);
+            bucket.push(parent.len());
+            arena.extend_from_slice(&scratch);
             parent.push(Some((s, a)));
-            queue.push_back(states.len() - 1);
         }
     }
     let witness = |mut s: usize| -> String {
@@ -368,7 +493,7 @@ pub fn partition(patterns: &[Pattern], max_states: usize) -> Result<StringPartit
         .collect();
     Ok(StringPartition {
         classes,
-        dfa_states: states.len(),
+        dfa_states: parent.len(),
         atoms: atoms.len(),
     })
 }
@@ -380,7 +505,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn check(patterns: &[Pattern], expected_witnesses: &[&str]) {
-        let p = partition(patterns, 10_000).unwrap();
+        let p = partition(patterns, 10_000, u64::MAX).unwrap();
         let got: Vec<&str> = p.classes().iter().map(|c| c.witness.as_str()).collect();
         assert_eq!(got, expected_witnesses, "{patterns:?}");
         assert_witnesses_exact(patterns, &p);
@@ -410,12 +535,18 @@ mod tests {
         // Empty pattern: the empty string versus the rest.
         check(&[g("", Sensitive)], &["", "a"]);
         // A literal and a glob over it: Venn cells {none, glob only, both}.
-        check(&[Pattern::literal("ab", Sensitive), g("a*", Sensitive)], &["", "a", "ab"]);
+        check(
+            &[Pattern::literal("ab", Sensitive), g("a*", Sensitive)],
+            &["", "a", "ab"],
+        );
         // Disjoint globs; the neither-cell first (empty string).
         check(&[g("a*", Sensitive), g("b*", Sensitive)], &["", "a", "b"]);
         // Case: `AB` exactly vs `ab` ignoring case: {none, insensitive only, both}.
         check(
-            &[Pattern::literal("AB", Sensitive), Pattern::literal("ab", Insensitive)],
+            &[
+                Pattern::literal("AB", Sensitive),
+                Pattern::literal("ab", Insensitive),
+            ],
             &["", "ab", "AB"],
         );
         // `?` is one scalar value; `` and `aa` share the non-matching cell.
@@ -430,14 +561,21 @@ mod tests {
         // segment is `a`, its second `a:b`), while every segmented match is a whole match.
         let seg = Pattern::split_segments("*:b", ':', 2, Case::Sensitive).unwrap();
         let whole = Pattern::glob("*:b", Case::Sensitive);
-        let p = partition(&[seg.clone(), whole.clone()], 10_000).unwrap();
+        let p = partition(&[seg.clone(), whole.clone()], 10_000, u64::MAX).unwrap();
         assert_witnesses_exact(&[seg, whole], &p);
         let sigs: Vec<_> = p.classes().iter().map(|c| c.signature.clone()).collect();
-        assert!(sigs.contains(&vec![false, true]), "a string like `::b` is whole-only");
+        assert!(
+            sigs.contains(&vec![false, true]),
+            "a string like `::b` is whole-only"
+        );
         assert!(!sigs.contains(&vec![true, false]), "segmented ⊆ whole here");
         // A literal separator inside a non-final segment matches nothing.
-        let dead = Pattern::segmented(':', vec![Glob::literal("a:b"), Glob::parse("*")], Case::Sensitive);
-        let p = partition(std::slice::from_ref(&dead), 10_000).unwrap();
+        let dead = Pattern::segmented(
+            ':',
+            vec![Glob::literal("a:b"), Glob::parse("*")],
+            Case::Sensitive,
+        );
+        let p = partition(std::slice::from_ref(&dead), 10_000, u64::MAX).unwrap();
         assert_eq!(p.classes().len(), 1);
         assert!(!p.classes()[0].signature[0]);
     }
@@ -446,15 +584,41 @@ mod tests {
     fn state_limit_is_reported() {
         // `*a????????` needs 2^9 DFA states (remember the last 9 characters' a-ness).
         let hard = Pattern::glob("*a?????????", Case::Sensitive);
-        assert_eq!(partition(&[hard], 100).map(|_| ()), Err(StateLimit(100)));
+        assert_eq!(
+            partition(std::slice::from_ref(&hard), 100, u64::MAX).map(|_| ()),
+            Err(AutomatonLimit::States(100))
+        );
+        assert_eq!(
+            partition(&[hard], 1 << 20, 1000).map(|_| ()),
+            Err(AutomatonLimit::Work(1000))
+        );
     }
 
     fn pattern_strategy() -> impl Strategy<Value = Pattern> {
         let text = "[ab*?:K\u{212A}é]{0,5}";
         prop_oneof![
-            (text, any::<bool>()).prop_map(|(t, ci)| Pattern::glob(&t, if ci { Case::Insensitive } else { Case::Sensitive })),
-            (text, any::<bool>()).prop_map(|(t, ci)| Pattern::literal(&t, if ci { Case::Insensitive } else { Case::Sensitive })),
-            text.prop_filter_map("needs a separator", |t| Pattern::split_segments(&t, ':', 2, Case::Sensitive)),
+            (text, any::<bool>()).prop_map(|(t, ci)| Pattern::glob(
+                &t,
+                if ci {
+                    Case::Insensitive
+                } else {
+                    Case::Sensitive
+                }
+            )),
+            (text, any::<bool>()).prop_map(|(t, ci)| Pattern::literal(
+                &t,
+                if ci {
+                    Case::Insensitive
+                } else {
+                    Case::Sensitive
+                }
+            )),
+            text.prop_filter_map("needs a separator", |t| Pattern::split_segments(
+                &t,
+                ':',
+                2,
+                Case::Sensitive
+            )),
         ]
     }
 
@@ -465,7 +629,7 @@ mod tests {
             patterns in prop::collection::vec(pattern_strategy(), 0..5),
             probes in prop::collection::vec("[abAB:Kk\u{212A}éÉx]{0,6}", 0..20),
         ) {
-            let p = partition(&patterns, 50_000).unwrap();
+            let p = partition(&patterns, 50_000, u64::MAX).unwrap();
             assert_witnesses_exact(&patterns, &p);
             // Completeness: every probe string's signature is one of the classes.
             for s in probes {

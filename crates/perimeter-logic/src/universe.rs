@@ -37,7 +37,7 @@ use crate::glob::{Pattern, Shape};
 use crate::interval::{Cidr, IntervalSet, public_v4, public_v6};
 use crate::natural::Natural;
 use crate::ordered::{CmpOp, Date, Decimal, OrdCell, OrdPartition, Ordinal};
-use crate::strings::{StateLimit, StringPartition, partition};
+use crate::strings::{AutomatonLimit, StringPartition, partition};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -107,6 +107,8 @@ impl fmt::Display for Arity {
 pub struct Limits {
     /// DFA states explored per string key.
     pub max_dfa_states: usize,
+    /// Word operations spent by the subset construction per string key (bounds time).
+    pub max_dfa_work: u64,
     /// BDD nodes in the universe.
     pub max_bdd_nodes: usize,
     /// BDD variables in the universe (also the bound on recursion depth).
@@ -117,6 +119,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_dfa_states: 100_000,
+            max_dfa_work: 400_000_000,
             max_bdd_nodes: 4_000_000,
             max_vars: 4_096,
         }
@@ -132,6 +135,13 @@ pub enum Unknown {
         key: String,
         /// The bound.
         limit: usize,
+    },
+    /// The string partition of a key needed more work than allowed.
+    DfaWork {
+        /// The key's name.
+        key: String,
+        /// The bound (64-bit word operations).
+        limit: u64,
     },
     /// The BDD needed more nodes than allowed.
     BddNodes {
@@ -154,8 +164,15 @@ impl fmt::Display for Unknown {
                 f,
                 "the patterns on key `{key}` need more than {limit} automaton states"
             ),
+            Unknown::DfaWork { key, limit } => write!(
+                f,
+                "the patterns on key `{key}` need more than {limit} automaton steps"
+            ),
             Unknown::BddNodes { limit } => {
-                write!(f, "the formula needs more than {limit} decision-diagram nodes")
+                write!(
+                    f,
+                    "the formula needs more than {limit} decision-diagram nodes"
+                )
             }
             Unknown::Variables { needed, limit } => write!(
                 f,
@@ -373,7 +390,12 @@ impl Vocabulary {
 
     /// Declares a key (names are opaque labels, compared exactly). Declaring the same
     /// name again with the same kind and arity returns the same id.
-    pub fn add_key(&mut self, name: &str, kind: KeyKind, arity: Arity) -> Result<KeyId, LogicError> {
+    pub fn add_key(
+        &mut self,
+        name: &str,
+        kind: KeyKind,
+        arity: Arity,
+    ) -> Result<KeyId, LogicError> {
         if let Some(&id) = self.by_name.get(name) {
             let d = self.decl(id)?;
             if d.kind == kind && d.arity == arity {
@@ -385,7 +407,8 @@ impl Vocabulary {
                 arity: d.arity,
             });
         }
-        let id = KeyId(u32::try_from(self.keys.len()).map_err(|_| LogicError::UnknownKey(u32::MAX))?);
+        let id =
+            KeyId(u32::try_from(self.keys.len()).map_err(|_| LogicError::UnknownKey(u32::MAX))?);
         self.keys.push(KeyDecl {
             name: name.to_owned(),
             kind,
@@ -401,11 +424,16 @@ impl Vocabulary {
     }
 
     fn decl(&self, key: KeyId) -> Result<&KeyDecl, LogicError> {
-        self.keys.get(key.index()).ok_or(LogicError::UnknownKey(key.0))
+        self.keys
+            .get(key.index())
+            .ok_or(LogicError::UnknownKey(key.0))
     }
 
     fn decl_of_kind(&mut self, key: KeyId, kind: KeyKind) -> Result<&mut KeyDecl, LogicError> {
-        let d = self.keys.get_mut(key.index()).ok_or(LogicError::UnknownKey(key.0))?;
+        let d = self
+            .keys
+            .get_mut(key.index())
+            .ok_or(LogicError::UnknownKey(key.0))?;
         if d.kind != kind {
             return Err(LogicError::WrongKind {
                 key: d.name.clone(),
@@ -434,7 +462,9 @@ impl Vocabulary {
 
     /// Registers a number a numeric key is compared with (by any operator).
     pub fn add_number(&mut self, key: KeyId, value: Decimal) -> Result<(), LogicError> {
-        self.decl_of_kind(key, KeyKind::Number)?.numbers.insert(value);
+        self.decl_of_kind(key, KeyKind::Number)?
+            .numbers
+            .insert(value);
         Ok(())
     }
 
@@ -452,20 +482,23 @@ impl Vocabulary {
         for decl in self.keys {
             let part = match decl.kind {
                 KeyKind::String => Partition::String(
-                    partition(&decl.patterns, limits.max_dfa_states).map_err(|StateLimit(limit)| {
-                        LogicError::Limit(Unknown::DfaStates {
-                            key: decl.name.clone(),
-                            limit,
-                        })
-                    })?,
+                    partition(&decl.patterns, limits.max_dfa_states, limits.max_dfa_work).map_err(
+                        |e| {
+                            let key = decl.name.clone();
+                            LogicError::Limit(match e {
+                                AutomatonLimit::States(limit) => Unknown::DfaStates { key, limit },
+                                AutomatonLimit::Work(limit) => Unknown::DfaWork { key, limit },
+                            })
+                        },
+                    )?,
                 ),
                 KeyKind::Ip => Partition::Ip(ip_classes(&decl.cidrs)),
-                KeyKind::Number => {
-                    Partition::Number(OrdPartition::new(&decl.numbers.iter().copied().collect::<Vec<_>>()))
-                }
-                KeyKind::Date => {
-                    Partition::Date(OrdPartition::new(&decl.dates.iter().copied().collect::<Vec<_>>()))
-                }
+                KeyKind::Number => Partition::Number(OrdPartition::new(
+                    &decl.numbers.iter().copied().collect::<Vec<_>>(),
+                )),
+                KeyKind::Date => Partition::Date(OrdPartition::new(
+                    &decl.dates.iter().copied().collect::<Vec<_>>(),
+                )),
                 KeyKind::Bool => Partition::Bool,
             };
             let n = part.len();
@@ -490,7 +523,10 @@ impl Vocabulary {
             }));
         }
         let mut universe = Universe {
-            bdd: BddManager::new(u32::try_from(next_var).unwrap_or(u32::MAX), limits.max_bdd_nodes),
+            bdd: BddManager::new(
+                u32::try_from(next_var).unwrap_or(u32::MAX),
+                limits.max_bdd_nodes,
+            ),
             keys,
             valid: Bdd::TRUE,
         };
@@ -548,7 +584,12 @@ fn ip_classes(cidrs: &BTreeSet<Cidr>) -> Vec<IpClass> {
         }
         out
     }
-    fn pick<T: crate::interval::Point>(lo: T, hi: T, public: &IntervalSet<T>, low_byte_zero: impl Fn(T) -> bool) -> T {
+    fn pick<T: crate::interval::Point>(
+        lo: T,
+        hi: T,
+        public: &IntervalSet<T>,
+        low_byte_zero: impl Fn(T) -> bool,
+    ) -> T {
         let here = IntervalSet::range(lo, hi);
         let pubpart = here.intersection(public);
         let first = pubpart.ranges().first().copied().unwrap_or((lo, hi));
@@ -691,7 +732,9 @@ pub struct Universe {
 
 impl Universe {
     fn info(&self, key: KeyId) -> Result<&KeyInfo, LogicError> {
-        self.keys.get(key.index()).ok_or(LogicError::UnknownKey(key.0))
+        self.keys
+            .get(key.index())
+            .ok_or(LogicError::UnknownKey(key.0))
     }
 
     fn info_of(&self, key: KeyId, kind: KeyKind) -> Result<&KeyInfo, LogicError> {
@@ -727,8 +770,11 @@ impl Universe {
 
     /// The key declared under `name`.
     pub fn key(&self, name: &str) -> Option<KeyId> {
-        self.keys()
-            .find(|k| self.keys.get(k.index()).is_some_and(|i| i.decl.name == name))
+        self.keys().find(|k| {
+            self.keys
+                .get(k.index())
+                .is_some_and(|i| i.decl.name == name)
+        })
     }
 
     /// The key's name.
@@ -760,7 +806,9 @@ impl Universe {
         };
         let i = class.0 as usize;
         Ok(match &k.part {
-            Partition::String(p) => Value::String(p.classes().get(i).ok_or_else(none)?.witness.clone()),
+            Partition::String(p) => {
+                Value::String(p.classes().get(i).ok_or_else(none)?.witness.clone())
+            }
             Partition::Ip(c) => Value::Ip(c.get(i).ok_or_else(none)?.witness),
             Partition::Number(p) => Value::Number(p.cells().get(i).ok_or_else(none)?.1),
             Partition::Date(p) => Value::Date(p.cells().get(i).ok_or_else(none)?.1),
@@ -823,16 +871,32 @@ impl Universe {
         let w = self.class_witness(key, class)?;
         Ok(match &k.part {
             Partition::String(p) => {
-                let sig = p.classes().get(i).map(|c| c.signature.clone()).unwrap_or_default();
-                let (yes, no): (Vec<_>, Vec<_>) = k.decl.patterns.iter().zip(sig).partition(|(_, m)| *m);
+                let sig = p
+                    .classes()
+                    .get(i)
+                    .map(|c| c.signature.clone())
+                    .unwrap_or_default();
+                let (yes, no): (Vec<_>, Vec<_>) =
+                    k.decl.patterns.iter().zip(sig).partition(|(_, m)| *m);
                 let show = |v: Vec<(&Pattern, bool)>| {
-                    v.iter().map(|(p, _)| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                    v.iter()
+                        .map(|(p, _)| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 };
-                format!("strings like `{w}` (matching [{}]; not [{}])", show(yes), show(no))
+                format!(
+                    "strings like `{w}` (matching [{}]; not [{}])",
+                    show(yes),
+                    show(no)
+                )
             }
             Partition::Ip(c) => match c.get(i).map(|c| c.range) {
-                Some(IpRange::V4(lo, hi)) => format!("{} – {}", Ipv4Addr::from(lo), Ipv4Addr::from(hi)),
-                Some(IpRange::V6(lo, hi)) => format!("{} – {}", Ipv6Addr::from(lo), Ipv6Addr::from(hi)),
+                Some(IpRange::V4(lo, hi)) => {
+                    format!("{} – {}", Ipv4Addr::from(lo), Ipv4Addr::from(hi))
+                }
+                Some(IpRange::V6(lo, hi)) => {
+                    format!("{} – {}", Ipv6Addr::from(lo), Ipv6Addr::from(hi))
+                }
                 None => String::new(),
             },
             Partition::Number(p) => describe_cell(p.cells().get(i).map(|c| c.0)),
@@ -894,7 +958,12 @@ impl Universe {
     }
 
     /// The classes of numbers `x` with `x op value`; `value` must be registered.
-    pub fn classes_num_cmp(&self, key: KeyId, op: CmpOp, value: Decimal) -> Result<ClassSet, LogicError> {
+    pub fn classes_num_cmp(
+        &self,
+        key: KeyId,
+        op: CmpOp,
+        value: Decimal,
+    ) -> Result<ClassSet, LogicError> {
         let k = self.info_of(key, KeyKind::Number)?;
         if !k.decl.numbers.contains(&value) {
             return Err(LogicError::NotRegistered {
@@ -910,7 +979,12 @@ impl Universe {
     }
 
     /// The classes of instants `x` with `x op value`; `value` must be registered.
-    pub fn classes_date_cmp(&self, key: KeyId, op: CmpOp, value: Date) -> Result<ClassSet, LogicError> {
+    pub fn classes_date_cmp(
+        &self,
+        key: KeyId,
+        op: CmpOp,
+        value: Date,
+    ) -> Result<ClassSet, LogicError> {
         let k = self.info_of(key, KeyKind::Date)?;
         if !k.decl.dates.contains(&value) {
             return Err(LogicError::NotRegistered {
@@ -940,13 +1014,19 @@ impl Universe {
                 let sig: Vec<bool> = k.decl.patterns.iter().map(|pat| pat.matches(s)).collect();
                 p.classes().iter().position(|c| c.signature == sig)
             }
-            (Partition::Ip(classes), Value::Ip(addr)) => classes.iter().position(|c| match (c.range, addr) {
-                (IpRange::V4(lo, hi), IpAddr::V4(a)) => (lo..=hi).contains(&u32::from(*a)),
-                (IpRange::V6(lo, hi), IpAddr::V6(a)) => (lo..=hi).contains(&u128::from(*a)),
-                _ => false,
-            }),
-            (Partition::Number(p), Value::Number(x)) => p.cells().iter().position(|(c, _)| in_cell(c, x)),
-            (Partition::Date(p), Value::Date(x)) => p.cells().iter().position(|(c, _)| in_cell(c, x)),
+            (Partition::Ip(classes), Value::Ip(addr)) => {
+                classes.iter().position(|c| match (c.range, addr) {
+                    (IpRange::V4(lo, hi), IpAddr::V4(a)) => (lo..=hi).contains(&u32::from(*a)),
+                    (IpRange::V6(lo, hi), IpAddr::V6(a)) => (lo..=hi).contains(&u128::from(*a)),
+                    _ => false,
+                })
+            }
+            (Partition::Number(p), Value::Number(x)) => {
+                p.cells().iter().position(|(c, _)| in_cell(c, x))
+            }
+            (Partition::Date(p), Value::Date(x)) => {
+                p.cells().iter().position(|(c, _)| in_cell(c, x))
+            }
             (Partition::Bool, Value::Bool(b)) => Some(usize::from(*b)),
             _ => None,
         };
@@ -997,12 +1077,14 @@ impl Universe {
 
     /// Conjunction of many formulas (true for none).
     pub fn and_all(&mut self, fs: impl IntoIterator<Item = Bdd>) -> Result<Bdd, LogicError> {
-        fs.into_iter().try_fold(Bdd::TRUE, |acc, f| self.and(acc, f))
+        fs.into_iter()
+            .try_fold(Bdd::TRUE, |acc, f| self.and(acc, f))
     }
 
     /// Disjunction of many formulas (false for none).
     pub fn or_all(&mut self, fs: impl IntoIterator<Item = Bdd>) -> Result<Bdd, LogicError> {
-        fs.into_iter().try_fold(Bdd::FALSE, |acc, f| self.or(acc, f))
+        fs.into_iter()
+            .try_fold(Bdd::FALSE, |acc, f| self.or(acc, f))
     }
 
     /// The BDD of a set of codes of a single-valued key (codes sorted, distinct).
@@ -1010,7 +1092,13 @@ impl Universe {
         self.codes_rec(first_var, width, 0, codes)
     }
 
-    fn codes_rec(&mut self, first_var: u32, width: u32, bit: u32, codes: &[u64]) -> Result<Bdd, NodeLimit> {
+    fn codes_rec(
+        &mut self,
+        first_var: u32,
+        width: u32,
+        bit: u32,
+        codes: &[u64],
+    ) -> Result<Bdd, NodeLimit> {
         if codes.is_empty() {
             return Ok(Bdd::FALSE);
         }
@@ -1073,7 +1161,11 @@ impl Universe {
     /// A single-valued key is present with a value in one of the classes.
     pub fn value_in(&mut self, set: &ClassSet) -> Result<Bdd, LogicError> {
         let k = self.arity_check(set.key, Arity::Single)?;
-        let codes: Vec<u64> = set.iter().map(|c| u64::from(c.0) + 1).filter(|c| *c <= k.n as u64).collect();
+        let codes: Vec<u64> = set
+            .iter()
+            .map(|c| u64::from(c.0) + 1)
+            .filter(|c| *c <= k.n as u64)
+            .collect();
         let (f, w) = (k.first_var, k.width);
         self.codes_bdd(f, w, &codes).map_err(node_limit)
     }
@@ -1216,7 +1308,8 @@ impl Universe {
             .iter()
             .map(|k| match k.decl.arity {
                 Arity::Single => {
-                    let code = (0..k.width).fold(0u64, |acc, j| (acc << 1) | u64::from(bit(k.first_var + j)));
+                    let code = (0..k.width)
+                        .fold(0u64, |acc, j| (acc << 1) | u64::from(bit(k.first_var + j)));
                     match code.checked_sub(1) {
                         None => KeyValue::Absent,
                         Some(c) => KeyValue::Class(ClassId(u32::try_from(c).unwrap_or(u32::MAX))),
@@ -1269,7 +1362,8 @@ impl Universe {
     /// Evaluates a formula on a class assignment (missing trailing keys are absent).
     pub fn eval(&self, f: Bdd, a: &Assignment) -> bool {
         let bits = self.encode(a);
-        self.bdd.eval(f, |v| bits.get(v as usize).copied().unwrap_or(false))
+        self.bdd
+            .eval(f, |v| bits.get(v as usize).copied().unwrap_or(false))
     }
 
     /// Concrete values for a class assignment: each class's witness value.
@@ -1305,7 +1399,11 @@ impl Universe {
     /// Weighted model count of `f`: the sum over satisfying class assignments of the
     /// product of their weights (see [`Weights`]). With weights = class sizes it
     /// counts concrete requests.
-    pub fn weighted_count(&mut self, f: Bdd, weights: &impl Weights) -> Result<Natural, LogicError> {
+    pub fn weighted_count(
+        &mut self,
+        f: Bdd,
+        weights: &impl Weights,
+    ) -> Result<Natural, LogicError> {
         let g = self.restrict_valid(f).map_err(node_limit)?;
         let mut memo: HashMap<(Bdd, usize, u32), Natural> = HashMap::new();
         Ok(self.wmc(g, 0, 0, weights, &mut memo))
@@ -1344,12 +1442,18 @@ impl Universe {
                     let mut cur = node;
                     for b in 0..info.width {
                         let (lo, hi) = cofactor(cur, info.first_var + b);
-                        cur = if (code >> (info.width - 1 - b)) & 1 == 1 { hi } else { lo };
+                        cur = if (code >> (info.width - 1 - b)) & 1 == 1 {
+                            hi
+                        } else {
+                            lo
+                        };
                     }
                     if cur.is_false() {
                         continue;
                     }
-                    let class = code.checked_sub(1).map(|c| ClassId(u32::try_from(c).unwrap_or(u32::MAX)));
+                    let class = code
+                        .checked_sub(1)
+                        .map(|c| ClassId(u32::try_from(c).unwrap_or(u32::MAX)));
                     let w = weights.value(key, class);
                     total = total.add(&w.mul(&self.wmc(cur, k + 1, 0, weights, memo)));
                 }
@@ -1385,7 +1489,9 @@ impl Universe {
 fn in_cell<T: Ord>(cell: &OrdCell<T>, x: &T) -> bool {
     match cell {
         OrdCell::Point(v) => x == v,
-        OrdCell::Gap(lo, hi) => lo.as_ref().is_none_or(|l| x > l) && hi.as_ref().is_none_or(|h| x < h),
+        OrdCell::Gap(lo, hi) => {
+            lo.as_ref().is_none_or(|l| x > l) && hi.as_ref().is_none_or(|h| x < h)
+        }
     }
 }
 
