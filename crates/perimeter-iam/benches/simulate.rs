@@ -39,8 +39,8 @@ fn identity_policies() -> Vec<String> {
         let mut stmts = Vec::new();
         for s in 0..10 {
             let i = p * 10 + s;
-            let svc = SERVICES[i % 10];
-            let verb = VERBS[(i / 10) % 10];
+            let svc = SERVICES.get(i % 10).copied().unwrap_or("s3");
+            let verb = VERBS.get((i / 10) % 10).copied().unwrap_or("Get");
             let action = match i % 4 {
                 0 => format!("{svc}:{verb}Object{i}"),
                 1 => format!("{svc}:{verb}*"),
@@ -154,7 +154,12 @@ fn main() {
         ),
         (
             "allowed (condition statement 40)",
-            Request::new(alice(), "s3:CreateObject40", "arn:aws:s3:us-east-1:111122223333:thing/40/x", ctx.clone()),
+            Request::new(
+                alice(),
+                "s3:CreateObject40",
+                "arn:aws:s3:us-east-1:111122223333:thing/40/x",
+                ctx.clone(),
+            ),
             Decision::Allowed,
         ),
         (

@@ -48,6 +48,10 @@ const SESSION_ARN: &str = "arn:aws:sts::111122223333:assumed-role/Builder/s1";
 const FED: &str = "arn:aws:sts::111122223333:federated-user/carol";
 const BUCKET_OBJ: &str = "arn:aws:s3:::bucket/key";
 
+#[expect(
+    clippy::panic,
+    reason = "test helper: a fixture that does not parse is a bug in the test"
+)]
 fn doc(id: &str, src: &str) -> PolicyDocument {
     match PolicyDocument::parse(id, src) {
         Ok(d) => d,
@@ -123,6 +127,10 @@ impl Set {
     }
 }
 
+#[expect(
+    clippy::panic,
+    reason = "test helper: a malformed fixture caller is a bug in the test"
+)]
 fn caller(who: &str) -> Caller {
     if who == "anonymous" {
         Caller::Anonymous
@@ -350,9 +358,7 @@ fn step2_every_scp_level_must_allow_and_scps_never_grant() {
 #[test]
 fn step3_rcps_each_level_must_allow_deny_anywhere_never_grant() {
     let full = res_stmt("Allow", r#""*""#, "*", "*"); // RCPFullAWSAccess
-    let customer_deny = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{{"StringNotEqualsIfExists":{{"aws:PrincipalOrgID":"o-123"}}}}}}]}}"#
-    );
+    let customer_deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-123"}}}]}"#.to_owned();
     let allow = stmt("Allow", "*", "*");
     let with = |levels: &[&[&str]]| Set::new().owner(ACCT).id(&allow).rcp(levels);
     check(

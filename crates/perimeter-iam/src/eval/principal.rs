@@ -64,14 +64,12 @@ impl Caller {
                         arn: text.to_owned(),
                         account,
                     })
-                } else if let Some(rest) = arn.resource.strip_prefix("role/") {
-                    Some(Caller::Role {
+                } else {
+                    arn.resource.strip_prefix("role/").map(|rest| Caller::Role {
                         arn: text.to_owned(),
                         account,
                         name: rest.rsplit('/').next().unwrap_or(rest).to_owned(),
                     })
-                } else {
-                    None
                 }
             }
             "sts" => {
