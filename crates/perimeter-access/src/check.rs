@@ -81,6 +81,7 @@ pub fn default_limits() -> Limits {
         max_dfa_states: 50_000,
         max_bdd_nodes: 2_000_000,
         max_vars: 4_096,
+        ..Limits::default()
     }
 }
 
@@ -267,11 +268,48 @@ pub fn check_access_not_granted(
     policy: &Policy,
     access: &[Access],
     ty: AccessCheckPolicyType,
-) -> CheckResponse {
-    match try_access_not_granted(policy, access, ty, default_limits()) {
+) -> Result<CheckResponse, CheckInputError> {
+    validate_access(access)?;
+    Ok(match try_access_not_granted(policy, access, ty, default_limits()) {
         Ok(r) => r,
         Err(e) => unknown_response(ANG_FAIL, vec![e.to_string()]),
+    })
+}
+
+/// The request constraints of `CheckAccessNotGranted` (botocore model): exactly one `Access`, at
+/// most 100 actions and 100 resources, resources are ARNs with wildcards only in the resource id.
+pub fn validate_access(access: &[Access]) -> Result<(), CheckInputError> {
+    if access.len() != 1 {
+        return Err(CheckInputError::Access(
+            "`access` must hold exactly one entry".to_owned(),
+        ));
     }
+    for a in access {
+        if a.actions.is_empty() && a.resources.is_empty() {
+            return Err(CheckInputError::Access(
+                "an access entry needs `actions` or `resources`".to_owned(),
+            ));
+        }
+        if a.actions.len() > 100 || a.resources.len() > 100 {
+            return Err(CheckInputError::Access(
+                "an access entry holds at most 100 actions and 100 resources".to_owned(),
+            ));
+        }
+        for r in &a.resources {
+            let ok = r.len() <= 2048
+                && perimeter_iam::pattern::split_arn(r).is_some_and(|parts| {
+                    parts.first() == Some(&"arn")
+                        && parts
+                            .iter()
+                            .take(3)
+                            .all(|p| !p.contains('*') && !p.contains('?'))
+                });
+            if !ok {
+                return Err(CheckInputError::InvalidArn(r.clone()));
+            }
+        }
+    }
+    Ok(())
 }
 
 pub fn try_access_not_granted(
@@ -407,6 +445,10 @@ const NPA_FAIL: &str = "The resource policy grants public access for the given r
 /// An error in the request itself (not in the policy): an unknown resource type.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckInputError {
+    #[error("invalid arn `{0}`")]
+    InvalidArn(String),
+    #[error("{0}")]
+    Access(String),
     #[error("the resource type `{0}` is not one of the supported `AccessCheckResourceType` values")]
     ResourceType(String),
 }
@@ -448,10 +490,7 @@ fn try_no_public_access(
 ) -> Result<CheckResponse, CompileError> {
     let fresh = fresh_account(policy);
     let fresh_pat = Pattern::literal(&format!("arn:aws:iam::{fresh}:user/perimeter-external"), Case::Sensitive);
-    let mut extra: Vec<(&str, Pattern)> = services
-        .iter()
-        .map(|s| (ACTION, Pattern::glob(s, Case::Insensitive)))
-        .collect();
+    let mut extra: Vec<(&str, Pattern)> = Vec::new();
     extra.push((crate::compile::PRINCIPAL, fresh_pat.clone()));
     let mut space = compile_space(&[policy], &extra, limits)?;
     if !space.unknown.is_empty() {
@@ -470,15 +509,10 @@ fn try_no_public_access(
         callers = callers.union(&fed);
     }
     let mut q = space.universe.value_in(&callers)?;
-    let mut act = Bdd::FALSE;
-    for s in services {
-        let c = space
-            .universe
-            .classes_like(space.action, &Pattern::glob(s, Case::Insensitive))?;
-        let b = space.universe.value_in(&c)?;
-        act = space.universe.or(act, b)?;
-    }
-    q = space.universe.and(q, act)?;
+    // Every action counts: Access Analyzer reports an `s3:*` grant in an S3 Tables bucket policy as
+    // public (tf-policy-validator corpus, `aws_s3tables_table_bucket_policy.example`), so actions are
+    // not narrowed to the resource type's service.
+    let _ = services;
     // Trusted keys: absent, or a value no fixed policy value names.
     let keys: Vec<_> = space.context.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     for (lower, ck) in keys {

@@ -43,7 +43,8 @@ pub const RESOURCE: &str = "perimeter:Resource";
 /// The caller key.
 pub const PRINCIPAL: &str = "perimeter:Principal";
 
-const ACCOUNT_SHAPE: &str = "????????????";
+/// Any account component: the evaluator compares account ids as text.
+const ACCOUNT_SHAPE: &str = "*";
 
 /// Why compilation could not build an exact (or soundly over-approximated) formula.
 #[derive(Debug, thiserror::Error)]
