@@ -384,3 +384,121 @@ pub fn render_text(resp: &SimulatePolicyResponse) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One helper: parse `--context-entries` values and compare (key, type, values) or the error.
+    fn check(values: &[&str], expected: Result<Vec<(&str, ContextKeyType, Vec<&str>)>, &str>) {
+        let owned: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
+        let got = context_entries(&owned)
+            .map(|es| {
+                es.into_iter()
+                    .map(|e| (e.key, e.key_type, e.values))
+                    .collect::<Vec<_>>()
+            })
+            .map_err(|p| p[0].message.clone());
+        match (got, expected) {
+            (Ok(g), Ok(w)) => {
+                let w: Vec<_> = w
+                    .into_iter()
+                    .map(|(k, t, v)| {
+                        (
+                            k.to_owned(),
+                            t,
+                            v.into_iter().map(str::to_owned).collect::<Vec<_>>(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(g, w, "{values:?}");
+            }
+            (Err(g), Err(w)) => assert!(g.contains(w), "{values:?}: {g}"),
+            (g, w) => panic!("{values:?}: got {g:?}, want {w:?}"),
+        }
+    }
+
+    #[test]
+    fn context_entry_forms() {
+        // The aws CLI example (awscli/examples/iam/simulate-custom-policy.rst): shorthand with quotes.
+        check(
+            &[
+                "ContextKeyName='aws:CurrentTime',ContextKeyValues='2019-04-25T11:00:00Z',ContextKeyType=date",
+            ],
+            Ok(vec![(
+                "aws:CurrentTime",
+                ContextKeyType::Date,
+                vec!["2019-04-25T11:00:00Z"],
+            )]),
+        );
+        // Shorthand lists.
+        check(
+            &["ContextKeyName=aws:TagKeys,ContextKeyValues=[a,b],ContextKeyType=stringList"],
+            Ok(vec![(
+                "aws:TagKeys",
+                ContextKeyType::StringList,
+                vec!["a", "b"],
+            )]),
+        );
+        // Default type string.
+        check(
+            &["ContextKeyName=k,ContextKeyValues=v"],
+            Ok(vec![("k", ContextKeyType::String, vec!["v"])]),
+        );
+        // JSON, one entry or a list.
+        check(
+            &[
+                r#"{"ContextKeyName":"aws:SourceIp","ContextKeyValues":["10.0.0.1"],"ContextKeyType":"ip"}"#,
+            ],
+            Ok(vec![("aws:SourceIp", ContextKeyType::Ip, vec!["10.0.0.1"])]),
+        );
+        check(
+            &[
+                r#"[{"ContextKeyName":"a","ContextKeyValues":["1"],"ContextKeyType":"numeric"},{"ContextKeyName":"b","ContextKeyValues":["true"],"ContextKeyType":"boolean"}]"#,
+            ],
+            Ok(vec![
+                ("a", ContextKeyType::Numeric, vec!["1"]),
+                ("b", ContextKeyType::Boolean, vec!["true"]),
+            ]),
+        );
+        // Errors.
+        check(&["ContextKeyValues=v"], Err("no `ContextKeyName`"));
+        check(
+            &["ContextKeyName=k,ContextKeyType=integer"],
+            Err("unknown `ContextKeyType`"),
+        );
+        check(
+            &["ContextKeyName=k,ContextKeyValues=x,ContextKeyType=ip"],
+            Err("not a valid `ip` value"),
+        );
+        check(
+            &["ContextKeyName=k,ContextKeyValues=[a,b]"],
+            Err("takes one value"),
+        );
+        check(&["ContextKeyName=k,Bogus=1"], Err("unknown field"));
+        check(&["{\"ContextKeyName\":"], Err("not valid JSON"));
+    }
+
+    #[test]
+    fn renderers() {
+        let input = SimulateInput {
+            policy_input_list: vec![PolicyText::new(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}}"#,
+            )],
+            action_names: vec!["s3:GetObject".to_owned(), "s3:PutObject".to_owned()],
+            ..SimulateInput::default()
+        };
+        let resp = simulate_custom_policy(&input).unwrap();
+        let text = render_text(&resp);
+        assert_eq!(
+            text,
+            "EVALUATIONRESULTS\ts3:GetObject\tallowed\t*\nMATCHEDSTATEMENTS\tPolicyInputList.1\tnone\t1:38\t1:89\nEVALUATIONRESULTS\ts3:PutObject\timplicitDeny\t*\n"
+        );
+        let table = render_table(&resp);
+        assert!(
+            table.contains("| s3:GetObject | *        | allowed      | PolicyInputList.1@1:38 |"),
+            "{table}"
+        );
+        assert_eq!(table.lines().count(), 6, "{table}");
+    }
+}
