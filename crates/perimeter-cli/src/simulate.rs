@@ -389,8 +389,10 @@ pub fn render_text(resp: &SimulatePolicyResponse) -> String {
 mod tests {
     use super::*;
 
+    type Entry<'a> = (&'a str, ContextKeyType, Vec<&'a str>);
+
     /// One helper: parse `--context-entries` values and compare (key, type, values) or the error.
-    fn check(values: &[&str], expected: Result<Vec<(&str, ContextKeyType, Vec<&str>)>, &str>) {
+    fn check(values: &[&str], expected: Result<Vec<Entry<'_>>, &str>) {
         let owned: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
         let got = context_entries(&owned)
             .map(|es| {
