@@ -121,8 +121,86 @@ fn build_and_decide(patterns: &[Pattern]) -> (usize, String) {
     (u.class_count(k).unwrap(), answers)
 }
 
+/// A policy-comparison shape in the style of the AccessRefinery 5-key synthetic sets:
+/// `stmts` allow statements, each the conjunction of one condition per key (string
+/// equality or glob on two keys, a multi-valued `ForAnyValue`, a CIDR, a number
+/// bound). Policy B drops the last statement and widens one glob. Decides `A ⇒ B`
+/// and `B ⇒ A`.
+fn five_key_comparison(stmts: usize) -> String {
+    let mut v = Vocabulary::new();
+    let org = v.add_key("org", KeyKind::String, Arity::Single).unwrap();
+    let arn = v.add_key("arn", KeyKind::String, Arity::Single).unwrap();
+    let tags = v.add_key("tags", KeyKind::String, Arity::Multi).unwrap();
+    let ip = v.add_key("ip", KeyKind::Ip, Arity::Single).unwrap();
+    let n = v.add_key("n", KeyKind::Number, Arity::Single).unwrap();
+    let org_p: Vec<Pattern> = (0..stmts)
+        .map(|i| Pattern::literal(&format!("o-{i:04}"), Case::Sensitive))
+        .collect();
+    let arn_p: Vec<Pattern> = (0..stmts)
+        .map(|i| {
+            Pattern::split_segments(
+                &format!("arn:aws:iam::{:012}:role/r{i}*", i),
+                ':',
+                6,
+                Case::Sensitive,
+            )
+            .unwrap()
+        })
+        .collect();
+    let wide = Pattern::split_segments("arn:aws:iam::*:role/*", ':', 6, Case::Sensitive).unwrap();
+    let tag_p: Vec<Pattern> = (0..stmts)
+        .map(|i| Pattern::glob(&format!("team-{i}*"), Case::Insensitive))
+        .collect();
+    let cidrs: Vec<perimeter_logic::Cidr> = (0..stmts)
+        .map(|i| perimeter_logic::Cidr::parse(&format!("10.{i}.0.0/16")).unwrap())
+        .collect();
+    let nums: Vec<perimeter_logic::Decimal> = (0..stmts)
+        .map(|i| perimeter_logic::Decimal::from_int(i as i64 * 10))
+        .collect();
+    for i in 0..stmts {
+        v.add_pattern(org, org_p[i].clone()).unwrap();
+        v.add_pattern(arn, arn_p[i].clone()).unwrap();
+        v.add_pattern(tags, tag_p[i].clone()).unwrap();
+        v.add_cidr(ip, cidrs[i]).unwrap();
+        v.add_number(n, nums[i]).unwrap();
+    }
+    v.add_pattern(arn, wide.clone()).unwrap();
+    let mut u = v.finish().unwrap();
+    let stmt = |u: &mut perimeter_logic::Universe, i: usize, arn_pat: &Pattern| {
+        let a = u.like(org, &org_p[i]).unwrap();
+        let b = u.like(arn, arn_pat).unwrap();
+        let set = u.classes_like(tags, &tag_p[i]).unwrap();
+        let c = u.for_any_value(&set).unwrap();
+        let d = u.in_cidr(ip, cidrs[i]).unwrap();
+        let e = u.num_cmp(n, perimeter_logic::CmpOp::Le, nums[i]).unwrap();
+        u.and_all([a, b, c, d, e]).unwrap()
+    };
+    let a_stmts: Vec<_> = (0..stmts).map(|i| stmt(&mut u, i, &arn_p[i])).collect();
+    let mut b_stmts: Vec<_> = (0..stmts - 1).map(|i| stmt(&mut u, i, &arn_p[i])).collect();
+    b_stmts[0] = stmt(&mut u, 0, &wide);
+    let a = u.or_all(a_stmts).unwrap();
+    let b = u.or_all(b_stmts).unwrap();
+    let tag = |d: Decision| match d {
+        Decision::Holds => 'H',
+        Decision::Violated(_) => 'V',
+        Decision::Unknown(_) => '?',
+    };
+    [tag(u.decide_implies(a, b)), tag(u.decide_implies(b, a))]
+        .iter()
+        .collect()
+}
+
 fn main() {
     println!("perimeter-logic benchmarks ({RUNS} runs each)");
+
+    for stmts in [3usize, 15] {
+        let (m, lo, hi, answers) = measure(|| five_key_comparison(stmts));
+        report(
+            &format!("5-key policy comparison, {stmts} statements, end to end"),
+            (m, lo, hi),
+            &format!("answers={answers}"),
+        );
+    }
 
     let real = realistic_patterns();
     let stats = partition(&real, 1_000_000, u64::MAX).unwrap();

@@ -347,23 +347,25 @@ impl Runner {
         bits
     }
 
-    /// The successor of `from` on `atom`, written into `out`.
-    fn step(&self, from: &[u64], atom: usize, out: &mut [u64]) {
-        out.iter_mut().for_each(|w| *w = 0);
-        let Some(acc) = self.accepts.get(atom) else {
-            return;
-        };
-        // Stars loop on themselves; other tokens advance by one position.
-        for ((o, f), (a, s)) in out.iter_mut().zip(from).zip(acc.iter().zip(&self.star)) {
-            *o = f & a & s;
+    /// The positions of `from` whose token accepts `atom`: the successor depends on
+    /// nothing else, so atoms with equal masks lead to the same state.
+    fn mask(&self, from: &[u64], atom: usize, out: &mut [u64]) {
+        match self.accepts.get(atom) {
+            Some(acc) => out
+                .iter_mut()
+                .zip(from.iter().zip(acc))
+                .for_each(|(o, (f, a))| *o = f & a),
+            None => out.iter_mut().for_each(|o| *o = 0),
         }
-        or_shl1(
-            out,
-            from.iter()
-                .zip(acc)
-                .zip(&self.star)
-                .map(|((f, a), s)| f & a & !s),
-        );
+    }
+
+    /// The successor of a mask (see [`Runner::mask`]), written into `out`: stars loop
+    /// on themselves, other tokens advance by one position, then the closure.
+    fn advance(&self, mask: &[u64], out: &mut [u64]) {
+        for ((o, m), s) in out.iter_mut().zip(mask).zip(&self.star) {
+            *o = m & s;
+        }
+        or_shl1(out, mask.iter().zip(&self.star).map(|(m, s)| m & !s));
         if out.iter().zip(&self.star).any(|(o, s)| o & s != 0) {
             self.close(out);
         }
@@ -430,6 +432,9 @@ pub fn partition(
     let mut order: Vec<(Vec<bool>, usize)> = Vec::new();
     let mut scratch = vec![0u64; words];
     let mut current = vec![0u64; words];
+    let mut mask = vec![0u64; words];
+    let mut masks: Vec<u64> = Vec::new();
+    let mut mask_hashes: Vec<u64> = Vec::new();
     let max_states = max_states.min(MAX_ARENA_WORDS / words);
     let mut work: u64 = 0;
 
@@ -452,12 +457,25 @@ pub fn partition(
             seen.insert(sig.clone(), s);
             order.push((sig, s));
         }
+        // Masks already expanded from this state: (hash, offset in `masks`).
+        masks.clear();
+        mask_hashes.clear();
         for a in 0..atoms.len() {
             work = work.saturating_add(words as u64);
             if work > max_work {
                 return Err(AutomatonLimit::Work(max_work));
             }
-            runner.step(&current, a, &mut scratch);
+            runner.mask(&current, a, &mut mask);
+            let mh = hash(&mask);
+            let repeated = mask_hashes.iter().enumerate().any(|(i, &h)| {
+                h == mh && masks.get(i * words..(i + 1) * words) == Some(mask.as_slice())
+            });
+            if repeated {
+                continue;
+            }
+            mask_hashes.push(mh);
+            masks.extend_from_slice(&mask);
+            runner.advance(&mask, &mut scratch);
             let h = hash(&scratch);
             let bucket = index.entry(h).or_default();
             let known = bucket

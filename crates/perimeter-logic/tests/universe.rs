@@ -678,3 +678,30 @@ fn adversarial_patterns_are_bounded() {
         assert_eq!(u.class_of(k, &Value::String(w)).unwrap(), Some(ClassId(c)));
     }
 }
+
+#[test]
+fn deep_multi_valued_key_stays_within_the_stack() {
+    // 1500 literals on one multi-valued key: 1501 classes, 1502 BDD variables; the
+    // recursions (apply, not, counting) go that deep. Runs on a default 2 MiB test
+    // thread, so a stack overflow here would abort the test binary.
+    let mut v = Vocabulary::new();
+    let k = v.add_key("tags", KeyKind::String, Arity::Multi).unwrap();
+    let pats: Vec<Pattern> = (0..1500)
+        .map(|i| Pattern::literal(&format!("t{i}"), Case::Sensitive))
+        .collect();
+    for p in &pats {
+        v.add_pattern(k, p.clone()).unwrap();
+    }
+    let mut u = v.finish().unwrap();
+    assert_eq!(u.class_count(k).unwrap(), 1501);
+    let first = u.classes_like(k, &pats[0]).unwrap();
+    let last = u.classes_like(k, &pats[1499]).unwrap();
+    let any_first = u.for_any_value(&first).unwrap();
+    let all_last = u.for_all_values(&last).unwrap();
+    let not_all = u.not(all_last).unwrap();
+    let f = u.and(any_first, not_all).unwrap();
+    // ForAnyValue(t0) ∧ ¬ForAllValues(t1499): t0 is present, so not all values are t1499.
+    assert_eq!(u.decide_implies(any_first, not_all), Decision::Holds);
+    // Assignments with t0 present: the other 1500 class bits are free: 2^1500.
+    assert_eq!(u.count_assignments(f).unwrap(), Natural::pow2(1500));
+}
