@@ -60,6 +60,9 @@ pub struct SimulateArgs {
     /// SCPs of one organization level (repeat the flag per level, root first); each value a policy.
     #[arg(long = "scp-level", num_args = 1.., value_name = "POLICY", action = clap::ArgAction::Append)]
     pub scp_levels: Vec<String>,
+    /// RCPs of one organization level (repeat the flag per level, root first); each value a policy.
+    #[arg(long = "rcp-level", num_args = 1.., value_name = "POLICY", action = clap::ArgAction::Append)]
+    pub rcp_levels: Vec<String>,
     /// `Generic`, `RoleTrust` or `KmsKey` (default: inferred from the resource ARN).
     #[arg(long, value_name = "TYPE")]
     pub resource_policy_type: Option<String>,
@@ -241,6 +244,13 @@ fn build_input(args: &SimulateArgs) -> anyhow::Result<Result<SimulateInput, Vec<
         // Each `--scp-level` value is one level holding one policy.
         input.scp_input_list = args
             .scp_levels
+            .iter()
+            .map(|p| policy_arg(p).map(|t| vec![t]))
+            .collect::<anyhow::Result<_>>()?;
+    }
+    if !args.rcp_levels.is_empty() {
+        input.rcp_input_list = args
+            .rcp_levels
             .iter()
             .map(|p| policy_arg(p).map(|t| vec![t]))
             .collect::<anyhow::Result<_>>()?;

@@ -2197,6 +2197,35 @@ fn policy_variables_in_conditions() {
         &Context::new().with("k:x", "axb"),
         I,
     );
+    check(
+        VARS,
+        &set(r#"{"StringLike":{"k:x":"a${?}b${$}"}}"#),
+        ALICE,
+        GET,
+        "*",
+        &Context::new().with("k:x", "a?b$"),
+        A,
+    );
+    check(
+        VARS,
+        &set(r#"{"StringLike":{"k:x":"a${?}b"}}"#),
+        ALICE,
+        GET,
+        "*",
+        &Context::new().with("k:x", "axb"),
+        I,
+    );
+    // Variables are not substituted in Numeric (or Date, Bool, Binary, IP) values: the text stays
+    // literal and is not a number, so nothing matches.
+    check(
+        VARS,
+        &set(r#"{"NumericEquals":{"k:n":"${k:m}"}}"#),
+        ALICE,
+        GET,
+        "*",
+        &Context::new().with("k:n", "5").with("k:m", "5"),
+        I,
+    );
     // A substituted value is literal: a `*` in the tag value is not a wildcard.
     let w = r#"{"StringLike":{"k:x":"${aws:PrincipalTag/p}"}}"#;
     check(

@@ -220,11 +220,6 @@ fn eval_group(
             ) {
                 continue;
             }
-            if let Some(r) = &cst.resource
-                && !clause_matches(r, &req.resource, 0, false, &req.context, &mut sc.missing)
-            {
-                continue;
-            }
             let pm = match &st.principal {
                 Some(p) => match_principal(p, &req.caller),
                 // A resource-based policy statement without a principal names nobody; in other
@@ -233,6 +228,11 @@ fn eval_group(
                 None => PrincipalMatch::Direct,
             };
             if pm == PrincipalMatch::None {
+                continue;
+            }
+            if let Some(r) = &cst.resource
+                && !clause_matches(r, &req.resource, 0, false, &req.context, &mut sc.missing)
+            {
                 continue;
             }
             // Evaluate every condition (no short cut) so that all missing keys are reported.
