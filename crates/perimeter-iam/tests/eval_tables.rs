@@ -2273,3 +2273,26 @@ fn policy_variables_in_conditions() {
         I,
     );
 }
+
+#[test]
+fn one_policy_alone() {
+    use perimeter_iam::eval::eval_policy;
+    // The per-policy verdict: a Deny statement wins inside the policy, then an Allow, else implicit.
+    let p = doc(
+        "p",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:Delete*","Resource":"*"}]}"#,
+    );
+    let ask = |action: &str, resource_policy: bool| {
+        eval_policy(
+            &p,
+            &Request::new(caller(ALICE), action, BUCKET_OBJ, no_ctx()),
+            resource_policy,
+        )
+        .decision
+    };
+    assert_eq!(ask("s3:GetObject", false), A, "{LOGIC}");
+    assert_eq!(ask("s3:DeleteObject", false), D, "{LOGIC}");
+    assert_eq!(ask("ec2:RunInstances", false), I, "{LOGIC}");
+    // As a resource policy, statements without a Principal apply to nobody.
+    assert_eq!(ask("s3:GetObject", true), I, "{PRINCIPAL}");
+}

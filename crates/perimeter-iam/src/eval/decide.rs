@@ -179,6 +179,45 @@ pub fn eval_request(set: &PolicySet, req: &Request) -> Evaluation {
     finish(decision, sc)
 }
 
+/// What one policy alone says about a request: `explicitDeny` if a Deny statement applies, else
+/// `allowed` if an Allow statement applies, else `implicitDeny`, with the statements that applied
+/// (Deny statements for `explicitDeny`, Allow statements otherwise) and the missing context keys.
+/// `resource_policy` makes statements without `Principal` apply to nobody, as in resource-based
+/// policies. This is the per-policy question that policy comparisons (`CheckNoNewAccess`) ask.
+pub fn eval_policy(doc: &PolicyDocument, req: &Request, resource_policy: bool) -> Evaluation {
+    let mut sc = Scratch {
+        allows: Vec::new(),
+        denies: Vec::new(),
+        missing: Missing::default(),
+    };
+    let v = eval_group(
+        std::slice::from_ref(doc),
+        PolicyType::Identity,
+        0,
+        req,
+        resource_policy,
+        &mut sc,
+    );
+    let decision = v.decision();
+    let mut details = DecisionDetails::default();
+    details.set(
+        if resource_policy {
+            PolicyType::Resource
+        } else {
+            PolicyType::Identity
+        },
+        decision,
+    );
+    Evaluation {
+        decision,
+        matched: if v.deny { sc.denies } else { sc.allows },
+        missing_context: sc.missing.keys,
+        details,
+        allowed_by_permissions_boundary: None,
+        allowed_by_organizations: None,
+    }
+}
+
 /// Evaluates SCP or RCP levels: a Deny at any level denies; every level must allow.
 fn eval_levels(
     levels: &[Vec<PolicyDocument>],

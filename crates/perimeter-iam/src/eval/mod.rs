@@ -19,7 +19,7 @@ pub mod principal;
 pub mod simulate;
 pub mod values;
 
-pub use decide::eval_request;
+pub use decide::{eval_policy, eval_request};
 pub use principal::{Caller, PrincipalMatch, match_principal};
 
 use crate::model::{Clause, Policy, Statement};
