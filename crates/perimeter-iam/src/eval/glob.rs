@@ -273,4 +273,39 @@ mod tests {
         );
         check("*", "arn:aws:s3:::b", true, true);
     }
+
+    /// A recursive oracle for the resource rule: a `*` followed by `:` or the end (or another `*`)
+    /// matches anything; any other `*` matches a run without `:`.
+    fn oracle(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => {
+                let free = matches!(rest.first(), None | Some(':') | Some('*'));
+                (0..=t.len())
+                    .take_while(|&k| free || k == 0 || t[k - 1] != ':')
+                    .any(|k| oracle(rest, &t[k..]))
+            }
+            Some(('?', rest)) => !t.is_empty() && oracle(rest, &t[1..]),
+            Some((c, rest)) => t.first() == Some(c) && oracle(rest, &t[1..]),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn resource_glob_agrees_with_oracle(p in "[ab:*?]{0,8}", t in "[ab:]{0,10}") {
+            let g = Glob::resource(&Template::parse(&p, true, false).0).unwrap();
+            let pc: Vec<char> = p.chars().collect();
+            let tc: Vec<char> = t.chars().collect();
+            proptest::prop_assert_eq!(g.matches(&t, false), oracle(&pc, &tc), "{} ~ {}", p, t);
+        }
+
+        #[test]
+        fn plain_glob_agrees_with_pattern_glob(p in "[aB:*?]{0,8}", t in "[abAB:]{0,10}") {
+            let folded = Glob::new(&Template::parse(&p, true, false).0, true).unwrap();
+            let tf: String = t.chars().map(simple_lower).collect();
+            proptest::prop_assert_eq!(folded.matches(&tf, false), crate::pattern::glob(&p, &t, true));
+            let exact = Glob::new(&Template::parse(&p, true, false).0, false).unwrap();
+            proptest::prop_assert_eq!(exact.matches(&t, false), crate::pattern::glob(&p, &t, false));
+        }
+    }
 }
