@@ -31,6 +31,35 @@
 //! With `S` the class set an operator's inner test accepts:
 //! `ForAnyValue` is `∨_{c ∈ S} has(c)` (false when absent or empty) and
 //! `ForAllValues` is `∧_{c ∉ S} ¬has(c)` (true when absent or empty) — the IAM rules.
+//!
+//! # Compiling condition operators (a guide for the IAM layer)
+//!
+//! `k` is a key, `v…` the policy values (several values are alternatives), and every
+//! literal is registered on `k` before `finish`. `S(v)` is the class set of one value
+//! (`classes_like`, `classes_in_cidr`, `classes_num_cmp`, …) and `S = ∪ S(vᵢ)`.
+//!
+//! | operator | formula |
+//! |---|---|
+//! | `StringEquals` / `StringLike` | `value_in(S)` with `Pattern::literal` / `Pattern::glob`, `Case::Sensitive` |
+//! | `StringEqualsIgnoreCase` | `value_in(S)` with `Pattern::literal(v, Case::Insensitive)` |
+//! | `ArnEquals` / `ArnLike` | `value_in(S)` with `Pattern::split_segments(v, ':', 6, Case::Sensitive)` |
+//! | `IpAddress` | `value_in(S)` with `classes_in_cidr` |
+//! | `Numeric…` / `Date…` (`=, <, ≤, >, ≥`) | `value_in(S)` with `classes_num_cmp` / `classes_date_cmp` |
+//! | `Bool` | `bool_eq` |
+//! | any negated operator (`StringNotEquals`, `NotIpAddress`, `NumericNotEquals`, …) | `not(value_in(S))`: true when absent, as IAM says |
+//! | `…IfExists` | `or(absent(k), op)` |
+//! | `Null: true` / `Null: false` | `absent(k)` / `present(k)` |
+//! | `ForAnyValue:op` | `for_any_value(S)`; negated inner op: `for_any_value(S.complement())` |
+//! | `ForAllValues:op` | `for_all_values(S)`; negated inner op: `for_all_values(S.complement())` |
+//!
+//! Note the union: `ForAllValues:StringLike [a*, b*]` means every request value matches
+//! *some* policy value, `for_all_values(S(a*) ∪ S(b*))`, not a conjunction of two
+//! `for_all_values`. A segmented pattern whose text has fewer than five `:` has no
+//! `split_segments` form (`None`): the caller decides its meaning (such an ARN pattern
+//! matches no ARN).
+//!
+//! The vocabulary is closed at `finish`: a compiler makes one pass to register the
+//! literals of every policy under analysis, then a second pass to build formulas.
 
 use crate::bdd::{Bdd, BddManager, NodeLimit};
 use crate::glob::{Pattern, Shape};
@@ -1174,8 +1203,12 @@ impl Universe {
     /// when absent or empty).
     pub fn for_any_value(&mut self, set: &ClassSet) -> Result<Bdd, LogicError> {
         let k = self.arity_check(set.key, Arity::Multi)?;
-        let first = k.first_var;
-        let vars: Vec<u32> = set.iter().map(|c| first + 1 + c.0).collect();
+        let (first, n) = (k.first_var, k.n);
+        let vars: Vec<u32> = set
+            .iter()
+            .filter(|c| (c.0 as usize) < n)
+            .map(|c| first + 1 + c.0)
+            .collect();
         let mut acc = Bdd::FALSE;
         for v in vars.into_iter().rev() {
             acc = self.bdd.mk(v, acc, Bdd::TRUE).map_err(node_limit)?;
@@ -1187,8 +1220,12 @@ impl Universe {
     /// (true when absent or empty).
     pub fn for_all_values(&mut self, set: &ClassSet) -> Result<Bdd, LogicError> {
         let k = self.arity_check(set.key, Arity::Multi)?;
-        let first = k.first_var;
-        let outside: Vec<u32> = set.complement().iter().map(|c| first + 1 + c.0).collect();
+        let (first, n) = (k.first_var, k.n);
+        let outside: Vec<u32> = (0..n)
+            .filter_map(|i| u32::try_from(i).ok().map(ClassId))
+            .filter(|c| !set.contains(*c))
+            .map(|c| first + 1 + c.0)
+            .collect();
         let mut acc = Bdd::TRUE;
         for v in outside.into_iter().rev() {
             acc = self.bdd.mk(v, acc, Bdd::FALSE).map_err(node_limit)?;
@@ -1341,7 +1378,9 @@ impl Universe {
         };
         for (k, val) in self.keys.iter().zip(&a.values) {
             match (k.decl.arity, val) {
-                (Arity::Single, KeyValue::Class(c)) => {
+                // Out-of-range classes are ignored (the key reads as absent / the
+                // class as not in the set).
+                (Arity::Single, KeyValue::Class(c)) if (c.0 as usize) < k.n => {
                     let code = u64::from(c.0) + 1;
                     for j in 0..k.width {
                         set(k.first_var + j, (code >> (k.width - 1 - j)) & 1 == 1);
@@ -1349,7 +1388,7 @@ impl Universe {
                 }
                 (Arity::Multi, KeyValue::Set(cs)) => {
                     set(k.first_var, true);
-                    for c in cs {
+                    for c in cs.iter().filter(|c| (c.0 as usize) < k.n) {
                         set(k.first_var + 1 + c.0, true);
                     }
                 }
@@ -1359,7 +1398,8 @@ impl Universe {
         bits
     }
 
-    /// Evaluates a formula on a class assignment (missing trailing keys are absent).
+    /// Evaluates a formula on a class assignment (missing trailing keys are absent;
+    /// class ids out of range are ignored).
     pub fn eval(&self, f: Bdd, a: &Assignment) -> bool {
         let bits = self.encode(a);
         self.bdd
