@@ -57,10 +57,12 @@ pub struct SimulateArgs {
     /// A session policy of the caller's session.
     #[arg(long, value_name = "POLICY")]
     pub session_policy: Option<String>,
-    /// SCPs of one organization level (repeat the flag per level, root first); each value a policy.
+    /// SCP levels, root first: each value is one level holding that one policy (`--resource-policy`-style
+    /// inline JSON or `file://`); use `ScpInputList` in `--cli-input-json` for several policies per level.
     #[arg(long = "scp-level", num_args = 1.., value_name = "POLICY", action = clap::ArgAction::Append)]
     pub scp_levels: Vec<String>,
-    /// RCPs of one organization level (repeat the flag per level, root first); each value a policy.
+    /// RCP levels, root first: each value is one level holding that one policy; use `RcpInputList` in
+    /// `--cli-input-json` for several policies per level.
     #[arg(long = "rcp-level", num_args = 1.., value_name = "POLICY", action = clap::ArgAction::Append)]
     pub rcp_levels: Vec<String>,
     /// `Generic`, `RoleTrust` or `KmsKey` (default: inferred from the resource ARN).
@@ -290,9 +292,9 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
         OutputFormat::Json => print_json(&response)?,
         OutputFormat::Table => print!("{}", render_table(&response)),
         OutputFormat::Text => print!("{}", render_text(&response)),
-        OutputFormat::Sarif => {
+        _ => {
             eprintln!(
-                "perimeter: error: `--output sarif` is not available for simulate-custom-policy; use json, table or text"
+                "perimeter: error: this `--output` format is not available for simulate-custom-policy; use json, table or text"
             );
             return Ok(ExitCode::from(EXIT_ERROR));
         }
