@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet --locked -p perimeter-cli || exit 2
 p=target/release/perimeter
 
+bold=""; plain=""
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; plain=$'\033[0m'; fi
 step() {
-  printf '\n\033[1m$ %s\033[0m\n' "$*"
+  printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"
   "$@"
   local rc=$?
   # 0 = clean/PASS, 1 = findings/FAIL: both are results. 2 = error.

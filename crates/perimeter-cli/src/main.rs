@@ -4,8 +4,13 @@
 //! prints the AWS response shape with `--output json`. stdout carries results only; errors go to
 //! stderr. Exit codes: 0 clean or PASS, 1 findings or FAIL, 2 usage, input or internal error.
 
+mod analyze;
+mod checks;
+mod net;
 mod output;
+mod sarif;
 mod simulate;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -36,9 +41,28 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Check a policy for errors, security warnings and suggestions (offline
+    /// `aws accessanalyzer validate-policy`).
+    ValidatePolicy(validate::ValidatePolicyArgs),
+    /// PASS if the new policy grants no access the existing one does not, with a witness request
+    /// otherwise (offline `aws accessanalyzer check-no-new-access`).
+    CheckNoNewAccess(checks::NoNewAccessArgs),
+    /// PASS if the policy grants none of the given actions or resources (offline
+    /// `aws accessanalyzer check-access-not-granted`).
+    CheckAccessNotGranted(checks::AccessNotGrantedArgs),
+    /// PASS if the resource policy grants no public access (offline
+    /// `aws accessanalyzer check-no-public-access`).
+    CheckNoPublicAccess(checks::NoPublicAccessArgs),
+    /// Compare two policies: equivalent, more or less permissive, or incomparable, with witnesses.
+    ComparePolicies(checks::ComparePoliciesArgs),
     /// Evaluate policies against requests, with the whole AWS decision pipeline (offline
     /// `aws iam simulate-custom-policy`, extended with SCPs, RCPs and session policies).
     SimulateCustomPolicy(simulate::SimulateArgs),
+    /// Answer network path questions between instances, ENIs, gateways and the internet, hop by
+    /// hop (offline VPC Reachability Analyzer).
+    Reach(net::ReachArgs),
+    /// Analyze an account snapshot: internet exposure of every network interface.
+    Analyze(analyze::AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,7 +79,14 @@ fn main() -> ExitCode {
         }
     };
     let result: anyhow::Result<ExitCode> = match &cli.command {
+        Command::ValidatePolicy(args) => validate::run(args),
+        Command::CheckNoNewAccess(args) => checks::run_no_new_access(args),
+        Command::CheckAccessNotGranted(args) => checks::run_access_not_granted(args),
+        Command::CheckNoPublicAccess(args) => checks::run_no_public_access(args),
+        Command::ComparePolicies(args) => checks::run_compare_policies(args),
         Command::SimulateCustomPolicy(args) => simulate::run(args),
+        Command::Reach(args) => net::run_reach(args),
+        Command::Analyze(args) => analyze::run(args),
     };
     match result {
         Ok(code) => code,

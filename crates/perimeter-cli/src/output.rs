@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 /// `--output`, named as the aws CLI names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
+    #[default]
     Json,
     Table,
     Text,
