@@ -116,8 +116,13 @@ impl Caller {
             | Caller::Role { arn, .. }
             | Caller::FederatedUser { arn, .. } => Some(arn.clone()),
             Caller::AssumedRole {
-                account, role_name, ..
-            } => Some(format!("arn:aws:iam::{account}:role/{role_name}")),
+                arn,
+                account,
+                role_name,
+            } => {
+                let partition = Arn::parse(arn).map_or("aws", |a| a.partition);
+                Some(format!("arn:{partition}:iam::{account}:role/{role_name}"))
+            }
             _ => None,
         }
     }
@@ -295,4 +300,61 @@ pub fn match_principal(clause: &PrincipalClause, caller: &Caller) -> PrincipalMa
         .map(Layer::strength)
         .max()
         .unwrap_or(PrincipalMatch::None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Caller::from_arn`, then `account()` and `principal_arn()`
+    /// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns,
+    /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn:
+    /// for a role session, `aws:PrincipalArn` is the role's ARN).
+    fn check(arn: &str, expected: Option<(&str, &str)>) {
+        let got = Caller::from_arn(arn);
+        let got = got.as_ref().map(|c| {
+            (
+                c.account().unwrap_or_default().to_owned(),
+                c.principal_arn().unwrap_or_default(),
+            )
+        });
+        let want = expected.map(|(a, p)| (a.to_owned(), p.to_owned()));
+        assert_eq!(got, want, "{arn}");
+    }
+
+    #[test]
+    fn callers() {
+        check(
+            "111122223333",
+            Some(("111122223333", "arn:aws:iam::111122223333:root")),
+        );
+        check(
+            "arn:aws:iam::111122223333:root",
+            Some(("111122223333", "arn:aws:iam::111122223333:root")),
+        );
+        check(
+            "arn:aws:iam::111122223333:user/dev/alice",
+            Some(("111122223333", "arn:aws:iam::111122223333:user/dev/alice")),
+        );
+        check(
+            "arn:aws:iam::111122223333:role/app/Builder",
+            Some(("111122223333", "arn:aws:iam::111122223333:role/app/Builder")),
+        );
+        check(
+            "arn:aws-cn:sts::111122223333:assumed-role/Builder/s1",
+            Some(("111122223333", "arn:aws-cn:iam::111122223333:role/Builder")),
+        );
+        check(
+            "arn:aws:sts::111122223333:federated-user/carol",
+            Some((
+                "111122223333",
+                "arn:aws:sts::111122223333:federated-user/carol",
+            )),
+        );
+        check("arn:aws:sts::111122223333:assumed-role/Builder", None);
+        check("arn:aws:iam::111122223333:group/admins", None);
+        check("arn:aws:s3:::bucket", None);
+        check("arn:aws:iam::aws:policy/ReadOnlyAccess", None);
+        check("alice", None);
+    }
 }
