@@ -18,7 +18,8 @@ use perimeter_iam::eval::simulate::{
 
 use crate::output::{EXIT_CLEAN, EXIT_ERROR, OutputFormat, print_json, read_value_arg};
 
-/// Arguments of `simulate-custom-policy`.
+/// Decide actions on resources against IAM policies offline, as `aws iam simulate-custom-policy` does
+/// (extended with SCP and RCP levels, session policies and anonymous callers).
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimulateArgs {
     /// The whole request as JSON (the `SimulateCustomPolicy` shape plus `ScpInputList`,
