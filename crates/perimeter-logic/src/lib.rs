@@ -10,8 +10,9 @@
 //!
 //! A **request** gives each **key** either nothing (the key is *absent*), one value
 //! (single-valued keys), or a set of values (multi-valued keys). Keys are opaque
-//! names chosen by the caller, each with a [`KeyKind`]: strings, IP addresses,
-//! numbers, dates or booleans.
+//! names chosen by the caller, each with a [`KeyKind`]: strings, strings from a
+//! finite list (a closed world such as every known action), IP addresses, numbers,
+//! dates or booleans.
 //!
 //! The caller first *registers* every literal its formulas will mention: string
 //! patterns ([`Pattern`]: globs with `*`/`?`, exact literals, case-sensitive or not,
@@ -21,6 +22,7 @@
 //!
 //! * strings: the non-empty cells of the Venn diagram of the pattern languages,
 //!   computed by a bounded subset construction over the glob automata ([`strings`]);
+//! * enumerated strings: the listed values grouped by the patterns they match;
 //! * IP addresses: the elementary intervals between CIDR boundaries, IPv4 and IPv6
 //!   apart ([`interval`]);
 //! * numbers and dates: the literal points and the open gaps between them
@@ -109,6 +111,6 @@ pub use natural::Natural;
 pub use ordered::{CmpOp, Date, Decimal};
 pub use universe::{
     Arity, Assignment, ClassId, ClassSet, Decision, KeyId, KeyKind, KeyValue, Limits, LogicError,
-    UnitWeights, Universe, Unknown, Value, Vocabulary, Weights, Witness, WitnessEntry,
+    SizeWeights, UnitWeights, Universe, Unknown, Value, Vocabulary, Weights, Witness, WitnessEntry,
     WitnessValue,
 };

@@ -376,6 +376,47 @@ impl Runner {
     }
 }
 
+/// The partition of a *finite* list of strings (a closed world, e.g. every known
+/// action name) by `patterns`: values with the same signature form a class. Returns
+/// the partition and, per class, the indices of its values. Costs one plain match per
+/// (value, pattern) pair; no automaton. The witness of a class is its shortest value
+/// (the first listed among equals).
+pub fn partition_finite(
+    patterns: &[Pattern],
+    values: &[String],
+) -> (StringPartition, Vec<Vec<usize>>) {
+    let mut by_sig: HashMap<Vec<bool>, usize> = HashMap::new();
+    let mut classes: Vec<StringClass> = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let sig: Vec<bool> = patterns.iter().map(|p| p.matches(v)).collect();
+        let c = *by_sig.entry(sig.clone()).or_insert_with(|| {
+            classes.push(StringClass {
+                signature: sig,
+                witness: v.clone(),
+            });
+            members.push(Vec::new());
+            classes.len() - 1
+        });
+        if let Some(m) = members.get_mut(c) {
+            m.push(i);
+        }
+        if let Some(class) = classes.get_mut(c)
+            && v.chars().count() < class.witness.chars().count()
+        {
+            class.witness = v.clone();
+        }
+    }
+    (
+        StringPartition {
+            classes,
+            dfa_states: 0,
+            atoms: 0,
+        },
+        members,
+    )
+}
+
 /// A fast non-cryptographic hasher for state bit vectors (the FxHash mixing step).
 #[derive(Default, Clone, Copy)]
 struct FxHasher(u64);

@@ -66,7 +66,7 @@ use crate::glob::{Pattern, Shape};
 use crate::interval::{Cidr, IntervalSet, public_v4, public_v6};
 use crate::natural::Natural;
 use crate::ordered::{CmpOp, Date, Decimal, OrdCell, OrdPartition, Ordinal};
-use crate::strings::{AutomatonLimit, StringPartition, partition};
+use crate::strings::{AutomatonLimit, StringPartition, partition, partition_finite};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -91,6 +91,10 @@ pub struct ClassId(pub u32);
 pub enum KeyKind {
     /// Unicode strings, split by glob patterns.
     String,
+    /// Strings drawn from a finite list fixed at declaration
+    /// ([`Vocabulary::add_enum_key`]), split by glob patterns — a closed world such
+    /// as every known action name. No automaton is built.
+    Enum,
     /// IPv4 and IPv6 addresses, split by CIDRs (separate v4 and v6 classes).
     Ip,
     /// Exact decimals ([`Decimal`]), split by comparison literals.
@@ -105,6 +109,7 @@ impl fmt::Display for KeyKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             KeyKind::String => "string",
+            KeyKind::Enum => "enumerated string",
             KeyKind::Ip => "ip address",
             KeyKind::Number => "number",
             KeyKind::Date => "date",
@@ -383,6 +388,39 @@ impl Weights for UnitWeights {
     }
 }
 
+/// Weights from class sizes ([`Universe::size_weights`]): a class weighs the number
+/// of its values ([`Universe::class_size`]), or a caller-chosen bound when the class
+/// is infinite; absence weighs 1. For a multi-valued key a present class weighs its
+/// size and an absent class 1, so the count is "one chosen value per present class".
+#[derive(Clone, Debug)]
+pub struct SizeWeights {
+    sizes: Vec<Vec<Natural>>,
+}
+
+impl Weights for SizeWeights {
+    fn value(&self, key: KeyId, class: Option<ClassId>) -> Natural {
+        match class {
+            None => Natural::one(),
+            Some(c) => self
+                .sizes
+                .get(key.index())
+                .and_then(|v| v.get(c.0 as usize))
+                .cloned()
+                .unwrap_or_else(Natural::zero),
+        }
+    }
+    fn member(&self, key: KeyId, class: ClassId, member: bool) -> Natural {
+        if member {
+            self.value(key, Some(class))
+        } else {
+            Natural::one()
+        }
+    }
+    fn absent(&self, _: KeyId) -> Natural {
+        Natural::one()
+    }
+}
+
 #[derive(Clone, Debug)]
 struct KeyDecl {
     name: String,
@@ -393,6 +431,7 @@ struct KeyDecl {
     cidrs: BTreeSet<Cidr>,
     numbers: BTreeSet<Decimal>,
     dates: BTreeSet<Date>,
+    values: Vec<String>,
 }
 
 /// Collects keys and literals; [`Vocabulary::finish`] computes the partitions.
@@ -447,6 +486,7 @@ impl Vocabulary {
             cidrs: BTreeSet::new(),
             numbers: BTreeSet::new(),
             dates: BTreeSet::new(),
+            values: Vec::new(),
         });
         self.by_name.insert(name.to_owned(), id);
         Ok(id)
@@ -473,9 +513,42 @@ impl Vocabulary {
         Ok(d)
     }
 
-    /// Registers a string pattern (glob, literal or segmented; either case mode).
+    /// Declares a key whose values are drawn from `values` only (a closed world;
+    /// duplicates are dropped). Patterns are registered with [`Vocabulary::add_pattern`]
+    /// as for string keys; the classes group the listed values by the patterns they
+    /// match, and [`Universe::class_size`] counts the values of a class. Declaring the
+    /// same name again with the same arity returns the same id (the values of the first
+    /// declaration stay).
+    pub fn add_enum_key(
+        &mut self,
+        name: &str,
+        arity: Arity,
+        values: impl IntoIterator<Item = String>,
+    ) -> Result<KeyId, LogicError> {
+        let fresh = !self.by_name.contains_key(name);
+        let id = self.add_key(name, KeyKind::Enum, arity)?;
+        if fresh && let Some(d) = self.keys.get_mut(id.index()) {
+            let mut seen = std::collections::HashSet::new();
+            d.values = values
+                .into_iter()
+                .filter(|v| seen.insert(v.clone()))
+                .collect();
+        }
+        Ok(id)
+    }
+
+    /// Registers a string pattern (glob, literal or segmented; either case mode) on a
+    /// string or enumerated key.
     pub fn add_pattern(&mut self, key: KeyId, pattern: Pattern) -> Result<(), LogicError> {
-        let d = self.decl_of_kind(key, KeyKind::String)?;
+        let enum_key = self.decl(key)?.kind == KeyKind::Enum;
+        let d = self.decl_of_kind(
+            key,
+            if enum_key {
+                KeyKind::Enum
+            } else {
+                KeyKind::String
+            },
+        )?;
         if !d.pattern_index.contains_key(&pattern) {
             d.pattern_index.insert(pattern.clone(), d.patterns.len());
             d.patterns.push(pattern);
@@ -521,6 +594,19 @@ impl Vocabulary {
                         },
                     )?,
                 ),
+                KeyKind::Enum => {
+                    let (part, members) = partition_finite(&decl.patterns, &decl.values);
+                    let mut index = HashMap::new();
+                    for (c, vs) in members.iter().enumerate() {
+                        for &v in vs {
+                            if let Some(text) = decl.values.get(v) {
+                                index.insert(text.clone(), c);
+                            }
+                        }
+                    }
+                    let sizes = members.iter().map(Vec::len).collect();
+                    Partition::Enum { part, sizes, index }
+                }
                 KeyKind::Ip => Partition::Ip(ip_classes(&decl.cidrs)),
                 KeyKind::Number => Partition::Number(OrdPartition::new(
                     &decl.numbers.iter().copied().collect::<Vec<_>>(),
@@ -651,6 +737,13 @@ fn ip_classes(cidrs: &BTreeSet<Cidr>) -> Vec<IpClass> {
 #[derive(Clone, Debug)]
 enum Partition {
     String(StringPartition),
+    Enum {
+        part: StringPartition,
+        /// Number of listed values per class.
+        sizes: Vec<usize>,
+        /// Listed value → class.
+        index: HashMap<String, usize>,
+    },
     Ip(Vec<IpClass>),
     Number(OrdPartition<Decimal>),
     Date(OrdPartition<Date>),
@@ -660,7 +753,7 @@ enum Partition {
 impl Partition {
     fn len(&self) -> usize {
         match self {
-            Partition::String(p) => p.classes().len(),
+            Partition::String(p) | Partition::Enum { part: p, .. } => p.classes().len(),
             Partition::Ip(c) => c.len(),
             Partition::Number(p) => p.cells().len(),
             Partition::Date(p) => p.cells().len(),
@@ -835,7 +928,7 @@ impl Universe {
         };
         let i = class.0 as usize;
         Ok(match &k.part {
-            Partition::String(p) => {
+            Partition::String(p) | Partition::Enum { part: p, .. } => {
                 Value::String(p.classes().get(i).ok_or_else(none)?.witness.clone())
             }
             Partition::Ip(c) => Value::Ip(c.get(i).ok_or_else(none)?.witness),
@@ -861,6 +954,9 @@ impl Universe {
             class: class.0,
         };
         Ok(match &k.part {
+            Partition::Enum { sizes, .. } => Some(Natural::from(
+                u64::try_from(*sizes.get(i).ok_or_else(none)?).unwrap_or(u64::MAX),
+            )),
             Partition::String(p) => {
                 let c = p.classes().get(i).ok_or_else(none)?;
                 // A class is a single string iff it lies inside some literal pattern.
@@ -899,7 +995,7 @@ impl Universe {
         let i = class.0 as usize;
         let w = self.class_witness(key, class)?;
         Ok(match &k.part {
-            Partition::String(p) => {
+            Partition::String(p) | Partition::Enum { part: p, .. } => {
                 let sig = p
                     .classes()
                     .get(i)
@@ -952,11 +1048,15 @@ impl Universe {
         self.set_where(key, |_| false)
     }
 
-    /// The classes whose strings match a registered pattern.
+    /// The classes whose strings match a registered pattern (string or enumerated key).
     pub fn classes_like(&self, key: KeyId, pattern: &Pattern) -> Result<ClassSet, LogicError> {
-        let k = self.info_of(key, KeyKind::String)?;
-        let Partition::String(p) = &k.part else {
-            return self.classes_none(key);
+        let k = self.info(key)?;
+        let (Partition::String(p) | Partition::Enum { part: p, .. }) = &k.part else {
+            return Err(LogicError::WrongKind {
+                key: k.decl.name.clone(),
+                expected: KeyKind::String,
+                found: k.decl.kind,
+            });
         };
         let idx = *k
             .decl
@@ -1035,7 +1135,8 @@ impl Universe {
     }
 
     /// The class a concrete value belongs to (the bridge to a concrete evaluator).
-    /// `None` when the value's type does not fit the key.
+    /// `None` when the value's type does not fit the key, or when an enumerated key
+    /// does not list the value.
     pub fn class_of(&self, key: KeyId, value: &Value) -> Result<Option<ClassId>, LogicError> {
         let k = self.info(key)?;
         let found = match (&k.part, value) {
@@ -1043,6 +1144,7 @@ impl Universe {
                 let sig: Vec<bool> = k.decl.patterns.iter().map(|pat| pat.matches(s)).collect();
                 p.classes().iter().position(|c| c.signature == sig)
             }
+            (Partition::Enum { index, .. }, Value::String(s)) => index.get(s).copied(),
             (Partition::Ip(classes), Value::Ip(addr)) => {
                 classes.iter().position(|c| match (c.range, addr) {
                     (IpRange::V4(lo, hi), IpAddr::V4(a)) => (lo..=hi).contains(&u32::from(*a)),
@@ -1518,6 +1620,27 @@ impl Universe {
         };
         memo.insert((node, k, j), total.clone());
         total
+    }
+
+    /// [`SizeWeights`] for this universe; `infinite` is the weight of a class with
+    /// infinitely many values (strings matching a `*`, gaps between numbers).
+    pub fn size_weights(&self, infinite: &Natural) -> SizeWeights {
+        let sizes = self
+            .keys()
+            .map(|k| {
+                let n = self.class_count(k).unwrap_or(0);
+                (0..n)
+                    .filter_map(|c| u32::try_from(c).ok())
+                    .map(|c| {
+                        self.class_size(k, ClassId(c))
+                            .ok()
+                            .flatten()
+                            .unwrap_or_else(|| infinite.clone())
+                    })
+                    .collect()
+            })
+            .collect();
+        SizeWeights { sizes }
     }
 
     /// Nodes allocated in the BDD manager.

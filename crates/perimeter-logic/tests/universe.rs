@@ -705,3 +705,102 @@ fn deep_multi_valued_key_stays_within_the_stack() {
     // Assignments with t0 present: the other 1500 class bits are free: 2^1500.
     assert_eq!(u.count_assignments(f).unwrap(), Natural::pow2(1500));
 }
+
+fn actions() -> Vec<String> {
+    [
+        "s3:GetObject",
+        "s3:GetObjectAcl",
+        "s3:PutObject",
+        "s3:ListBucket",
+        "ec2:RunInstances",
+        "iam:PassRole",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[test]
+fn enumerated_key_table() {
+    // IAM action names are matched case-insensitively with `*`/`?` globs (IAM user
+    // guide, "IAM JSON policy elements: Action"); the closed world is the action list.
+    let mut v = Vocabulary::new();
+    let k = v.add_enum_key("action", Arity::Single, actions()).unwrap();
+    let get = Pattern::glob("S3:get*", Case::Insensitive);
+    let s3 = Pattern::glob("s3:*", Case::Insensitive);
+    v.add_pattern(k, get.clone()).unwrap();
+    v.add_pattern(k, s3.clone()).unwrap();
+    let mut u = v.finish().unwrap();
+    // Classes: {Get*}, {Put, List}, {ec2, iam}.
+    assert_eq!(u.class_count(k).unwrap(), 3);
+    let a_s3 = u.like(k, &s3).unwrap();
+    let a_get = u.like(k, &get).unwrap();
+    let s3_not_get = u.diff(a_s3, a_get).unwrap();
+    let Decision::Violated(w) = u.decide_empty(s3_not_get) else {
+        panic!()
+    };
+    // The witness is a listed action, the shortest of its class.
+    assert_eq!(
+        w.entries[0].value,
+        WitnessValue::One(Value::String("s3:PutObject".into()))
+    );
+    // Counting by class sizes counts actions: s3:* but not s3:Get* is 2 actions.
+    let weights = u.size_weights(&Natural::zero());
+    assert_eq!(
+        u.weighted_count(s3_not_get, &weights).unwrap(),
+        Natural::from(2u32)
+    );
+    assert_eq!(
+        u.weighted_count(a_s3, &weights).unwrap(),
+        Natural::from(4u32)
+    );
+    // Unlisted values have no class.
+    assert_eq!(
+        u.class_of(k, &Value::String("s3:DeleteObject".into()))
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        u.class_of(k, &Value::String("s3:GetObjectAcl".into()))
+            .unwrap(),
+        u.class_of(k, &Value::String("s3:GetObject".into()))
+            .unwrap()
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Enumerated classes: every listed value is in the class with its own signature,
+    /// sizes add up, and formulas agree with the plain matcher on every listed value.
+    #[test]
+    fn enumerated_key_agrees_with_matcher(
+        values in prop::collection::vec("[abAB:]{0,4}", 0..12),
+        texts in prop::collection::vec("[abAB:*?]{0,4}", 1..5),
+        ci in any::<bool>(),
+    ) {
+        let case = if ci { Case::Insensitive } else { Case::Sensitive };
+        let patterns: Vec<Pattern> = texts.iter().map(|t| Pattern::glob(t, case)).collect();
+        let mut v = Vocabulary::new();
+        let k = v.add_enum_key("e", Arity::Single, values.clone()).unwrap();
+        for p in &patterns {
+            v.add_pattern(k, p.clone()).unwrap();
+        }
+        let mut u = v.finish().unwrap();
+        let mut distinct = values.clone();
+        distinct.sort();
+        distinct.dedup();
+        let total = (0..u.class_count(k).unwrap() as u32)
+            .map(|c| u.class_size(k, ClassId(c)).unwrap().unwrap())
+            .fold(Natural::zero(), |a, b| a.add(&b));
+        prop_assert_eq!(total.to_u128(), Some(distinct.len() as u128));
+        for p in &patterns {
+            let f = u.like(k, p).unwrap();
+            for val in &distinct {
+                let c = u.class_of(k, &Value::String(val.clone())).unwrap().unwrap();
+                let a = Assignment { values: vec![KeyValue::Class(c)] };
+                prop_assert_eq!(u.eval(f, &a), p.matches(val));
+            }
+        }
+    }
+}
