@@ -446,6 +446,42 @@ proptest! {
         }
     }
 
+    /// Adding a condition to an Allow statement never allows more; adding one to a Deny statement
+    /// never denies more (conditions only narrow when a statement applies).
+    #[test]
+    fn conditions_only_narrow(spec in spec(), r in req(), at in any::<usize>(), c in 0..CONDITIONS.len()) {
+        let before = decide(&spec, &r).decision;
+        let mut after_spec = spec.clone();
+        let mut slots = after_spec.slots();
+        let n = slots.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let Some(policy) = slots.get_mut(at % n) else { return Ok(()) };
+        let m = policy.len();
+        let Some(st) = policy.get_mut((at / n) % m.max(1)) else { return Ok(()) };
+        if st.condition.is_some() {
+            return Ok(());
+        }
+        st.condition = Some(c);
+        let was_allow = st.allow;
+        let after = decide(&after_spec, &r).decision;
+        if was_allow {
+            // Narrowing an Allow: an allowed request may become denied, never the reverse.
+            if before != Decision::Allowed {
+                prop_assert_ne!(after, Decision::Allowed);
+            }
+        } else {
+            // Narrowing a Deny: an explicit deny may go away, a non-denied request stays non-denied.
+            if before != Decision::ExplicitDeny {
+                prop_assert_ne!(after, Decision::ExplicitDeny);
+            }
+            if before == Decision::Allowed {
+                prop_assert_eq!(after, Decision::Allowed);
+            }
+        }
+    }
+
     #[test]
     fn order_never_matters(spec in spec(), r in req(), by in 1usize..5) {
         let base = decide(&spec, &r);
