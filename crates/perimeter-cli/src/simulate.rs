@@ -316,6 +316,19 @@ fn matched_summary(r: &perimeter_iam::eval::simulate::EvaluationResult) -> Strin
         .join(" ")
 }
 
+/// The missing context keys of a result, wherever the response shape puts them.
+fn missing_summary(r: &perimeter_iam::eval::simulate::EvaluationResult) -> String {
+    let mut keys: Vec<&str> = r
+        .missing_context_values
+        .iter()
+        .map(String::as_str)
+        .collect();
+    for s in r.resource_specific_results.iter().flatten() {
+        keys.extend(s.missing_context_values.iter().map(String::as_str));
+    }
+    keys.join(" ")
+}
+
 /// A table with one row per action and resource.
 pub fn render_table(resp: &SimulatePolicyResponse) -> String {
     let header = [
@@ -334,7 +347,7 @@ pub fn render_table(resp: &SimulatePolicyResponse) -> String {
                 r.eval_resource_name.clone(),
                 r.eval_decision.to_owned(),
                 matched_summary(r),
-                r.missing_context_values.join(" "),
+                missing_summary(r),
             ]
         })
         .collect();
@@ -384,14 +397,15 @@ pub fn render_text(resp: &SimulatePolicyResponse) -> String {
             out.push_str(&format!(
                 "MATCHEDSTATEMENTS\t{}\t{}\t{}:{}\t{}:{}\n",
                 m.source_policy_id,
-                m.source_policy_type,
+                m.source_policy_type.unwrap_or("none"),
                 m.start_position.line,
                 m.start_position.column,
                 m.end_position.line,
                 m.end_position.column
             ));
         }
-        for k in &r.missing_context_values {
+        let missing = missing_summary(r);
+        for k in missing.split(' ').filter(|k| !k.is_empty()) {
             out.push_str(&format!("MISSINGCONTEXTVALUES\t{k}\n"));
         }
     }

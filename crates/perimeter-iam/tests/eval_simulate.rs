@@ -67,12 +67,10 @@ fn aws_cli_examples() {
                 "EvalDecision": "allowed",
                 "MatchedStatements": [{
                     "SourcePolicyId": "PolicyInputList.1",
-                    "SourcePolicyType": "none",
                     "StartPosition": {"Line": 1, "Column": 38},
                     "EndPosition": {"Line": 1, "Column": 167}
                 }],
-                "MissingContextValues": [],
-                "EvalDecisionDetails": {"IAM Policy": "allowed"}
+                "MissingContextValues": []
             }],
             "IsTruncated": false
         })),
@@ -87,8 +85,7 @@ fn aws_cli_examples() {
                 "EvalResourceName": "*",
                 "EvalDecision": "implicitDeny",
                 "MatchedStatements": [],
-                "MissingContextValues": [],
-                "EvalDecisionDetails": {"IAM Policy": "implicitDeny"}
+                "MissingContextValues": []
             }],
             "IsTruncated": false
         })),
@@ -180,7 +177,7 @@ fn extensions_scp_rcp_session_anonymous_trust() {
     let r = &resp.evaluation_results[0];
     assert_eq!(r.eval_decision, "allowed");
     assert_eq!(r.matched_statements[0].source_policy_id, "ResourcePolicy");
-    assert_eq!(r.matched_statements[0].source_policy_type, "resource");
+    assert_eq!(r.matched_statements[0].source_policy_type, Some("resource"));
     // A role ARN resource makes the resource policy a trust policy: identity policy alone is not enough.
     let trust = r#"{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}}"#;
     let req = |extra: &str| {
@@ -313,4 +310,82 @@ proptest! {
         let json = format!(r#"{{"PolicyInputList":["{{\"Version\":\"2012-10-17\",\"Statement\":{{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}}}"],"ActionNames":["s3:GetObject"],"{field}":{value}}}"#);
         let _ = run(&json);
     }
+}
+
+const RESULT: &str =
+    "https://docs.aws.amazon.com/IAM/latest/APIReference/API_EvaluationResult.html";
+
+#[test]
+fn decision_details_and_resource_specific_results() {
+    let id = r#"{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"true\"}}}}"#;
+    let bucket = r#"{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"444455556666\"},\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/*\"}}"#;
+    // Same account, named resource: EvalDecisionDetails present but empty; missing keys under
+    // ResourceSpecificResults.
+    let resp = serde_json::to_value(
+        run(&format!(
+            r#"{{"PolicyInputList":["{id}"],"ActionNames":["s3:GetObject"],"ResourceArns":["arn:aws:s3:::b/k"],"ResourceOwner":"111122223333"}}"#
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let r = &resp["EvaluationResults"][0];
+    assert_eq!(r["EvalDecisionDetails"], serde_json::json!({}), "{RESULT}");
+    assert_eq!(r["MissingContextValues"], serde_json::json!([]), "{RESULT}");
+    assert_eq!(
+        r["ResourceSpecificResults"],
+        serde_json::json!([{
+            "EvalResourceName": "arn:aws:s3:::b/k",
+            "EvalResourceDecision": "implicitDeny",
+            "MatchedStatements": [],
+            "MissingContextValues": ["aws:SecureTransport"],
+            "EvalDecisionDetails": {}
+        }]),
+        "{RESULT}"
+    );
+    // Same account, resource `*`: no EvalDecisionDetails, missing keys at the top.
+    let resp = serde_json::to_value(
+        run(&format!(
+            r#"{{"PolicyInputList":["{id}"],"ActionNames":["s3:GetObject"]}}"#
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let r = &resp["EvaluationResults"][0];
+    assert!(r.get("EvalDecisionDetails").is_none(), "{RESULT}");
+    assert!(r.get("ResourceSpecificResults").is_none(), "{RESULT}");
+    assert_eq!(
+        r["MissingContextValues"],
+        serde_json::json!(["aws:SecureTransport"]),
+        "{RESULT}"
+    );
+    // Cross-account: how each policy type contributed.
+    let resp = serde_json::to_value(
+        run(&format!(
+            r#"{{"PolicyInputList":["{id}"],"ActionNames":["s3:GetObject"],"ResourceArns":["arn:aws:s3:::b/k"],"ResourceOwner":"111122223333","CallerArn":"arn:aws:iam::444455556666:user/bob","ResourcePolicy":"{bucket}","ContextEntries":[{{"ContextKeyName":"aws:SecureTransport","ContextKeyValues":["true"],"ContextKeyType":"boolean"}}]}}"#
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let r = &resp["EvaluationResults"][0];
+    assert_eq!(r["EvalDecision"], "allowed");
+    assert_eq!(
+        r["EvalDecisionDetails"],
+        serde_json::json!({"IAM Policy": "allowed", "Resource Policy": "allowed"}),
+        "{RESULT}"
+    );
+    // An SCP that denies: the simulation ends, no EvalDecisionDetails.
+    let ec2 = r#"{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"ec2:*\",\"Resource\":\"*\"}}"#;
+    let resp = serde_json::to_value(
+        run(&format!(
+            r#"{{"PolicyInputList":["{id}"],"ActionNames":["s3:GetObject"],"ResourceArns":["arn:aws:s3:::b/k"],"ResourceOwner":"111122223333","ScpInputList":[["{ec2}"]]}}"#
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let r = &resp["EvaluationResults"][0];
+    assert!(r.get("EvalDecisionDetails").is_none(), "{RESULT}");
+    assert_eq!(
+        r["OrganizationsDecisionDetail"],
+        serde_json::json!({"AllowedByOrganizations": false})
+    );
 }

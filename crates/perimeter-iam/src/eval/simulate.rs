@@ -411,7 +411,10 @@ pub struct Position {
 #[serde(rename_all = "PascalCase")]
 pub struct MatchedStatement {
     pub source_policy_id: String,
-    pub source_policy_type: &'static str,
+    /// `resource` for the resource-based policy; absent for the input policies, as in the AWS CLI's
+    /// example output for `simulate-custom-policy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_policy_type: Option<&'static str>,
     pub start_position: Position,
     pub end_position: Position,
 }
@@ -428,7 +431,26 @@ pub struct PermissionsBoundaryDecisionDetail {
     pub allowed_by_permissions_boundary: bool,
 }
 
+/// The result on one resource (`ResourceSpecificResult` in the IAM model).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourceSpecificResult {
+    pub eval_resource_name: String,
+    pub eval_resource_decision: &'static str,
+    pub matched_statements: Vec<MatchedStatement>,
+    pub missing_context_values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eval_decision_details: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
+}
+
 /// One result (`EvaluationResult` in the IAM model).
+///
+/// Following the API reference (API_EvaluationResult.html): `MissingContextValues` is filled when the
+/// resource is `*`; for a named resource the missing keys are under `ResourceSpecificResults`.
+/// `EvalDecisionDetails` is filled for cross-account simulations, present but empty for a named
+/// resource in the same account, and absent for `*` in the same account or when an SCP denied.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EvaluationResult {
@@ -441,7 +463,10 @@ pub struct EvaluationResult {
     pub organizations_decision_detail: Option<OrganizationsDecisionDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
-    pub eval_decision_details: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eval_decision_details: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_specific_results: Option<Vec<ResourceSpecificResult>>,
 }
 
 /// `SimulatePolicyResponse`.
@@ -659,38 +684,73 @@ pub fn simulate_custom_policy(
                     account,
                 }
             };
+            let cross_account = match (who.account(), set.resource_owner.as_deref()) {
+                (Some(c), fallback) => {
+                    let probe = Request::new(Caller::Anonymous, action, resource, Context::new());
+                    probe.resource_account(fallback).is_some_and(|r| r != c)
+                }
+                (None, _) => false,
+            };
             let req = Request::new(who, action, resource, context.clone());
             let ev = eval_request(&set, &req);
+            let matched: Vec<MatchedStatement> = ev
+                .matched
+                .iter()
+                .filter_map(|r| matched_statement(&set, &loaded.sources, r))
+                .collect();
+            let boundary =
+                ev.allowed_by_permissions_boundary
+                    .map(|a| PermissionsBoundaryDecisionDetail {
+                        allowed_by_permissions_boundary: a,
+                    });
+            let named = resource != "*";
+            let details = if ev.allowed_by_organizations == Some(false) {
+                None
+            } else if cross_account {
+                Some(
+                    ev.details
+                        .iter()
+                        .map(|(t, d)| {
+                            (
+                                t.as_detail_key().to_owned(),
+                                serde_json::Value::from(d.as_aws()),
+                            )
+                        })
+                        .collect(),
+                )
+            } else if named {
+                Some(serde_json::Map::new())
+            } else {
+                None
+            };
+            let specific = named.then(|| {
+                vec![ResourceSpecificResult {
+                    eval_resource_name: resource.clone(),
+                    eval_resource_decision: ev.decision.as_aws(),
+                    matched_statements: matched.clone(),
+                    missing_context_values: ev.missing_context.clone(),
+                    eval_decision_details: details.clone(),
+                    permissions_boundary_decision_detail: boundary,
+                }]
+            });
             results.push(EvaluationResult {
                 eval_action_name: action.clone(),
                 eval_resource_name: resource.clone(),
                 eval_decision: ev.decision.as_aws(),
-                matched_statements: ev
-                    .matched
-                    .iter()
-                    .filter_map(|r| matched_statement(&set, &loaded.sources, r))
-                    .collect(),
-                missing_context_values: ev.missing_context.clone(),
+                matched_statements: matched,
+                missing_context_values: if named {
+                    Vec::new()
+                } else {
+                    ev.missing_context.clone()
+                },
                 organizations_decision_detail: ev.allowed_by_organizations.map(|a| {
                     OrganizationsDecisionDetail {
                         allowed_by_organizations: a,
                     }
                 }),
-                permissions_boundary_decision_detail: ev.allowed_by_permissions_boundary.map(|a| {
-                    PermissionsBoundaryDecisionDetail {
-                        allowed_by_permissions_boundary: a,
-                    }
-                }),
-                eval_decision_details: ev
-                    .details
-                    .iter()
-                    .map(|(t, d)| {
-                        (
-                            t.as_detail_key().to_owned(),
-                            serde_json::Value::from(d.as_aws()),
-                        )
-                    })
-                    .collect(),
+                permissions_boundary_decision_detail: boundary,
+                eval_decision_details: details,
+                resource_specific_results: specific,
             });
         }
     }
@@ -721,8 +781,8 @@ fn matched_statement(
     Some(MatchedStatement {
         source_policy_id: doc.id.clone(),
         source_policy_type: match r.policy_type {
-            PolicyType::Resource => "resource",
-            _ => "none",
+            PolicyType::Resource => Some("resource"),
+            _ => None,
         },
         start_position: Position {
             line: start.line,
