@@ -1,7 +1,7 @@
 //! The `Condition` element against a request context
-//! (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html,
-//! https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html,
-//! https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>).
 
 use std::borrow::Cow;
 use std::cmp::Ordering;

@@ -51,7 +51,7 @@ impl Glob {
     /// A `Resource` element pattern: "you can use wildcards within the individual segments of an ARN
     /// (the parts separated by colons) … if `*` is the last character of a resource ARN segment it can
     /// expand to match beyond the colon boundaries"
-    /// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html).
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>).
     /// So a `*` followed by a colon or by the end of the pattern matches anything; any other `*` does not
     /// cross a colon.
     pub(crate) fn resource(t: &Template) -> Option<Glob> {

@@ -4,7 +4,7 @@
 //! [`PolicySet`]: identity-based policies, a permissions boundary, a session policy, the SCPs of every
 //! organization level above the caller's account, the RCPs above the resource's account, and one
 //! resource-based policy. It follows the AWS policy evaluation logic
-//! (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html and
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html> and
 //! …/reference_policies_evaluation-logic-cross-account.html); `docs/iam-evaluation.md` maps every step.
 //!
 //! This evaluator is the oracle that every symbolic answer is tested against, so it is written to be
@@ -130,7 +130,7 @@ pub struct ContextEntry {
 }
 
 /// The request context: condition keys and their values. Keys compare ASCII case-insensitively
-/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html:
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html>:
 /// "condition key names are not case-sensitive").
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Context {

@@ -5,7 +5,7 @@
 //! any layer; the layer decides how strong the grant is ([`PrincipalMatch`]). A `NotPrincipal` element
 //! applies unless it names *every* layer, which is why AWS tells you to list the session ARN, the role
 //! ARN and the account together
-//! (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>).
 
 use crate::arn::{Arn, is_account_id};
 use crate::model::{Principal, PrincipalClause, PrincipalKind};
@@ -236,7 +236,7 @@ fn layers(caller: &Caller) -> ([Option<Layer<'_>>; 3], usize) {
 
 /// Whether one principal value names one layer. Principal ARNs are compared exactly (no wildcards are
 /// allowed in principal ARNs; the user and role name parts are case-sensitive)
-/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html>).
 fn names(p: &Principal, layer: &Layer<'_>) -> bool {
     match p.kind {
         PrincipalKind::Aws => {
@@ -307,8 +307,8 @@ mod tests {
     use super::*;
 
     /// `Caller::from_arn`, then `account()` and `principal_arn()`
-    /// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns,
-    /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn:
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns>,
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn>:
     /// for a role session, `aws:PrincipalArn` is the role's ARN).
     fn check(arn: &str, expected: Option<(&str, &str)>) {
         let got = Caller::from_arn(arn);
