@@ -1502,16 +1502,34 @@ impl Lowering<'_> {
 
     fn dynamodb(&mut self, out: &mut Out, region: &str) {
         let list_path = format!("{region}/dynamodb-list-tables.json");
-        let present = self.files.contains(&list_path);
-        out.cover(ResourceType::DynamoDbTable, region, &list_path, present);
-        out.cover(ResourceType::DynamoDbStream, region, &list_path, present);
-        let Some(doc) = self.doc(&list_path) else {
-            return;
+        let describe_dir = format!("{region}/dynamodb-describe-table");
+        let doc = self.doc(&list_path);
+        let items = doc
+            .as_ref()
+            .and_then(|d| At::root(d).field("TableNames"))
+            .map(|l| l.items(&mut self.diagnostics))
+            .unwrap_or_default();
+        // CloudMapper collects `list-tables` but neither `describe-table` nor the resource policies:
+        // with tables listed and no describe-table file, the policies were not collected.
+        let missing = if !self.files.contains(&list_path) {
+            Some(list_path.clone())
+        } else if !items.is_empty() && self.files.files_in(&describe_dir).is_empty() {
+            Some(format!("{describe_dir}/"))
+        } else {
+            None
         };
-        let Some(list) = At::root(&doc).field("TableNames") else {
+        for t in [ResourceType::DynamoDbTable, ResourceType::DynamoDbStream] {
+            out.cover(
+                t,
+                region,
+                missing.as_deref().unwrap_or(&list_path),
+                missing.is_none(),
+            );
+        }
+        if missing.is_some() {
             return;
-        };
-        for item in list.items(&mut self.diagnostics) {
+        }
+        for item in items {
             let Some(name) = item.text(&mut self.diagnostics) else {
                 continue;
             };

@@ -372,3 +372,43 @@ fn kms_grants_snapshots_and_organization() {
     assert_eq!(org.id, "o-abc");
     assert_eq!(org.accounts.len(), 2);
 }
+
+#[test]
+fn dynamodb_tables_without_describe_table_are_not_analysed() {
+    // CloudMapper's collect_commands.yaml runs `dynamodb list-tables` only: the policies are unknown.
+    let list = (
+        "us-east-1/dynamodb-list-tables.json",
+        r#"{"TableNames": ["orders"]}"#,
+    );
+    let s = check(&[REGIONS, STS, list], &[]);
+    assert!(!s.is_analysed(ResourceType::DynamoDbTable));
+    assert!(s.coverage.iter().any(|c| c.status
+        == CoverageStatus::NotAnalysed {
+            missing_file: "us-east-1/dynamodb-describe-table/".to_owned()
+        }));
+    assert!(s.resources.is_empty());
+    // With describe-table collected, the table and its stream are resources (no policy file: no policy).
+    let describe = (
+        "us-east-1/dynamodb-describe-table/orders",
+        r#"{"Table": {"TableArn": "arn:aws:dynamodb:us-east-1:111111111111:table/orders", "LatestStreamArn": "arn:aws:dynamodb:us-east-1:111111111111:table/orders/stream/2026-01-15T09:30:00.000"}}"#,
+    );
+    let s = check(&[REGIONS, STS, list, describe], &[]);
+    assert!(
+        s.is_analysed(ResourceType::DynamoDbTable) && s.is_analysed(ResourceType::DynamoDbStream)
+    );
+    assert_eq!(s.resources.len(), 2);
+    assert!(s.resources.iter().all(|r| r.policy.is_none()));
+    // An empty table list is analysed without any describe-table file.
+    let s = check(
+        &[
+            REGIONS,
+            STS,
+            (
+                "us-east-1/dynamodb-list-tables.json",
+                r#"{"TableNames": []}"#,
+            ),
+        ],
+        &[],
+    );
+    assert!(s.is_analysed(ResourceType::DynamoDbTable));
+}
