@@ -169,6 +169,9 @@ pub struct IntervalSet {
 }
 
 impl IntervalSet {
+    /// The empty set, as a constant.
+    pub const EMPTY: IntervalSet = IntervalSet { ranges: Vec::new() };
+
     /// The empty set.
     #[must_use]
     pub fn empty() -> Self {
@@ -382,7 +385,9 @@ impl HBox {
         self.lo.iter().zip(self.hi.iter()).any(|(l, h)| l > h)
     }
 
-    fn intersect(&self, other: &HBox) -> Option<HBox> {
+    /// Intersection of two boxes.
+    #[must_use]
+    pub fn intersect(&self, other: &HBox) -> Option<HBox> {
         let mut out = *self;
         for d in 0..5 {
             let lo = out.lo.get(d).copied().unwrap_or(0).max(other.lo.get(d).copied().unwrap_or(0));

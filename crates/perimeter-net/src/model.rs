@@ -689,17 +689,17 @@ impl Network {
 
     /// The address set a security group rule's peer stands for; `None` when unknown.
     #[must_use]
-    pub fn peer_set(&self, peer: &SgPeer) -> Option<IntervalSet> {
+    pub fn peer_set(&self, peer: &SgPeer) -> Option<std::borrow::Cow<'_, IntervalSet>> {
+        use std::borrow::Cow;
         match peer {
-            SgPeer::Cidr(c) => Some(c.to_set()),
-            SgPeer::PrefixList(id) => self.prefix_list_cidrs(id).map(|cs| {
-                IntervalSet::from_ranges(cs.iter().map(|c| (c.lo, c.hi())).collect())
-            }),
+            SgPeer::Cidr(c) => Some(Cow::Owned(c.to_set())),
+            SgPeer::PrefixList(id) => self
+                .prefix_list_cidrs(id)
+                .map(|cs| Cow::Owned(IntervalSet::from_ranges(cs.iter().map(|c| (c.lo, c.hi())).collect()))),
             SgPeer::Group(g) => {
-                if self.security_groups.get(g).is_none() {
-                    return None;
-                }
-                Some(self.derived.group_members.get(g).cloned().unwrap_or_default())
+                self.security_groups.get(g)?;
+                static EMPTY: IntervalSet = IntervalSet::EMPTY;
+                Some(self.derived.group_members.get(g).map_or(Cow::Borrowed(&EMPTY), Cow::Borrowed))
             }
         }
     }

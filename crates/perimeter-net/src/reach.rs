@@ -350,20 +350,15 @@ pub fn decide_all_pairs(net: &Network) -> AllPairsReport {
     let mut engine = Engine::new(net);
     let members: Vec<(String, Option<&NetworkInterface>)> =
         net.instances.iter().map(|i| (i.id.clone(), i.eni_ids.first().and_then(|e| net.network_interfaces.get(e)))).collect();
+    let enis: Vec<Option<&NetworkInterface>> = members.iter().map(|(_, e)| *e).collect();
+    let cells = engine.decide_pair_matrix(&enis);
     let mut matrix = Vec::with_capacity(members.len());
     let (mut reachable, mut unknown) = (0, 0);
-    for (i, (_, s)) in members.iter().enumerate() {
+    for (i, row_cells) in cells.iter().enumerate() {
         let mut row = String::with_capacity(members.len());
-        for (j, (_, d)) in members.iter().enumerate() {
-            if i == j {
-                row.push('.');
-                continue;
-            }
-            let cell = match (s, d) {
-                (Some(s), Some(d)) => engine.decide_pair_exists(s, d),
-                _ => None,
-            };
+        for (j, cell) in row_cells.iter().enumerate() {
             row.push(match cell {
+                _ if i == j => '.',
                 Some(true) => {
                     reachable += 1;
                     'R'

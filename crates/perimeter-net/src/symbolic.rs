@@ -15,6 +15,7 @@
 //! the two agree on random packets.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::hs::{DPORT, DST, HeaderSet, IntervalSet, Ip, PROTO, SPORT, SRC, DIM_MAX};
 use crate::model::{AclRef, Network, NetworkInterface, Protocol, Route, RouteTarget, SgRule};
@@ -199,11 +200,14 @@ fn kind_rank(r: &Route) -> u8 {
 /// The engine, with caches of compiled filters.
 pub struct Engine<'a> {
     net: &'a Network,
-    sg_cache: HashMap<(Vec<String>, bool), Answer>,
+    sg_cache: HashMap<(Vec<String>, bool), Rc<Answer>>,
     acl_cache: HashMap<(String, bool), Answer>,
     rt_cache: HashMap<String, CompiledRoutes>,
-    exposure_cache: HashMap<(String, Vec<String>), Answer>,
+    exposure_cache: HashMap<(String, Vec<String>), Rc<Answer>>,
     pair_cache: HashMap<(String, Vec<String>, String, Vec<String>), Answer>,
+    subnet_pair_cache: HashMap<(String, String), Rc<Answer>>,
+    exists_memo: HashMap<Vec<u32>, Option<bool>>,
+    interned: HashMap<Vec<String>, u32>,
 }
 
 fn addr_set(eni: &NetworkInterface) -> IntervalSet {
@@ -230,16 +234,34 @@ impl<'a> Engine<'a> {
             rt_cache: HashMap::new(),
             exposure_cache: HashMap::new(),
             pair_cache: HashMap::new(),
+            subnet_pair_cache: HashMap::new(),
+            exists_memo: HashMap::new(),
+            interned: HashMap::new(),
         }
     }
 
-    fn sg(&mut self, groups: &[String], egress: bool) -> Answer {
+    fn sg(&mut self, groups: &[String], egress: bool) -> Rc<Answer> {
         let key = (sorted(groups), egress);
         if let Some(a) = self.sg_cache.get(&key) {
-            return a.clone();
+            return Rc::clone(a);
         }
-        let a = if groups.is_empty() { Answer::all() } else { compile_security_groups(self.net, groups, egress) };
-        self.sg_cache.insert(key, a.clone());
+        let a = if groups.is_empty() {
+            Rc::new(Answer::all())
+        } else if let [one] = key.0.as_slice() {
+            Rc::new(compile_security_groups(self.net, std::slice::from_ref(one), egress))
+        } else {
+            // A union of the groups' own answers (each cached).
+            let mut allowed = HeaderSet::empty();
+            let mut unknown = HeaderSet::empty();
+            for g in &key.0 {
+                let one = self.sg(std::slice::from_ref(g), egress);
+                allowed = allowed.union(&one.allowed);
+                unknown = unknown.union(&one.unknown);
+            }
+            let unknown = unknown.subtract(&allowed);
+            Rc::new(Answer { allowed, unknown })
+        };
+        self.sg_cache.insert(key, Rc::clone(&a));
         a
     }
 
@@ -288,10 +310,23 @@ impl<'a> Engine<'a> {
     /// The internet-facing answer for ENIs with these security groups in this subnet, in the headers
     /// as they arrive at the ENI (destination = its private address, any destination here).
     /// Internet sources only: public space outside the subnet.
-    fn exposure_class(&mut self, subnet_id: &str, groups: &[String]) -> Answer {
+    fn exposure_class(&mut self, subnet_id: &str, groups: &[String]) -> Rc<Answer> {
         let key = (subnet_id.to_owned(), sorted(groups));
         if let Some(a) = self.exposure_cache.get(&key) {
-            return a.clone();
+            return Rc::clone(a);
+        }
+        // answer = sources ∩ ACL-in ∩ SG-in ∩ replies(ACL-out ∩ route back): the network part
+        // depends on the subnet only and is shared by every class of the subnet.
+        let netp = self.exposure_subnet(subnet_id);
+        let answer = Rc::new(if groups.is_empty() { (*netp).clone() } else { netp.then(&*self.sg(groups, false)) });
+        self.exposure_cache.insert(key, Rc::clone(&answer));
+        answer
+    }
+
+    fn exposure_subnet(&mut self, subnet_id: &str) -> Rc<Answer> {
+        let key = (subnet_id.to_owned(), vec![String::new()]);
+        if let Some(a) = self.exposure_cache.get(&key) {
+            return Rc::clone(a);
         }
         let net = self.net;
         let answer = (|| {
@@ -309,9 +344,8 @@ impl<'a> Engine<'a> {
                 return net.igw_unknown_vpcs.contains(&subnet.vpc_id).then(|| Answer { allowed: HeaderSet::empty(), unknown: HeaderSet::all().restrict(SRC, &sources) });
             };
             let start = Answer { allowed: HeaderSet::all().restrict(SRC, &sources), unknown: HeaderSet::empty() };
-            let fwd = start.then(&self.acl(subnet_id, false)).then(&self.sg(groups, false));
+            let fwd = start.then(&self.acl(subnet_id, false));
             // Reply: network ACL out, then a route to the same internet gateway.
-            let rep = fwd.replies().then(&self.acl(subnet_id, true));
             let (good, unk) = self.route_condition(subnet_id, &|r, set| match &r.target {
                 RouteTarget::InternetGateway(g) if *g == igw => set.clone(),
                 _ => IntervalSet::empty(),
@@ -320,10 +354,12 @@ impl<'a> Engine<'a> {
                 allowed: HeaderSet::all().restrict(DST, &good),
                 unknown: HeaderSet::all().restrict(DST, &unk),
             };
-            Some(rep.then(&route).replies())
+            let back = self.acl(subnet_id, true).then(&route);
+            Some(fwd.then(&back.replies()))
         })()
         .unwrap_or_default();
-        self.exposure_cache.insert(key, answer.clone());
+        let answer = Rc::new(answer);
+        self.exposure_cache.insert(key, Rc::clone(&answer));
         answer
     }
 
@@ -390,9 +426,9 @@ impl<'a> Engine<'a> {
         let s_addrs = cidr_set(&ss.cidrs);
         let d_addrs = cidr_set(&ds.cidrs);
         let base = Answer { allowed: HeaderSet::all().restrict(SRC, &s_addrs).restrict(DST, &d_addrs), unknown: HeaderSet::empty() };
-        let out = base.then(&self.sg(s_groups, true));
+        let out = base.then(&*self.sg(s_groups, true));
         if s_subnet == d_subnet {
-            return out.then(&self.sg(d_groups, false));
+            return out.then(&*self.sg(d_groups, false));
         }
         // Destinations inside the source subnet never leave it.
         let out = out.restrict(DST, &d_addrs.subtract(&s_addrs));
@@ -400,7 +436,7 @@ impl<'a> Engine<'a> {
         let (s_vpc, d_vpc) = (ss.vpc_id.clone(), ds.vpc_id.clone());
         let fwd_route = self.hop_condition(s_subnet, &s_vpc, &d_vpc, d_subnet);
         let out = out.then(&fwd_route);
-        let out = out.then(&self.acl(d_subnet, false)).then(&self.sg(d_groups, false));
+        let out = out.then(&self.acl(d_subnet, false)).then(&*self.sg(d_groups, false));
         // Reply from the destination back to the source.
         let rep = out.replies();
         let rep = rep.restrict(DST, &s_addrs.subtract(&d_addrs));
@@ -492,30 +528,139 @@ impl<'a> Engine<'a> {
         class.restrict(SRC, &addr_set(src)).restrict(DST, &addr_set(dst))
     }
 
+    /// The network part of the pair answer (network ACLs and routes both ways), for any ENIs of
+    /// these subnets. The full pair answer is this ∩ egress groups of the source ∩ ingress groups
+    /// of the destination, restricted to their addresses.
+    fn subnet_pair(&mut self, s_subnet: &str, d_subnet: &str) -> Rc<Answer> {
+        let key = (s_subnet.to_owned(), d_subnet.to_owned());
+        if let Some(a) = self.subnet_pair_cache.get(&key) {
+            return Rc::clone(a);
+        }
+        let a = Rc::new(self.compute_pair_class(s_subnet, &[], d_subnet, &[]));
+        self.subnet_pair_cache.insert(key, Rc::clone(&a));
+        a
+    }
+
+    fn intern(&mut self, k: Vec<String>) -> u32 {
+        let next = u32::try_from(self.interned.len()).unwrap_or(u32::MAX);
+        *self.interned.entry(k).or_insert(next)
+    }
+
     /// Whether any header goes from `src` to `dst`: `Some(true)` yes, `Some(false)` no, `None` unknown.
+    /// Same answer as [`Engine::decide_pair`] (tested), computed without building the pair's set:
+    /// the three factors (source egress groups, destination ingress groups, network part) are
+    /// filtered to the two addresses and intersected box by box, with memoization on which boxes
+    /// survived the filtering.
     #[must_use]
     pub fn decide_pair_exists(&mut self, src: &NetworkInterface, dst: &NetworkInterface) -> Option<bool> {
         if src.id == dst.id {
             return Some(false);
         }
-        let class = self.pair_class(&src.subnet_id, &src.groups, &dst.subnet_id, &dst.groups);
-        let (sa, da) = (addr_set(src), addr_set(dst));
-        let hit = |set: &HeaderSet| {
-            set.boxes().iter().any(|b| {
-                let (Some(&sl), Some(&sh), Some(&dl), Some(&dh)) = (b.lo.get(SRC), b.hi.get(SRC), b.lo.get(DST), b.hi.get(DST)) else {
-                    return false;
-                };
-                !IntervalSet::interval(sl, sh).intersect(&sa).is_empty() && !IntervalSet::interval(dl, dh).intersect(&da).is_empty()
-            })
-        };
-        if hit(&class.allowed) {
-            Some(true)
-        } else if hit(&class.unknown) {
-            None
-        } else {
-            Some(false)
-        }
+        let s = self.prepare(src);
+        let d = self.prepare(dst);
+        let netp = self.subnet_pair(&src.subnet_id, &dst.subnet_id);
+        self.exists_core(&s, &d, &netp)
     }
+
+    /// Per-ENI data for pair decisions.
+    pub fn prepare(&mut self, eni: &NetworkInterface) -> PairEnd {
+        let out = self.sg(&eni.groups, true);
+        let inn = self.sg(&eni.groups, false);
+        let groups = self.intern(sorted(&eni.groups));
+        let subnet = self.intern(vec![eni.subnet_id.clone()]);
+        PairEnd { out, inn, addrs: addr_set(eni), groups, subnet, subnet_id: eni.subnet_id.clone() }
+    }
+
+    fn exists_core(&mut self, s: &PairEnd, d: &PairEnd, netp: &Answer) -> Option<bool> {
+        let (sa, da) = (&s.addrs, &d.addrs);
+        let hits = |b: &crate::hs::HBox| {
+            sa.ranges().iter().any(|(lo, hi)| b.lo[SRC] <= *hi && *lo <= b.hi[SRC]) && da.ranges().iter().any(|(lo, hi)| b.lo[DST] <= *hi && *lo <= b.hi[DST])
+        };
+        let keep = |set: &HeaderSet, base: u32, key: &mut Vec<u32>| -> Vec<crate::hs::HBox> {
+            let mut kept = Vec::new();
+            for (i, b) in set.boxes().iter().enumerate() {
+                if hits(b) {
+                    key.push(base + u32::try_from(i).unwrap_or(u32::MAX));
+                    kept.push(*b);
+                }
+            }
+            key.push(u32::MAX);
+            kept
+        };
+        let mut key = vec![s.groups, d.groups, s.subnet, d.subnet];
+        // The network part first: it is empty for most pairs (no route, or an ACL denies).
+        let na = keep(&netp.allowed, 0, &mut key);
+        let nu = keep(&netp.unknown, 1 << 30, &mut key);
+        if na.is_empty() && nu.is_empty() {
+            return Some(false);
+        }
+        let oa = keep(&s.out.allowed, 0, &mut key);
+        let ou = keep(&s.out.unknown, 1 << 30, &mut key);
+        let ia = keep(&d.inn.allowed, 0, &mut key);
+        let iu = keep(&d.inn.unknown, 1 << 30, &mut key);
+        // With one address on each side every kept box holds both, so the kept indices decide.
+        let single = [sa, da].iter().all(|x| x.ranges().len() == 1 && x.ranges().first().is_some_and(|(l, h)| l == h));
+        if single
+            && let Some(v) = self.exists_memo.get(&key)
+        {
+            return *v;
+        }
+        let meet = |a: &[crate::hs::HBox], b: &[crate::hs::HBox], c: &[crate::hs::HBox]| -> bool {
+            a.iter().any(|x| b.iter().filter_map(|y| x.intersect(y)).any(|xy| c.iter().filter_map(|z| xy.intersect(z)).any(|m| hits(&m))))
+        };
+        let answer = if meet(&na, &oa, &ia) {
+            Some(true)
+        } else {
+            let om: Vec<_> = oa.iter().chain(&ou).copied().collect();
+            let im: Vec<_> = ia.iter().chain(&iu).copied().collect();
+            let nm: Vec<_> = na.iter().chain(&nu).copied().collect();
+            if meet(&nm, &om, &im) { None } else { Some(false) }
+        };
+        if single {
+            self.exists_memo.insert(key, answer);
+        }
+        answer
+    }
+
+    /// The matrix of [`Engine::decide_pair_exists`] over a list of ENIs (`None` entries: unknown ENI).
+    pub fn decide_pair_matrix(&mut self, enis: &[Option<&NetworkInterface>]) -> Vec<Vec<Option<bool>>> {
+        let ends: Vec<Option<PairEnd>> = enis.iter().map(|e| e.map(|e| self.prepare(e))).collect();
+        let mut nets: HashMap<(u32, u32), Rc<Answer>> = HashMap::new();
+        let mut rows = Vec::with_capacity(ends.len());
+        for (i, s) in ends.iter().enumerate() {
+            let mut row = Vec::with_capacity(ends.len());
+            for (j, d) in ends.iter().enumerate() {
+                let cell = match (s, d) {
+                    _ if i == j => Some(false),
+                    (Some(s), Some(d)) => {
+                        let netp = match nets.get(&(s.subnet, d.subnet)) {
+                            Some(n) => Rc::clone(n),
+                            None => {
+                                let n = self.subnet_pair(&s.subnet_id, &d.subnet_id);
+                                nets.insert((s.subnet, d.subnet), Rc::clone(&n));
+                                n
+                            }
+                        };
+                        self.exists_core(s, d, &netp)
+                    }
+                    _ => None,
+                };
+                row.push(cell);
+            }
+            rows.push(row);
+        }
+        rows
+    }
+}
+
+/// What a pair decision needs from one ENI.
+pub struct PairEnd {
+    out: Rc<Answer>,
+    inn: Rc<Answer>,
+    addrs: IntervalSet,
+    groups: u32,
+    subnet: u32,
+    subnet_id: String,
 }
 
 /// Dimensions re-exported for report code.

@@ -87,6 +87,9 @@ fn check_pair(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &mut T
     let (sa, da) = (addrs(s), addrs(d));
     let (proto, sport, dport) = random_ports(r);
     let answer = engine.decide_pair(s, d);
+    let exists = engine.decide_pair_exists(s, d);
+    let expected = if !answer.allowed.is_empty() { Some(true) } else if answer.unknown.is_empty() { Some(false) } else { None };
+    assert_eq!(exists, expected, "fast pair decision differs from the pair set: {} -> {}", s.id, d.id);
     let drawn = if r.chance(40) { sample(&answer.allowed, r) } else { None };
     let p = drawn.unwrap_or(Packet { src: *r.pick(&sa).unwrap(), dst: *r.pick(&da).unwrap(), proto, sport, dport });
     let flow = eval_flow(net, &Start::Eni(s.id.clone()), p);
