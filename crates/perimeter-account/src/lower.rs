@@ -909,6 +909,22 @@ impl Lowering<'_> {
             let Some(name) = item.str_field("Name", &mut self.diagnostics) else {
                 continue;
             };
+            // Directory bucket names end in `--<zone id>--x-s3` (S3 User Guide, directory bucket
+            // naming rules); anything else is a general purpose bucket listed by mistake (moto does).
+            if !name.ends_with("--x-s3") {
+                self.diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    message: format!(
+                        "`{name}` is not a directory bucket name (no `--x-s3` suffix); skipped"
+                    ),
+                    origin: item
+                        .field("Name")
+                        .map(|a| a.origin())
+                        .unwrap_or_else(|| item.origin()),
+                    line_column: None,
+                });
+                continue;
+            }
             let bucket_region = item
                 .str_field("BucketRegion", &mut self.diagnostics)
                 .unwrap_or_else(|| region.to_owned());

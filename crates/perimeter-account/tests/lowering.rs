@@ -412,3 +412,32 @@ fn dynamodb_tables_without_describe_table_are_not_analysed() {
     );
     assert!(s.is_analysed(ResourceType::DynamoDbTable));
 }
+
+#[test]
+fn directory_buckets_need_the_x_s3_suffix() {
+    let s = check(
+        &[
+            REGIONS,
+            STS,
+            (
+                "us-east-1/s3-list-directory-buckets.json",
+                r#"{"Buckets": [{"Name": "logs--use1-az4--x-s3", "BucketRegion": "us-east-1"}, {"Name": "plain-bucket"}]}"#,
+            ),
+            (
+                "us-east-1/s3-get-bucket-policy/logs--use1-az4--x-s3",
+                r#"{"Policy": "{\"Version\":\"2012-10-17\",\"Statement\":[]}"}"#,
+            ),
+        ],
+        &[(
+            "us-east-1/s3-list-directory-buckets.json",
+            "/Buckets/1/Name",
+            "not a directory bucket name",
+        )],
+    );
+    let b = s
+        .resource("arn:aws:s3express:us-east-1:111111111111:bucket/logs--use1-az4--x-s3")
+        .unwrap();
+    assert_eq!(b.resource_type, ResourceType::S3ExpressDirectoryBucket);
+    assert!(b.policy.is_some());
+    assert_eq!(s.resources.len(), 1);
+}
