@@ -31,8 +31,43 @@ fn measure<T>(mut f: impl FnMut() -> T) -> (Duration, Duration, Duration, T) {
     (median, times[0], times[RUNS - 1], last.unwrap())
 }
 
+/// Scenario filter: the first non-flag argument (`cargo bench … -- 200`).
+fn wanted(name: &str) -> bool {
+    std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .is_none_or(|f| name.contains(&f))
+}
+
 fn report(name: &str, (median, min, max): (Duration, Duration, Duration), extra: &str) {
     println!("{name:<58} median {median:>11.3?}  min {min:>11.3?}  max {max:>11.3?}  {extra}");
+}
+
+/// `n` ARN-shaped patterns (the realistic mix below, scaled).
+fn realistic_scaled(n: usize) -> Vec<Pattern> {
+    (0..n)
+        .map(|i| match i % 4 {
+            0 => Pattern::split_segments(
+                &format!("arn:aws:s3:::bucket-{i}/*"),
+                ':',
+                6,
+                Case::Sensitive,
+            )
+            .unwrap(),
+            1 => Pattern::split_segments(
+                &format!("arn:aws:iam::{:012}:role/app-{i}-*", 100_000 + i),
+                ':',
+                6,
+                Case::Sensitive,
+            )
+            .unwrap(),
+            2 => Pattern::literal(
+                &format!("arn:aws:s3:::bucket-{i}/exact.txt"),
+                Case::Sensitive,
+            ),
+            _ => Pattern::glob(&format!("arn:aws:*:us-east-{}:*:*", i % 3), Case::Sensitive),
+        })
+        .collect()
 }
 
 /// 50 realistic patterns on one key: ARN globs (segmented, `*` not crossing `:`),
@@ -193,92 +228,161 @@ fn five_key_comparison(stmts: usize) -> String {
 fn main() {
     println!("perimeter-logic benchmarks ({RUNS} runs each)");
 
-    for stmts in [3usize, 15] {
-        let (m, lo, hi, answers) = measure(|| five_key_comparison(stmts));
-        report(
-            &format!("5-key policy comparison, {stmts} statements, end to end"),
-            (m, lo, hi),
-            &format!("answers={answers}"),
-        );
+    if wanted("compare") {
+        for stmts in [3usize, 15] {
+            let (m, lo, hi, answers) = measure(|| five_key_comparison(stmts));
+            report(
+                &format!("5-key policy comparison, {stmts} statements, end to end"),
+                (m, lo, hi),
+                &format!("answers={answers}"),
+            );
+        }
     }
 
-    let real = realistic_patterns();
-    let stats = partition(&real, 1_000_000, u64::MAX).unwrap();
-    let (m, lo, hi, (classes, ok)) = measure(|| build_and_decide(&real));
-    report(
-        "50 realistic patterns: partition + 2 implications",
-        (m, lo, hi),
-        &format!(
-            "classes={classes} dfa_states={} atoms={} answers={ok}",
-            stats.dfa_states(),
-            stats.atoms()
-        ),
-    );
-
-    let (m, lo, hi, _) = measure(|| partition(&real, 1_000_000, u64::MAX).unwrap());
-    report("partition only: 50 realistic patterns", (m, lo, hi), "");
-
-    let adv = adversarial_patterns(50);
-    let stats = partition(&adv, 1_000_000, u64::MAX).unwrap();
-    let (m, lo, hi, (classes, ok)) = measure(|| build_and_decide(&adv));
-    report(
-        "50 adversarial a*a*…b patterns: partition + 2 implications",
-        (m, lo, hi),
-        &format!(
-            "classes={classes} dfa_states={} atoms={} answers={ok}",
-            stats.dfa_states(),
-            stats.atoms()
-        ),
-    );
-
-    // Decision alone, after the universe is built (the per-query cost).
-    let mut v = Vocabulary::new();
-    let k = v.add_key("k", KeyKind::String, Arity::Single).unwrap();
-    for p in &real {
-        v.add_pattern(k, p.clone()).unwrap();
-    }
-    let mut u = v.finish().unwrap();
-    let atoms: Vec<_> = real.iter().map(|p| u.like(k, p).unwrap()).collect();
-    let (m, lo, hi, _) = measure(|| {
-        // Fresh formulas each run would be cached by hash-consing; this measures the
-        // cached steady state a compiler sees when it re-asks similar questions.
-        let a = u.or_all(atoms[..25].iter().copied()).unwrap();
-        let b = u.or_all(atoms[10..].iter().copied()).unwrap();
-        u.decide_implies(a, b)
-    });
-    report(
-        "decide_implies on a built 50-pattern universe",
-        (m, lo, hi),
-        "",
-    );
-
-    // The worst case for the subset construction: `*a` then k `?` needs 2^(k+1)
-    // states; the bound turns it into an Unknown in bounded time.
-    let hard = Pattern::glob(&format!("*a{}", "?".repeat(20)), Case::Sensitive);
-    let (m, lo, hi, res) = measure(|| {
-        let mut v = Vocabulary::with_limits(Limits::default());
-        let k = v.add_key("k", KeyKind::String, Arity::Single).unwrap();
-        v.add_pattern(k, hard.clone()).unwrap();
-        v.finish().map(|_| ()).map_err(|e| e.to_string())
-    });
-    report(
-        "`*a` + 20×`?` (2^21 states) → unknown at 100k-state bound",
-        (m, lo, hi),
-        &format!("{res:?}"),
-    );
-
-    // Growth of the adversarial family.
-    for n in [10usize, 25, 50, 100] {
-        let pats = adversarial_patterns(n);
-        let (m, lo, hi, p) = measure(|| partition(&pats, 1_000_000, u64::MAX).unwrap());
+    if wanted("realistic") {
+        let real = realistic_patterns();
+        let stats = partition(&real, 1_000_000, u64::MAX).unwrap();
+        let (m, lo, hi, (classes, ok)) = measure(|| build_and_decide(&real));
         report(
-            &format!("partition only: {n} adversarial patterns"),
+            "50 realistic patterns: partition + 2 implications",
             (m, lo, hi),
             &format!(
-                "classes={} dfa_states={}",
-                p.classes().len(),
-                p.dfa_states()
+                "classes={classes} dfa_states={} atoms={} answers={ok}",
+                stats.dfa_states(),
+                stats.atoms()
             ),
         );
+
+        let (m, lo, hi, _) = measure(|| partition(&real, 1_000_000, u64::MAX).unwrap());
+        report("partition only: 50 realistic patterns", (m, lo, hi), "");
+    }
+
+    if wanted("adversarial50") {
+        let adv = adversarial_patterns(50);
+        let stats = partition(&adv, 1_000_000, u64::MAX).unwrap();
+        let (m, lo, hi, (classes, ok)) = measure(|| build_and_decide(&adv));
+        report(
+            "50 adversarial a*a*…b patterns: partition + 2 implications",
+            (m, lo, hi),
+            &format!(
+                "classes={classes} dfa_states={} atoms={} answers={ok}",
+                stats.dfa_states(),
+                stats.atoms()
+            ),
+        );
+    }
+
+    if wanted("decide") {
+        let real = realistic_patterns();
+        // Decision alone, after the universe is built (the per-query cost).
+        let mut v = Vocabulary::new();
+        let k = v.add_key("k", KeyKind::String, Arity::Single).unwrap();
+        for p in &real {
+            v.add_pattern(k, p.clone()).unwrap();
+        }
+        let mut u = v.finish().unwrap();
+        let atoms: Vec<_> = real.iter().map(|p| u.like(k, p).unwrap()).collect();
+        let (m, lo, hi, _) = measure(|| {
+            // Fresh formulas each run would be cached by hash-consing; this measures the
+            // cached steady state a compiler sees when it re-asks similar questions.
+            let a = u.or_all(atoms[..25].iter().copied()).unwrap();
+            let b = u.or_all(atoms[10..].iter().copied()).unwrap();
+            u.decide_implies(a, b)
+        });
+        report(
+            "decide_implies on a built 50-pattern universe",
+            (m, lo, hi),
+            "",
+        );
+    }
+
+    if wanted("unknown") {
+        // The worst case for the subset construction: `*a` then k `?` needs 2^(k+1)
+        // states; the bound turns it into an Unknown in bounded time.
+        let hard = Pattern::glob(&format!("*a{}", "?".repeat(20)), Case::Sensitive);
+        let (m, lo, hi, res) = measure(|| {
+            let mut v = Vocabulary::with_limits(Limits::default());
+            let k = v.add_key("k", KeyKind::String, Arity::Single).unwrap();
+            v.add_pattern(k, hard.clone()).unwrap();
+            v.finish().map(|_| ()).map_err(|e| e.to_string())
+        });
+        report(
+            "`*a` + 20×`?` (2^21 states) → unknown at 100k-state bound",
+            (m, lo, hi),
+            &format!("{res:?}"),
+        );
+    }
+
+    if wanted("scaling") {
+        // Scaling of ARN-shaped patterns (partition only).
+        for n in [100usize, 200] {
+            let pats = realistic_scaled(n);
+            let (m, lo, hi, p) = measure(|| partition(&pats, 1_000_000, u64::MAX).unwrap());
+            report(
+                &format!("partition only: {n} ARN-shaped patterns"),
+                (m, lo, hi),
+                &format!(
+                    "classes={} dfa_states={} atoms={}",
+                    p.classes().len(),
+                    p.dfa_states(),
+                    p.atoms()
+                ),
+            );
+        }
+    }
+
+    if wanted("enum") {
+        // A closed-world key: 15,000 action-like names, 200 case-insensitive globs.
+        let values: Vec<String> = (0..15_000)
+            .map(|i| {
+                format!(
+                    "svc{}:{}Thing{}",
+                    i % 300,
+                    ["Get", "Put", "List", "Delete"][i % 4],
+                    i
+                )
+            })
+            .collect();
+        let globs: Vec<Pattern> = (0..200)
+            .map(|i| {
+                Pattern::glob(
+                    &format!("svc{}:{}*", i % 300, ["get", "put", "list", ""][i % 4]),
+                    Case::Insensitive,
+                )
+            })
+            .collect();
+        let (m, lo, hi, classes) = measure(|| {
+            let mut v = Vocabulary::new();
+            let k = v
+                .add_enum_key("action", Arity::Single, values.iter().cloned())
+                .unwrap();
+            for g in &globs {
+                v.add_pattern(k, g.clone()).unwrap();
+            }
+            let u = v.finish().unwrap();
+            u.class_count(k).unwrap()
+        });
+        report(
+            "enumerated key: 15k values × 200 globs, finish",
+            (m, lo, hi),
+            &format!("classes={classes}"),
+        );
+    }
+
+    if wanted("growth") {
+        // Growth of the adversarial family.
+        for n in [10usize, 25, 50, 100] {
+            let pats = adversarial_patterns(n);
+            let (m, lo, hi, p) = measure(|| partition(&pats, 1_000_000, u64::MAX).unwrap());
+            report(
+                &format!("partition only: {n} adversarial patterns"),
+                (m, lo, hi),
+                &format!(
+                    "classes={} dfa_states={}",
+                    p.classes().len(),
+                    p.dfa_states()
+                ),
+            );
+        }
     }
 }

@@ -253,36 +253,37 @@ impl fmt::Display for Pattern {
 }
 
 /// Classic iterative wildcard matching with one backtrack point (the last `*`):
-/// linear space, `O(n * m)` time.
+/// constant space (byte offsets into `text`, no allocation), `O(n * m)` time.
 fn glob_matches(tokens: &[GlobToken], text: &str, case: Case) -> bool {
-    let chars: Vec<char> = text.chars().collect();
+    let next_char = |at: usize| text.get(at..).and_then(|rest| rest.chars().next());
     let (mut t, mut s) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while s < chars.len() {
-        let c = chars.get(s).copied();
-        match (tokens.get(t), c) {
-            (Some(GlobToken::AnyString), _) => {
+    while let Some(c) = next_char(s) {
+        match tokens.get(t) {
+            Some(GlobToken::AnyString) => {
                 star = Some((t, s));
                 t += 1;
                 continue;
             }
-            (Some(GlobToken::AnyChar), Some(_)) => {
+            Some(GlobToken::AnyChar) => {
                 t += 1;
-                s += 1;
+                s += c.len_utf8();
                 continue;
             }
-            (Some(GlobToken::Char(p)), Some(c)) if chars_equal(*p, c, case) => {
+            Some(GlobToken::Char(p)) if chars_equal(*p, c, case) => {
                 t += 1;
-                s += 1;
+                s += c.len_utf8();
                 continue;
             }
             _ => {}
         }
         match star {
             Some((st, ss)) => {
+                // Let the last `*` absorb one more character and retry.
+                let skip = next_char(ss).map_or(1, char::len_utf8);
                 t = st + 1;
-                s = ss + 1;
-                star = Some((st, ss + 1));
+                s = ss + skip;
+                star = Some((st, ss + skip));
             }
             None => return false,
         }
@@ -304,6 +305,10 @@ pub fn chars_equal(a: char, b: char, case: Case) -> bool {
 /// more than one scalar value keeps the character as it is. Two characters are equal
 /// ignoring case iff their folds are equal.
 pub fn fold(c: char) -> char {
+    // ASCII stays ASCII under both mappings: lower(upper(c)) is the ASCII lowercase.
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
     let mut up = c.to_uppercase();
     let u = match (up.next(), up.next()) {
         (Some(u), None) => u,
@@ -434,6 +439,18 @@ mod tests {
             true,
         );
         assert!(Pattern::split_segments("arn:aws", ':', 6, Case::Sensitive).is_none());
+    }
+
+    #[test]
+    fn ascii_fast_path_is_the_general_fold() {
+        for c in (0u8..128).map(char::from) {
+            let general = c
+                .to_uppercase()
+                .next()
+                .and_then(|u| u.to_lowercase().next())
+                .unwrap();
+            assert_eq!(fold(c), general, "{c:?}");
+        }
     }
 
     #[test]

@@ -258,6 +258,10 @@ struct Runner {
     accepts: Vec<Vec<u64>>,
     /// Positions holding a `*` token.
     star: Vec<u64>,
+    /// Positions whose token does not accept every atom.
+    special: Vec<u64>,
+    /// Per special position: the atoms it singles out.
+    special_atoms: Vec<Vec<usize>>,
     /// Start position of each pattern.
     starts: Vec<usize>,
     /// Accepting (end) position of each pattern.
@@ -284,11 +288,13 @@ fn or_shl1(dst: &mut [u64], src: impl Iterator<Item = u64>) {
 }
 
 impl Runner {
-    fn new(nfas: &[Vec<Tok>], atoms: &[(char, Vec<bool>)]) -> Runner {
+    fn new(nfas: &[Vec<Tok>], preds: &[Pred], atoms: &[(char, Vec<bool>)]) -> Runner {
         let total: usize = nfas.iter().map(|n| n.len() + 1).sum();
         let words = total.div_ceil(64);
         let mut star = vec![0u64; words];
         let mut accepts = vec![vec![0u64; words]; atoms.len()];
+        let mut special = vec![0u64; words];
+        let mut special_atoms: Vec<Vec<usize>> = vec![Vec::new(); total];
         let (mut starts, mut ends) = (
             Vec::with_capacity(nfas.len()),
             Vec::with_capacity(nfas.len()),
@@ -305,6 +311,22 @@ impl Runner {
                         set_bit(acc, off + j);
                     }
                 }
+                // A position that does not accept every atom singles out a few atoms:
+                // those it accepts (a literal) or those it rejects (`*`/`?` minus the
+                // separator).
+                let any = preds.get(t.pred).is_some_and(|p| p.base == Base::Any);
+                let unrestricted = preds
+                    .get(t.pred)
+                    .is_some_and(|p| p.base == Base::Any && p.exclude.is_none());
+                if !unrestricted {
+                    set_bit(&mut special, off + j);
+                    if let Some(list) = special_atoms.get_mut(off + j) {
+                        list.extend(atoms.iter().enumerate().filter_map(|(a, (_, member))| {
+                            let accepted = member.get(t.pred).copied().unwrap_or(false);
+                            (accepted != any).then_some(a)
+                        }));
+                    }
+                }
             }
             off += toks.len();
             ends.push(off);
@@ -314,8 +336,29 @@ impl Runner {
             words,
             accepts,
             star,
+            special,
+            special_atoms,
             starts,
             ends,
+        }
+    }
+
+    /// Marks the atoms that some active position treats differently from the rest.
+    /// All unmarked atoms lead to the same successor (every active position is then
+    /// an unrestricted `*`/`?`, which accepts them all, or rejects them all).
+    fn mark_special(&self, from: &[u64], marks: &mut [bool]) {
+        marks.iter_mut().for_each(|m| *m = false);
+        for (wi, (f, sp)) in from.iter().zip(&self.special).enumerate() {
+            let mut w = f & sp;
+            while w != 0 {
+                let p = wi * 64 + w.trailing_zeros() as usize;
+                w &= w - 1;
+                for &a in self.special_atoms.get(p).map(Vec::as_slice).unwrap_or(&[]) {
+                    if let Some(m) = marks.get_mut(a) {
+                        *m = true;
+                    }
+                }
+            }
         }
     }
 
@@ -444,6 +487,18 @@ impl std::hash::Hasher for FxHasher {
 
 type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
+/// A hash of a bit vector whose per-word terms are independent (no serial dependency
+/// chain), so it runs at memory speed; equal hashes are always confirmed by comparing
+/// the words.
+fn word_hash(bits: &[u64]) -> u64 {
+    let h = bits.iter().enumerate().fold(0u64, |h, (i, w)| {
+        h ^ w
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left((i as u32).wrapping_mul(13) & 63)
+    });
+    (h ^ (h >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+}
+
 /// Computes the partition of all strings by `patterns`, exploring at most
 /// `max_states` DFA states (fewer if they would not fit in [`MAX_ARENA_WORDS`]) and
 /// spending at most `max_work` 64-bit word operations (one step of a state on an
@@ -455,21 +510,17 @@ pub fn partition(
 ) -> Result<StringPartition, AutomatonLimit> {
     let compiled = compile(patterns);
     let atoms = atoms(&compiled.preds);
-    let runner = Runner::new(&compiled.nfas, &atoms);
+    let runner = Runner::new(&compiled.nfas, &compiled.preds, &atoms);
+    let mut marks = vec![false; atoms.len()];
     // States live in one flat arena (`words` u64 per state); `index` maps a state's
     // hash to the ids of the states with that hash.
     let words = runner.words.max(1);
     let mut arena: Vec<u64> = Vec::new();
     let mut index: HashMap<u64, Vec<usize>, FxBuild> = HashMap::default();
-    let hash = |bits: &[u64]| -> u64 {
-        use std::hash::Hasher;
-        let mut h = FxHasher::default();
-        bits.iter().for_each(|w| h.write_u64(*w));
-        h.finish()
-    };
+    let hash = word_hash;
     // parent[i] = (previous state, atom index) on a shortest path.
     let mut parent: Vec<Option<(usize, usize)>> = Vec::new();
-    let mut seen: HashMap<Vec<bool>, usize> = HashMap::new();
+    let mut seen: HashMap<Vec<bool>, usize, FxBuild> = HashMap::default();
     let mut order: Vec<(Vec<bool>, usize)> = Vec::new();
     let mut scratch = vec![0u64; words];
     let mut current = vec![0u64; words];
@@ -501,7 +552,16 @@ pub fn partition(
         // Masks already expanded from this state: (hash, offset in `masks`).
         masks.clear();
         mask_hashes.clear();
+        runner.mark_special(&current, &mut marks);
+        let mut plain_seen = false;
         for a in 0..atoms.len() {
+            // Unmarked atoms all lead to one successor: expand only the first.
+            if !marks.get(a).copied().unwrap_or(false) {
+                if plain_seen {
+                    continue;
+                }
+                plain_seen = true;
+            }
             work = work.saturating_add(words as u64);
             if work > max_work {
                 return Err(AutomatonLimit::Work(max_work));
