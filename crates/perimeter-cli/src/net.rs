@@ -12,10 +12,14 @@ use std::process::ExitCode;
 
 use perimeter_net::exposure::{ExposureReport, decide_exposure_report};
 use perimeter_net::model::{Network, Severity};
-use perimeter_net::reach::{AllPairsReport, PathRequest, analyze_path, decide_all_pairs, parse_path_request};
+use perimeter_net::reach::{
+    AllPairsReport, PathRequest, analyze_path, decide_all_pairs, parse_path_request,
+};
 use perimeter_net::report::NetworkInsightsAnalysis;
 
-use crate::output::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json, read_value_arg};
+use crate::output::{
+    EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json, read_value_arg,
+};
 
 /// Arguments of `perimeter reach`.
 #[derive(clap::Args, Debug)]
@@ -65,9 +69,27 @@ fn load(snapshot: &Path) -> Option<Network> {
     match perimeter_net::load::load_snapshot(snapshot) {
         Ok(net) => {
             for d in &net.diagnostics {
-                let level = if d.severity == Severity::Error { "error" } else { "warning" };
-                let id = d.resource_id.as_deref().map(|i| format!(" [{i}]")).unwrap_or_default();
-                eprintln!("perimeter: {level}: {}{}{id}: {} ({})", d.file, if d.pointer.is_empty() { String::new() } else { format!("#{}", d.pointer) }, d.message, d.code);
+                let level = if d.severity == Severity::Error {
+                    "error"
+                } else {
+                    "warning"
+                };
+                let id = d
+                    .resource_id
+                    .as_deref()
+                    .map(|i| format!(" [{i}]"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "perimeter: {level}: {}{}{id}: {} ({})",
+                    d.file,
+                    if d.pointer.is_empty() {
+                        String::new()
+                    } else {
+                        format!("#{}", d.pointer)
+                    },
+                    d.message,
+                    d.code
+                );
             }
             Some(net)
         }
@@ -84,14 +106,18 @@ fn load(snapshot: &Path) -> Option<Network> {
 /// Only for failures writing the output; input problems print a message and return exit code 2.
 pub fn run_reach(args: &ReachArgs) -> anyhow::Result<ExitCode> {
     if args.output == OutputFormat::Sarif {
-        return Ok(usage("`--output sarif` is not available for `reach`; use json, table or text"));
+        return Ok(usage(
+            "`--output sarif` is not available for `reach`; use json, table or text",
+        ));
     }
     let request = if let Some(input) = &args.cli_input_json {
         let (text, path) = read_value_arg(input)?;
         let value: serde_json::Value = match serde_json::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
-                let from = path.map(|p| format!("`{}`", p.display())).unwrap_or_else(|| "--cli-input-json".to_owned());
+                let from = path
+                    .map(|p| format!("`{}`", p.display()))
+                    .unwrap_or_else(|| "--cli-input-json".to_owned());
                 return Ok(usage(&format!("{from} is not valid json: {e}")));
             }
         };
@@ -107,8 +133,8 @@ pub fn run_reach(args: &ReachArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => return Ok(usage(&e.to_string())),
         }
-    } else if let Some(source) = &args.source {
-        Some(PathRequest {
+    } else {
+        args.source.as_ref().map(|source| PathRequest {
             source: source.clone(),
             destination: args.destination.clone(),
             source_ip: args.source_ip.clone(),
@@ -117,20 +143,28 @@ pub fn run_reach(args: &ReachArgs) -> anyhow::Result<ExitCode> {
             destination_port: args.destination_port,
             source_port: args.source_port,
         })
-    } else {
-        None
     };
     if request.is_none() && !args.all_pairs {
-        return Ok(usage("give `--source` and `--destination`, `--cli-input-json`, or `--all-pairs`"));
+        return Ok(usage(
+            "give `--source` and `--destination`, `--cli-input-json`, or `--all-pairs`",
+        ));
     }
-    let Some(net) = load(&args.snapshot) else { return Ok(ExitCode::from(EXIT_ERROR)) };
+    let Some(net) = load(&args.snapshot) else {
+        return Ok(ExitCode::from(EXIT_ERROR));
+    };
     let Some(request) = request else {
         let report = decide_all_pairs(&net);
         match args.output {
             OutputFormat::Json => print_json(&report)?,
             _ => print!("{}", render_all_pairs(&report)),
         }
-        return Ok(ExitCode::from(if report.reachable_pairs > 0 || report.unknown_pairs > 0 { EXIT_FINDINGS } else { EXIT_CLEAN }));
+        return Ok(ExitCode::from(
+            if report.reachable_pairs > 0 || report.unknown_pairs > 0 {
+                EXIT_FINDINGS
+            } else {
+                EXIT_CLEAN
+            },
+        ));
     };
     let analysis = match analyze_path(&net, &request) {
         Ok(a) => a,
@@ -141,7 +175,11 @@ pub fn run_reach(args: &ReachArgs) -> anyhow::Result<ExitCode> {
         OutputFormat::Table => print!("{}", render_analysis_table(&analysis)),
         _ => print!("{}", render_analysis_text(&analysis)),
     }
-    Ok(ExitCode::from(if analysis.network_path_found { EXIT_CLEAN } else { EXIT_FINDINGS }))
+    Ok(ExitCode::from(if analysis.network_path_found {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }))
 }
 
 /// Run the internet-exposure report over a snapshot (for `perimeter analyze` and friends).
@@ -149,7 +187,9 @@ pub fn run_reach(args: &ReachArgs) -> anyhow::Result<ExitCode> {
 /// # Errors
 /// Only for failures writing the output.
 pub fn run_exposure(snapshot: &Path, output: OutputFormat) -> anyhow::Result<ExitCode> {
-    let Some(net) = load(snapshot) else { return Ok(ExitCode::from(EXIT_ERROR)) };
+    let Some(net) = load(snapshot) else {
+        return Ok(ExitCode::from(EXIT_ERROR));
+    };
     let report = decide_exposure_report(&net);
     match output {
         OutputFormat::Json => print_json(&report)?,
@@ -157,64 +197,146 @@ pub fn run_exposure(snapshot: &Path, output: OutputFormat) -> anyhow::Result<Exi
         OutputFormat::Table => print!("{}", render_exposure_table(&report)),
         OutputFormat::Text => print!("{}", render_exposure_text(&report)),
     }
-    Ok(ExitCode::from(if report.findings.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS }))
+    Ok(ExitCode::from(if report.findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }))
 }
 
 fn component_line(c: &perimeter_net::report::PathComponent) -> (String, String) {
     let mut rule = String::new();
     if let Some(r) = &c.acl_rule {
-        let ports = r.port_range.map(|p| format!(" {}-{}", p.from, p.to)).unwrap_or_default();
-        let number = if r.rule_number == 32767 { "*".to_owned() } else { r.rule_number.to_string() };
-        let _ = write!(rule, "{} rule {number} {} {} {}{ports}", if r.egress { "egress" } else { "ingress" }, r.rule_action, r.protocol, r.cidr);
+        let ports = r
+            .port_range
+            .map(|p| format!(" {}-{}", p.from, p.to))
+            .unwrap_or_default();
+        let number = if r.rule_number == 32767 {
+            "*".to_owned()
+        } else {
+            r.rule_number.to_string()
+        };
+        let _ = write!(
+            rule,
+            "{} rule {number} {} {} {}{ports}",
+            if r.egress { "egress" } else { "ingress" },
+            r.rule_action,
+            r.protocol,
+            r.cidr
+        );
     }
     if let Some(r) = &c.security_group_rule {
-        let ports = r.port_range.map(|p| format!(" {}-{}", p.from, p.to)).unwrap_or_default();
-        let peer = r.cidr.clone().or_else(|| r.prefix_list_id.clone()).unwrap_or_default();
+        let ports = r
+            .port_range
+            .map(|p| format!(" {}-{}", p.from, p.to))
+            .unwrap_or_default();
+        let peer = r
+            .cidr
+            .clone()
+            .or_else(|| r.prefix_list_id.clone())
+            .unwrap_or_default();
         let _ = write!(rule, "{} {} {peer}{ports}", r.direction, r.protocol);
     }
     if let Some(r) = &c.route_table_route {
-        let dest = r.destination_cidr.clone().or_else(|| r.destination_prefix_list_id.clone()).unwrap_or_default();
-        let target = [&r.gateway_id, &r.nat_gateway_id, &r.transit_gateway_id, &r.vpc_peering_connection_id, &r.egress_only_internet_gateway_id, &r.network_interface_id]
-            .into_iter()
-            .find_map(|x| x.clone())
+        let dest = r
+            .destination_cidr
+            .clone()
+            .or_else(|| r.destination_prefix_list_id.clone())
             .unwrap_or_default();
+        let target = [
+            &r.gateway_id,
+            &r.nat_gateway_id,
+            &r.transit_gateway_id,
+            &r.vpc_peering_connection_id,
+            &r.egress_only_internet_gateway_id,
+            &r.network_interface_id,
+        ]
+        .into_iter()
+        .find_map(|x| x.clone())
+        .unwrap_or_default();
         let _ = write!(rule, "route {dest} -> {target} ({})", r.state);
     }
     if let Some(r) = &c.transit_gateway_route_table_route {
-        let _ = write!(rule, "route {} -> {} ({})", r.destination_cidr, r.attachment_id.clone().unwrap_or_default(), r.route_origin);
+        let _ = write!(
+            rule,
+            "route {} -> {} ({})",
+            r.destination_cidr,
+            r.attachment_id.clone().unwrap_or_default(),
+            r.route_origin
+        );
     }
     if let (Some(i), Some(o)) = (&c.inbound_header, &c.outbound_header) {
-        let _ = write!(rule, "translates {}→{} to {}→{}", i.source_addresses.join(","), i.destination_addresses.join(","), o.source_addresses.join(","), o.destination_addresses.join(","));
+        let _ = write!(
+            rule,
+            "translates {}→{} to {}→{}",
+            i.source_addresses.join(","),
+            i.destination_addresses.join(","),
+            o.source_addresses.join(","),
+            o.destination_addresses.join(",")
+        );
     }
-    let name = c.component.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+    let name = c
+        .component
+        .name
+        .as_ref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
     (format!("{}{name}", c.component.id), rule)
 }
 
 fn render_analysis_text(a: &NetworkInsightsAnalysis) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "network path found: {}", if a.network_path_found { "yes" } else { "no" });
+    let _ = writeln!(
+        out,
+        "network path found: {}",
+        if a.network_path_found { "yes" } else { "no" }
+    );
     if let Some(m) = &a.status_message {
         let _ = writeln!(out, "status: {} ({m})", a.status);
     }
     if let Some(w) = &a.warning_message {
         let _ = writeln!(out, "note: {w}");
     }
-    for (title, path) in [("forward path", &a.forward_path_components), ("return path", &a.return_path_components)] {
+    for (title, path) in [
+        ("forward path", &a.forward_path_components),
+        ("return path", &a.return_path_components),
+    ] {
         if path.is_empty() {
             continue;
         }
         let _ = writeln!(out, "{title}:");
         for c in path {
             let (id, rule) = component_line(c);
-            let _ = writeln!(out, "  {:>2}. {id}{}", c.sequence_number, if rule.is_empty() { String::new() } else { format!("  {rule}") });
+            let _ = writeln!(
+                out,
+                "  {:>2}. {id}{}",
+                c.sequence_number,
+                if rule.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {rule}")
+                }
+            );
         }
     }
     for e in &a.explanations {
-        let dir = e.direction.as_ref().map(|d| format!(" {d}")).unwrap_or_default();
+        let dir = e
+            .direction
+            .as_ref()
+            .map(|d| format!(" {d}"))
+            .unwrap_or_default();
         let mut detail = String::new();
         if let Some(r) = &e.acl_rule {
-            let number = if r.rule_number == 32767 { "*".to_owned() } else { r.rule_number.to_string() };
-            let _ = write!(detail, " by rule {number} ({} {} {})", r.rule_action, r.protocol, r.cidr);
+            let number = if r.rule_number == 32767 {
+                "*".to_owned()
+            } else {
+                r.rule_number.to_string()
+            };
+            let _ = write!(
+                detail,
+                " by rule {number} ({} {} {})",
+                r.rule_action, r.protocol, r.cidr
+            );
         }
         if !e.security_groups.is_empty() {
             let groups: Vec<&str> = e.security_groups.iter().map(|g| g.id.as_str()).collect();
@@ -223,7 +345,11 @@ fn render_analysis_text(a: &NetworkInsightsAnalysis) -> String {
         if let Some(rt) = &e.route_table {
             let _ = write!(detail, " (route table {})", rt.id);
         }
-        let _ = writeln!(out, "blocked{dir} at {}: {}{detail}", e.component.id, e.explanation_code);
+        let _ = writeln!(
+            out,
+            "blocked{dir} at {}: {}{detail}",
+            e.component.id, e.explanation_code
+        );
     }
     out
 }
@@ -231,11 +357,17 @@ fn render_analysis_text(a: &NetworkInsightsAnalysis) -> String {
 fn render_analysis_table(a: &NetworkInsightsAnalysis) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "NetworkPathFound  {}", a.network_path_found);
-    for (title, path) in [("Forward", &a.forward_path_components), ("Return", &a.return_path_components)] {
-        let rows: Vec<(String, String, String)> = path.iter().map(|c| {
-            let (id, rule) = component_line(c);
-            (c.sequence_number.to_string(), id, rule)
-        }).collect();
+    for (title, path) in [
+        ("Forward", &a.forward_path_components),
+        ("Return", &a.return_path_components),
+    ] {
+        let rows: Vec<(String, String, String)> = path
+            .iter()
+            .map(|c| {
+                let (id, rule) = component_line(c);
+                (c.sequence_number.to_string(), id, rule)
+            })
+            .collect();
         let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(9).max(9);
         let _ = writeln!(out, "\n{title}\n{:>3}  {:<w1$}  Rule", "#", "Component");
         for (n, id, rule) in rows {
@@ -243,9 +375,18 @@ fn render_analysis_table(a: &NetworkInsightsAnalysis) -> String {
         }
     }
     if !a.explanations.is_empty() {
-        let _ = writeln!(out, "\nExplanationCode                 Component                 Direction");
+        let _ = writeln!(
+            out,
+            "\nExplanationCode                 Component                 Direction"
+        );
         for e in &a.explanations {
-            let _ = writeln!(out, "{:<31} {:<25} {}", e.explanation_code, e.component.id, e.direction.clone().unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "{:<31} {:<25} {}",
+                e.explanation_code,
+                e.component.id,
+                e.direction.clone().unwrap_or_default()
+            );
         }
     }
     out
@@ -258,23 +399,53 @@ fn render_all_pairs(r: &AllPairsReport) -> String {
     for (id, row) in r.instances.iter().zip(&r.matrix) {
         let _ = writeln!(out, "{id:<w$}  {row}");
     }
-    let _ = writeln!(out, "{} reachable pairs, {} unknown", r.reachable_pairs, r.unknown_pairs);
+    let _ = writeln!(
+        out,
+        "{} reachable pairs, {} unknown",
+        r.reachable_pairs, r.unknown_pairs
+    );
     out
 }
 
-fn exposure_lines(report: &ExposureReport) -> Vec<(String, String, String, String, String, String)> {
+/// Severity, interface, public addresses, ports, sources, status.
+type ExposureRow = (String, String, String, String, String, String);
+
+fn exposure_lines(report: &ExposureReport) -> Vec<ExposureRow> {
     let mut rows = Vec::new();
     for f in &report.findings {
         for (status, list) in [("EXPOSED", &f.exposures), ("UNKNOWN", &f.unknown_exposures)] {
             for e in list {
-                let ports: Vec<String> = e.destination_port_ranges.iter().map(|p| if p.from == p.to { p.from.to_string() } else { format!("{}-{}", p.from, p.to) }).collect();
-                let mut sources = e.source_addresses.iter().take(4).cloned().collect::<Vec<_>>().join(",");
+                let ports: Vec<String> = e
+                    .destination_port_ranges
+                    .iter()
+                    .map(|p| {
+                        if p.from == p.to {
+                            p.from.to_string()
+                        } else {
+                            format!("{}-{}", p.from, p.to)
+                        }
+                    })
+                    .collect();
+                let mut sources = e
+                    .source_addresses
+                    .iter()
+                    .take(4)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(",");
                 if e.source_addresses.len() > 4 {
                     let _ = write!(sources, ",… ({} blocks)", e.source_addresses.len());
                 }
                 rows.push((
                     e.severity.clone(),
-                    format!("{}{}", f.network_interface_id, f.instance_id.as_ref().map(|i| format!(" ({i})")).unwrap_or_default()),
+                    format!(
+                        "{}{}",
+                        f.network_interface_id,
+                        f.instance_id
+                            .as_ref()
+                            .map(|i| format!(" ({i})"))
+                            .unwrap_or_default()
+                    ),
                     f.public_ips.join(","),
                     format!("{} {}", e.protocol, ports.join(",")),
                     sources,
@@ -289,33 +460,96 @@ fn exposure_lines(report: &ExposureReport) -> Vec<(String, String, String, Strin
 fn render_exposure_table(report: &ExposureReport) -> String {
     let mut out = String::new();
     let rows = exposure_lines(report);
-    let w = |f: &dyn Fn(&(String, String, String, String, String, String)) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(min).max(min);
-    let (w0, w1, w2, w3) = (w(&|r| r.0.len(), 8), w(&|r| r.1.len(), 9), w(&|r| r.2.len(), 8), w(&|r| r.3.len(), 5));
-    let _ = writeln!(out, "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:<7}  Sources", "Severity", "Interface", "PublicIp", "Ports", "Status");
+    let w = |f: &dyn Fn(&ExposureRow) -> usize, min: usize| {
+        rows.iter().map(f).max().unwrap_or(min).max(min)
+    };
+    let (w0, w1, w2, w3) = (
+        w(&|r| r.0.len(), 8),
+        w(&|r| r.1.len(), 9),
+        w(&|r| r.2.len(), 8),
+        w(&|r| r.3.len(), 5),
+    );
+    let _ = writeln!(
+        out,
+        "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:<7}  Sources",
+        "Severity", "Interface", "PublicIp", "Ports", "Status"
+    );
     for r in &rows {
-        let _ = writeln!(out, "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:<7}  {}", r.0, r.1, r.2, r.3, r.5, r.4);
+        let _ = writeln!(
+            out,
+            "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:<7}  {}",
+            r.0, r.1, r.2, r.3, r.5, r.4
+        );
     }
-    let _ = writeln!(out, "{} exposed of {} public network interfaces ({} analysed)", report.findings.len(), report.public_network_interfaces, report.network_interfaces_analyzed);
+    let _ = writeln!(
+        out,
+        "{} exposed of {} public network interfaces ({} analysed)",
+        report.findings.len(),
+        report.public_network_interfaces,
+        report.network_interfaces_analyzed
+    );
     out
 }
 
 fn render_exposure_text(report: &ExposureReport) -> String {
     let mut out = String::new();
     for f in &report.findings {
-        let _ = writeln!(out, "{} {} {}{} public {}", f.severity, f.status.to_lowercase(), f.network_interface_id, f.instance_id.as_ref().map(|i| format!(" ({i})")).unwrap_or_default(), f.public_ips.join(","));
+        let _ = writeln!(
+            out,
+            "{} {} {}{} public {}",
+            f.severity,
+            f.status.to_lowercase(),
+            f.network_interface_id,
+            f.instance_id
+                .as_ref()
+                .map(|i| format!(" ({i})"))
+                .unwrap_or_default(),
+            f.public_ips.join(",")
+        );
         for e in f.exposures.iter().chain(&f.unknown_exposures) {
-            let ports: Vec<String> = e.destination_port_ranges.iter().map(|p| if p.from == p.to { p.from.to_string() } else { format!("{}-{}", p.from, p.to) }).collect();
-            let _ = writeln!(out, "  {} {} from {} ({} addresses)", e.protocol, ports.join(","), e.source_addresses.join(", "), e.source_address_count);
+            let ports: Vec<String> = e
+                .destination_port_ranges
+                .iter()
+                .map(|p| {
+                    if p.from == p.to {
+                        p.from.to_string()
+                    } else {
+                        format!("{}-{}", p.from, p.to)
+                    }
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {} {} from {} ({} addresses)",
+                e.protocol,
+                ports.join(","),
+                e.source_addresses.join(", "),
+                e.source_address_count
+            );
         }
         if !f.forward_path_components.is_empty() {
-            let path: Vec<String> = f.forward_path_components.iter().map(|c| {
-                let (id, rule) = component_line(c);
-                if rule.is_empty() { id } else { format!("{id} [{rule}]") }
-            }).collect();
+            let path: Vec<String> = f
+                .forward_path_components
+                .iter()
+                .map(|c| {
+                    let (id, rule) = component_line(c);
+                    if rule.is_empty() {
+                        id
+                    } else {
+                        format!("{id} [{rule}]")
+                    }
+                })
+                .collect();
             let _ = writeln!(out, "  path: internet → {}", path.join(" → "));
         }
     }
-    let _ = writeln!(out, "{} exposed of {} public network interfaces ({} analysed)", report.findings.len(), report.public_network_interfaces, report.network_interfaces_analyzed);
+    let _ = writeln!(
+        out,
+        "{} exposed of {} public network interfaces ({} analysed)",
+        report.findings.len(),
+        report.public_network_interfaces,
+        report.network_interfaces_analyzed
+    );
     out
 }
 

@@ -14,7 +14,10 @@ use perimeter_net::synth::{Shape, generate_network};
 
 /// Runs per measurement (`PERIMETER_BENCH_RUNS` overrides).
 fn runs() -> usize {
-    std::env::var("PERIMETER_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5)
+    std::env::var("PERIMETER_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -36,7 +39,6 @@ fn main() {
         dangling_pct: 0,
     };
     let t = Instant::now();
-    let only = std::env::var("PERIMETER_BENCH_ONLY").unwrap_or_default();
     let net = generate_network(1, &big);
     let load = t.elapsed();
     let rules: usize = net.security_groups.iter().map(|g| g.rules.len()).sum();
@@ -61,19 +63,40 @@ fn main() {
     for _ in 0..runs() {
         let t = Instant::now();
         let mut engine = perimeter_net::symbolic::Engine::new(&net);
-        let exposed = net.network_interfaces.iter().filter(|e| !engine.decide_exposure(e).is_empty()).count();
+        let exposed = net
+            .network_interfaces
+            .iter()
+            .filter(|e| !engine.decide_exposure(e).is_empty())
+            .count();
         engine_times.push(t.elapsed());
         std::hint::black_box(exposed);
     }
-    println!("internet exposure (symbolic sets only): median {:.3} s", median(engine_times).as_secs_f64());
+    println!(
+        "internet exposure (symbolic sets only): median {:.3} s",
+        median(engine_times).as_secs_f64()
+    );
     let m = median(times.clone());
     println!(
         "internet exposure (full report, {findings} findings): median {:.3} s over {} runs (min {:.3}, max {:.3}); target 2 s: {}",
         m.as_secs_f64(),
         runs(),
-        times.iter().min().copied().unwrap_or_default().as_secs_f64(),
-        times.iter().max().copied().unwrap_or_default().as_secs_f64(),
-        if m.as_secs_f64() < 2.0 { "met" } else { "MISSED" }
+        times
+            .iter()
+            .min()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64(),
+        times
+            .iter()
+            .max()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64(),
+        if m.as_secs_f64() < 2.0 {
+            "met"
+        } else {
+            "MISSED"
+        }
     );
 
     let pairs = Shape {
@@ -104,8 +127,22 @@ fn main() {
         net.instances.len() * net.instances.len().saturating_sub(1),
         m.as_secs_f64(),
         runs(),
-        times.iter().min().copied().unwrap_or_default().as_secs_f64(),
-        times.iter().max().copied().unwrap_or_default().as_secs_f64(),
-        if m.as_secs_f64() < 5.0 { "met" } else { "MISSED" }
+        times
+            .iter()
+            .min()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64(),
+        times
+            .iter()
+            .max()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64(),
+        if m.as_secs_f64() < 5.0 {
+            "met"
+        } else {
+            "MISSED"
+        }
     );
 }

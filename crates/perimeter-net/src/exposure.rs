@@ -81,7 +81,8 @@ pub struct ExposureReport {
 
 const REMOTE_ADMIN: &[u16] = &[22, 23, 3389, 5900, 5985, 5986];
 const DATA_STORES: &[u16] = &[
-    1433, 1521, 2375, 2376, 2379, 3306, 5432, 5984, 6379, 6443, 7000, 7001, 8020, 9042, 9092, 9200, 9300, 10250, 11211, 27017, 27018,
+    1433, 1521, 2375, 2376, 2379, 3306, 5432, 5984, 6379, 6443, 7000, 7001, 8020, 9042, 9092, 9200,
+    9300, 10250, 11211, 27017, 27018,
 ];
 const WEB: &[u16] = &[80, 443];
 
@@ -99,23 +100,39 @@ fn severity_rank(s: &str) -> u8 {
 /// internet is critical; data stores high; web ports low; anything else medium. A narrow source
 /// range (fewer than 2^16 addresses) lowers the severity one step.
 #[must_use]
-pub fn decide_severity(protos: (u128, u128), dports: &[(u128, u128)], source_count: u128) -> &'static str {
+pub fn decide_severity(
+    protos: (u128, u128),
+    dports: &[(u128, u128)],
+    source_count: u128,
+) -> &'static str {
     let tcp_udp = protos.0 <= 17 && protos.1 >= 6;
-    let has = |list: &[u16]| dports.iter().any(|(a, b)| list.iter().any(|p| *a <= u128::from(*p) && u128::from(*p) <= *b));
+    let has = |list: &[u16]| {
+        dports.iter().any(|(a, b)| {
+            list.iter()
+                .any(|p| *a <= u128::from(*p) && u128::from(*p) <= *b)
+        })
+    };
     let all_ports = dports.iter().map(|(a, b)| b - a + 1).sum::<u128>() >= 60000;
     let wide = source_count >= (1u128 << 16);
-    let base: u8 = if protos == (0, 255) || (tcp_udp && all_ports) {
-        4
-    } else if tcp_udp && has(REMOTE_ADMIN) {
+    let base: u8 = if protos == (0, 255) || (tcp_udp && (all_ports || has(REMOTE_ADMIN))) {
         4
     } else if tcp_udp && has(DATA_STORES) {
         3
-    } else if tcp_udp && dports.iter().all(|(a, b)| WEB.iter().any(|p| *a == u128::from(*p) && *b == u128::from(*p))) {
+    } else if tcp_udp
+        && dports.iter().all(|(a, b)| {
+            WEB.iter()
+                .any(|p| *a == u128::from(*p) && *b == u128::from(*p))
+        })
+    {
         1
     } else {
         2
     };
-    let rank = if wide { base } else { base.saturating_sub(1).max(1) };
+    let rank = if wide {
+        base
+    } else {
+        base.saturating_sub(1).max(1)
+    };
     match rank {
         4 => "CRITICAL",
         3 => "HIGH",
@@ -125,11 +142,20 @@ pub fn decide_severity(protos: (u128, u128), dports: &[(u128, u128)], source_cou
 }
 
 fn count(set: &IntervalSet) -> u128 {
-    set.ranges().iter().map(|(a, b)| b.saturating_sub(*a).saturating_add(1)).fold(0u128, u128::saturating_add)
+    set.ranges()
+        .iter()
+        .map(|(a, b)| b.saturating_sub(*a).saturating_add(1))
+        .fold(0u128, u128::saturating_add)
 }
 
 fn ports(set: &IntervalSet) -> Vec<PortRange> {
-    set.ranges().iter().map(|(a, b)| PortRange { from: i64::try_from(*a).unwrap_or(0), to: i64::try_from(*b).unwrap_or(0) }).collect()
+    set.ranges()
+        .iter()
+        .map(|(a, b)| PortRange {
+            from: i64::try_from(*a).unwrap_or(0),
+            to: i64::try_from(*b).unwrap_or(0),
+        })
+        .collect()
 }
 
 fn render_protocols(lo: u128, hi: u128) -> String {
@@ -142,6 +168,8 @@ fn render_protocols(lo: u128, hi: u128) -> String {
     }
 }
 
+type GroupKey = (u128, u128, Vec<(u128, u128)>, Vec<(u128, u128)>);
+
 /// Group a header set (as sent by internet hosts) into exposures: per protocol range, per source
 /// port set, the destination ports and sources. Exact: the union of the groups is the set.
 #[must_use]
@@ -150,20 +178,27 @@ pub fn render_exposures(set: &HeaderSet) -> Vec<Exposure> {
     // (proto lo, proto hi, sport lo, sport hi, dport lo, dport hi) -> sources
     let mut cells: BTreeMap<(u128, u128, u128, u128, u128, u128), IntervalSet> = BTreeMap::new();
     for b in disjoint.boxes() {
-        let key = (b.lo[PROTO], b.hi[PROTO], b.lo[SPORT], b.hi[SPORT], b.lo[DPORT], b.hi[DPORT]);
+        let key = (
+            b.lo[PROTO],
+            b.hi[PROTO],
+            b.lo[SPORT],
+            b.hi[SPORT],
+            b.lo[DPORT],
+            b.hi[DPORT],
+        );
         let src = IntervalSet::interval(b.lo[SRC], b.hi[SRC]);
         let slot = cells.entry(key).or_default();
         *slot = slot.union(&src);
     }
     // Merge destination ports of cells that share protocol, source ports and sources.
-    let mut groups: BTreeMap<(u128, u128, Vec<(u128, u128)>, Vec<(u128, u128)>), IntervalSet> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, IntervalSet> = BTreeMap::new();
     for ((pl, ph, sl, sh, dl, dh), src) in cells {
         let key = (pl, ph, vec![(sl, sh)], src.ranges().to_vec());
         let slot = groups.entry(key).or_default();
         *slot = slot.union(&IntervalSet::interval(dl, dh));
     }
     // Then source ports of groups sharing protocol, destination ports and sources.
-    let mut merged: BTreeMap<(u128, u128, Vec<(u128, u128)>, Vec<(u128, u128)>), IntervalSet> = BTreeMap::new();
+    let mut merged: BTreeMap<GroupKey, IntervalSet> = BTreeMap::new();
     for ((pl, ph, sports, src), dports) in groups {
         let key = (pl, ph, dports.ranges().to_vec(), src);
         let slot = merged.entry(key).or_default();
@@ -180,14 +215,22 @@ pub fn render_exposures(set: &HeaderSet) -> Vec<Exposure> {
             Exposure {
                 protocol: render_protocols(pl, ph),
                 destination_port_ranges: ports(&dport_set),
-                source_port_ranges: if full_sports { None } else { Some(ports(&sports)) },
+                source_port_ranges: if full_sports {
+                    None
+                } else {
+                    Some(ports(&sports))
+                },
                 source_addresses: shown,
                 source_address_count: n.to_string(),
                 severity: decide_severity((pl, ph), dport_set.ranges(), n).to_owned(),
             }
         })
         .collect();
-    out.sort_by(|a, b| severity_rank(&b.severity).cmp(&severity_rank(&a.severity)).then(a.protocol.cmp(&b.protocol)));
+    out.sort_by(|a, b| {
+        severity_rank(&b.severity)
+            .cmp(&severity_rank(&a.severity))
+            .then(a.protocol.cmp(&b.protocol))
+    });
     out
 }
 
@@ -197,21 +240,39 @@ pub fn render_exposures(set: &HeaderSet) -> Vec<Exposure> {
 fn render_sources(set: &IntervalSet) -> Vec<String> {
     static NON_INTERNET: std::sync::OnceLock<IntervalSet> = std::sync::OnceLock::new();
     let non_internet = NON_INTERNET.get_or_init(|| {
-        crate::walk::PRIVATE_BLOCKS.iter().filter_map(|c| crate::hs::Cidr::parse(c)).fold(IntervalSet::empty(), |acc, c| acc.union(&c.to_set()))
+        crate::walk::PRIVATE_BLOCKS
+            .iter()
+            .filter_map(|c| crate::hs::Cidr::parse(c))
+            .fold(IntervalSet::empty(), |acc, c| acc.union(&c.to_set()))
     });
     let exact = set.to_cidrs();
     let widened = set.union(non_internet);
     // Widen only within the address families present.
     let v4 = IntervalSet::interval(crate::hs::V4_BASE, crate::hs::V4_END);
-    let fam = if set.intersect(&v4).is_empty() { v4.complement(u128::MAX) } else if set.subtract(&v4).is_empty() { v4 } else { IntervalSet::interval(0, u128::MAX) };
+    let fam = if set.intersect(&v4).is_empty() {
+        v4.complement(u128::MAX)
+    } else if set.subtract(&v4).is_empty() {
+        v4
+    } else {
+        IntervalSet::interval(0, u128::MAX)
+    };
     let widened = widened.intersect(&fam).to_cidrs();
-    let best = if widened.len() < exact.len() { widened } else { exact };
+    let best = if widened.len() < exact.len() {
+        widened
+    } else {
+        exact
+    };
     best.iter().map(ToString::to_string).collect()
 }
 
 fn pick_witness(set: &HeaderSet) -> Option<Packet> {
     // Prefer the most severe exposure: try well-known ports first, then any header.
-    let order: Vec<u16> = REMOTE_ADMIN.iter().chain(DATA_STORES).chain(WEB).copied().collect();
+    let order: Vec<u16> = REMOTE_ADMIN
+        .iter()
+        .chain(DATA_STORES)
+        .chain(WEB)
+        .copied()
+        .collect();
     let tcp = set.restrict(PROTO, &IntervalSet::point(6));
     for p in order {
         let s = tcp.restrict(DPORT, &IntervalSet::point(u128::from(p)));
@@ -233,7 +294,10 @@ fn prefer_defaults(set: &HeaderSet) -> Option<Packet> {
             s = d;
         }
     }
-    let e = s.restrict(SPORT, &IntervalSet::point(u128::from(crate::reach::DEFAULT_SOURCE_PORT)));
+    let e = s.restrict(
+        SPORT,
+        &IntervalSet::point(u128::from(crate::reach::DEFAULT_SOURCE_PORT)),
+    );
     if !e.is_empty() {
         s = e;
     }
@@ -256,9 +320,21 @@ pub fn decide_exposure_report(net: &Network) -> ExposureReport {
         }
         let exposures = render_exposures(&answer.allowed);
         let unknown_exposures = render_exposures(&answer.unknown);
-        let severity = exposures.iter().chain(&unknown_exposures).map(|e| e.severity.clone()).max_by_key(|s| severity_rank(s)).unwrap_or_else(|| "LOW".to_owned());
+        let severity = exposures
+            .iter()
+            .chain(&unknown_exposures)
+            .map(|e| e.severity.clone())
+            .max_by_key(|s| severity_rank(s))
+            .unwrap_or_else(|| "LOW".to_owned());
         let public_ips: Vec<String> = {
-            let mut v: Vec<String> = answer.allowed.union(&answer.unknown).project(DST).ranges().iter().map(|(a, _)| crate::hs::render_ip(*a)).collect();
+            let mut v: Vec<String> = answer
+                .allowed
+                .union(&answer.unknown)
+                .project(DST)
+                .ranges()
+                .iter()
+                .map(|(a, _)| crate::hs::render_ip(*a))
+                .collect();
             v.dedup();
             v
         };
@@ -266,13 +342,22 @@ pub fn decide_exposure_report(net: &Network) -> ExposureReport {
         let (fwd, ret) = match witness {
             Some(w) => {
                 let flow = eval_flow(net, &Start::Internet, w);
-                (render_path(net, &flow.forward.steps), flow.reply.map(|r| render_path(net, &r.steps)).unwrap_or_default())
+                (
+                    render_path(net, &flow.forward.steps),
+                    flow.reply
+                        .map(|r| render_path(net, &r.steps))
+                        .unwrap_or_default(),
+                )
             }
             None => (Vec::new(), Vec::new()),
         };
         findings.push(ExposureFinding {
             finding_type: "INTERNET_EXPOSURE".to_owned(),
-            status: if answer.allowed.is_empty() { "UNKNOWN".to_owned() } else { "EXPOSED".to_owned() },
+            status: if answer.allowed.is_empty() {
+                "UNKNOWN".to_owned()
+            } else {
+                "EXPOSED".to_owned()
+            },
             severity,
             network_interface_id: eni.id.clone(),
             instance_id: eni.instance_id.clone(),
@@ -283,9 +368,20 @@ pub fn decide_exposure_report(net: &Network) -> ExposureReport {
             unknown_exposures,
             forward_path_components: fwd,
             return_path_components: ret,
-            witness: witness.as_ref().map(crate::report::AnalysisPacketHeader::from_packet),
+            witness: witness
+                .as_ref()
+                .map(crate::report::AnalysisPacketHeader::from_packet),
         });
     }
-    findings.sort_by(|a, b| severity_rank(&b.severity).cmp(&severity_rank(&a.severity)).then(a.network_interface_id.cmp(&b.network_interface_id)));
-    ExposureReport { findings, network_interfaces_analyzed: net.network_interfaces.len(), public_network_interfaces: public, diagnostics: net.diagnostics.clone() }
+    findings.sort_by(|a, b| {
+        severity_rank(&b.severity)
+            .cmp(&severity_rank(&a.severity))
+            .then(a.network_interface_id.cmp(&b.network_interface_id))
+    });
+    ExposureReport {
+        findings,
+        network_interfaces_analyzed: net.network_interfaces.len(),
+        public_network_interfaces: public,
+        diagnostics: net.diagnostics.clone(),
+    }
 }

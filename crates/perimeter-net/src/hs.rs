@@ -114,8 +114,16 @@ impl Cidr {
                     return None;
                 }
                 let bits = u32::from(v);
-                let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
-                Some(Cidr { lo: V4_BASE | u128::from(bits & mask), len, v4: true })
+                let mask = if len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - u32::from(len))
+                };
+                Some(Cidr {
+                    lo: V4_BASE | u128::from(bits & mask),
+                    len,
+                    v4: true,
+                })
             }
             IpAddr::V6(v) => {
                 let len = len.unwrap_or(128);
@@ -123,8 +131,16 @@ impl Cidr {
                     return None;
                 }
                 let bits = u128::from(v);
-                let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
-                Some(Cidr { lo: bits & mask, len, v4: false })
+                let mask = if len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - u32::from(len))
+                };
+                Some(Cidr {
+                    lo: bits & mask,
+                    len,
+                    v4: false,
+                })
             }
         }
     }
@@ -132,8 +148,16 @@ impl Cidr {
     /// Last address of the block.
     #[must_use]
     pub fn hi(&self) -> Ip {
-        let host_bits = if self.v4 { 32 - u32::from(self.len) } else { 128 - u32::from(self.len) };
-        let span = if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
+        let host_bits = if self.v4 {
+            32 - u32::from(self.len)
+        } else {
+            128 - u32::from(self.len)
+        };
+        let span = if host_bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << host_bits) - 1
+        };
         self.lo.saturating_add(span)
     }
 
@@ -146,7 +170,11 @@ impl Cidr {
     /// Prefix length on the shared 128-bit axis (IPv4 /n is /(96+n)), for longest-prefix comparisons.
     #[must_use]
     pub fn axis_len(&self) -> u8 {
-        if self.v4 { self.len.saturating_add(96) } else { self.len }
+        if self.v4 {
+            self.len.saturating_add(96)
+        } else {
+            self.len
+        }
     }
 
     /// The block as an interval set.
@@ -181,7 +209,13 @@ impl IntervalSet {
     /// `[lo, hi]`, empty when `lo > hi`.
     #[must_use]
     pub fn interval(lo: u128, hi: u128) -> Self {
-        if lo > hi { Self::empty() } else { IntervalSet { ranges: vec![(lo, hi)] } }
+        if lo > hi {
+            Self::empty()
+        } else {
+            IntervalSet {
+                ranges: vec![(lo, hi)],
+            }
+        }
     }
 
     /// One point.
@@ -307,17 +341,29 @@ fn cover_range(mut lo: u128, hi: u128, out: &mut Vec<Cidr>) {
         // Largest aligned block starting at lo that stays within hi.
         let mut size_bits: u32 = if lo == 0 { 128 } else { lo.trailing_zeros() };
         while size_bits > 0 {
-            let span = if size_bits >= 128 { u128::MAX } else { (1u128 << size_bits) - 1 };
+            let span = if size_bits >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << size_bits) - 1
+            };
             if lo.checked_add(span).is_some_and(|end| end <= hi) {
                 break;
             }
             size_bits -= 1;
         }
-        let span = if size_bits >= 128 { u128::MAX } else { (1u128 << size_bits) - 1 };
+        let span = if size_bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << size_bits) - 1
+        };
         let end = lo.saturating_add(span);
         let v4 = size_bits <= 32 && is_v4(lo) && is_v4(end);
         let len = if v4 { 32 - size_bits } else { 128 - size_bits };
-        out.push(Cidr { lo, len: u8::try_from(len).unwrap_or(0), v4 });
+        out.push(Cidr {
+            lo,
+            len: u8::try_from(len).unwrap_or(0),
+            v4,
+        });
         if end >= hi {
             return;
         }
@@ -344,7 +390,13 @@ impl Packet {
     /// The field values in dimension order.
     #[must_use]
     pub fn fields(&self) -> [u128; 5] {
-        [self.src, self.dst, u128::from(self.proto), u128::from(self.sport), u128::from(self.dport)]
+        [
+            self.src,
+            self.dst,
+            u128::from(self.proto),
+            u128::from(self.sport),
+            u128::from(self.dport),
+        ]
     }
 
     /// The reply a stateful peer sends back: addresses swapped, and ports swapped except for ICMP,
@@ -352,9 +404,19 @@ impl Packet {
     #[must_use]
     pub fn reply(&self) -> Packet {
         if is_icmp(self.proto) {
-            Packet { src: self.dst, dst: self.src, ..*self }
+            Packet {
+                src: self.dst,
+                dst: self.src,
+                ..*self
+            }
         } else {
-            Packet { src: self.dst, dst: self.src, proto: self.proto, sport: self.dport, dport: self.sport }
+            Packet {
+                src: self.dst,
+                dst: self.src,
+                proto: self.proto,
+                sport: self.dport,
+                dport: self.sport,
+            }
         }
     }
 }
@@ -378,7 +440,10 @@ impl HBox {
     /// Every header.
     #[must_use]
     pub fn all() -> HBox {
-        HBox { lo: [0; 5], hi: DIM_MAX }
+        HBox {
+            lo: [0; 5],
+            hi: DIM_MAX,
+        }
     }
 
     fn is_empty(&self) -> bool {
@@ -390,8 +455,18 @@ impl HBox {
     pub fn intersect(&self, other: &HBox) -> Option<HBox> {
         let mut out = *self;
         for d in 0..5 {
-            let lo = out.lo.get(d).copied().unwrap_or(0).max(other.lo.get(d).copied().unwrap_or(0));
-            let hi = out.hi.get(d).copied().unwrap_or(0).min(other.hi.get(d).copied().unwrap_or(0));
+            let lo = out
+                .lo
+                .get(d)
+                .copied()
+                .unwrap_or(0)
+                .max(other.lo.get(d).copied().unwrap_or(0));
+            let hi = out
+                .hi
+                .get(d)
+                .copied()
+                .unwrap_or(0)
+                .min(other.hi.get(d).copied().unwrap_or(0));
             if lo > hi {
                 return None;
             }
@@ -408,7 +483,9 @@ impl HBox {
     }
 
     fn contains(&self, p: &[u128; 5]) -> bool {
-        p.iter().zip(self.lo.iter().zip(self.hi.iter())).all(|(x, (l, h))| l <= x && x <= h)
+        p.iter()
+            .zip(self.lo.iter().zip(self.hi.iter()))
+            .all(|(x, (l, h))| l <= x && x <= h)
     }
 
     /// `self − other` as at most ten disjoint boxes.
@@ -462,20 +539,28 @@ impl HeaderSet {
     /// Every header.
     #[must_use]
     pub fn all() -> Self {
-        HeaderSet { boxes: vec![HBox::all()] }
+        HeaderSet {
+            boxes: vec![HBox::all()],
+        }
     }
 
     /// One box (empty if any interval is empty).
     #[must_use]
     pub fn from_box(b: HBox) -> Self {
-        if b.is_empty() { Self::empty() } else { HeaderSet { boxes: vec![b] } }
+        if b.is_empty() {
+            Self::empty()
+        } else {
+            HeaderSet { boxes: vec![b] }
+        }
     }
 
     /// One header.
     #[must_use]
     pub fn packet(p: &Packet) -> Self {
         let f = p.fields();
-        HeaderSet { boxes: vec![HBox { lo: f, hi: f }] }
+        HeaderSet {
+            boxes: vec![HBox { lo: f, hi: f }],
+        }
     }
 
     /// The product of one interval set per dimension.
@@ -568,7 +653,9 @@ impl HeaderSet {
     pub fn restrict(&self, dim: usize, set: &IntervalSet) -> HeaderSet {
         let mut boxes = Vec::new();
         for b in &self.boxes {
-            let (Some(&bl), Some(&bh)) = (b.lo.get(dim), b.hi.get(dim)) else { continue };
+            let (Some(&bl), Some(&bh)) = (b.lo.get(dim), b.hi.get(dim)) else {
+                continue;
+            };
             let start = set.ranges().partition_point(|(_, hi)| *hi < bl);
             for &(lo, hi) in set.ranges().iter().skip(start) {
                 if lo > bh {
@@ -625,9 +712,14 @@ impl HeaderSet {
         let non_icmp = icmp.complement(255);
         let mut out = Vec::new();
         for b in &self.boxes {
-            let (Some(&pl), Some(&ph)) = (b.lo.get(PROTO), b.hi.get(PROTO)) else { continue };
+            let (Some(&pl), Some(&ph)) = (b.lo.get(PROTO), b.hi.get(PROTO)) else {
+                continue;
+            };
             let protos = IntervalSet::interval(pl, ph);
-            for (set, swap_ports) in [(protos.intersect(&non_icmp), true), (protos.intersect(&icmp), false)] {
+            for (set, swap_ports) in [
+                (protos.intersect(&non_icmp), true),
+                (protos.intersect(&icmp), false),
+            ] {
                 for &(lo, hi) in set.ranges() {
                     let mut nb = *b;
                     nb.lo.swap(SRC, DST);
@@ -651,7 +743,10 @@ impl HeaderSet {
     #[must_use]
     pub fn project(&self, dim: usize) -> IntervalSet {
         IntervalSet::from_ranges(
-            self.boxes.iter().filter_map(|b| Some((*b.lo.get(dim)?, *b.hi.get(dim)?))).collect(),
+            self.boxes
+                .iter()
+                .filter_map(|b| Some((*b.lo.get(dim)?, *b.hi.get(dim)?)))
+                .collect(),
         )
     }
 
@@ -697,7 +792,12 @@ mod tests {
 
     fn check(input: &str, expected: &[&str]) {
         let c = Cidr::parse(input).unwrap();
-        let got: Vec<String> = c.to_set().to_cidrs().iter().map(ToString::to_string).collect();
+        let got: Vec<String> = c
+            .to_set()
+            .to_cidrs()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(got, expected, "{input}");
     }
 
@@ -714,7 +814,10 @@ mod tests {
 
     #[test]
     fn interval_cover_is_minimal() {
-        let s = IntervalSet::interval(ip_from_v4("10.0.0.0".parse().unwrap()), ip_from_v4("10.0.2.255".parse().unwrap()));
+        let s = IntervalSet::interval(
+            ip_from_v4("10.0.0.0".parse().unwrap()),
+            ip_from_v4("10.0.2.255".parse().unwrap()),
+        );
         let got: Vec<String> = s.to_cidrs().iter().map(ToString::to_string).collect();
         assert_eq!(got, vec!["10.0.0.0/23", "10.0.2.0/24"]);
     }
@@ -722,11 +825,20 @@ mod tests {
     #[test]
     fn box_subtraction_is_exact() {
         let all = HeaderSet::all();
-        let p = Packet { src: 5, dst: 6, proto: 6, sport: 7, dport: 8 };
+        let p = Packet {
+            src: 5,
+            dst: 6,
+            proto: 6,
+            sport: 7,
+            dport: 8,
+        };
         let hole = HeaderSet::packet(&p);
         let rest = all.subtract(&hole);
         assert!(!rest.contains(&p));
         assert!(rest.contains(&Packet { dport: 9, ..p }));
-        assert_eq!(rest.union(&hole).subtract(&HeaderSet::all()), HeaderSet::empty());
+        assert_eq!(
+            rest.union(&hole).subtract(&HeaderSet::all()),
+            HeaderSet::empty()
+        );
     }
 }

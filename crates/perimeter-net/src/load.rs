@@ -29,24 +29,39 @@ pub enum LoadError {
 }
 
 const NETWORK_SERVICES: &[&str] = &["ec2", "elbv2", "directconnect"];
-const PER_RESOURCE_DIRS: &[&str] = &["ec2-get-managed-prefix-list-entries", "ec2-search-transit-gateway-routes"];
+const PER_RESOURCE_DIRS: &[&str] = &[
+    "ec2-get-managed-prefix-list-entries",
+    "ec2-search-transit-gateway-routes",
+];
 const MAX_DEPTH: usize = 8;
 
 fn is_region(name: &str) -> bool {
     let parts: Vec<&str> = name.split('-').collect();
     parts.len() >= 3
-        && parts.first().is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts.last().is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts
+            .first()
+            .is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn wanted(name: &str, parent: &str) -> bool {
     if PER_RESOURCE_DIRS.contains(&parent) {
         return true;
     }
-    let Some(stem) = name.strip_suffix(".json") else { return false };
+    let Some(stem) = name.strip_suffix(".json") else {
+        return false;
+    };
     match stem.split_once('-') {
         // CloudMapper names: `<service>-<command>`.
-        Some((svc, _)) if svc.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) => NETWORK_SERVICES.contains(&svc),
+        Some((svc, _))
+            if svc
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) =>
+        {
+            NETWORK_SERVICES.contains(&svc)
+        }
         _ => true,
     }
 }
@@ -69,7 +84,11 @@ fn collect(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, diags: &mut Vec<Dia
             collect(&p, depth + 1, out, diags);
         } else {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            let parent = p.parent().and_then(|d| d.file_name()).and_then(|n| n.to_str()).unwrap_or_default();
+            let parent = p
+                .parent()
+                .and_then(|d| d.file_name())
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             if wanted(name, parent) {
                 out.push(p);
             }
@@ -91,7 +110,10 @@ fn diag(path: &Path, message: String) -> Diagnostic {
 /// Work out account and region from the path below the snapshot root.
 fn source_for(root: &Path, file: &Path) -> DocumentSource {
     let rel = file.strip_prefix(root).unwrap_or(file);
-    let comps: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let comps: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     let mut account = String::new();
     let mut region = String::new();
     let mut iter = comps.iter().peekable();
@@ -105,13 +127,24 @@ fn source_for(root: &Path, file: &Path) -> DocumentSource {
             region.clone_from(c);
         }
     }
-    let parent = file.parent().and_then(|d| d.file_name()).and_then(|n| n.to_str()).unwrap_or_default();
+    let parent = file
+        .parent()
+        .and_then(|d| d.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     let resource_id = if PER_RESOURCE_DIRS.contains(&parent) {
-        file.file_name().and_then(|n| n.to_str()).map(|n| n.trim_end_matches(".json").to_owned())
+        file.file_name()
+            .and_then(|n| n.to_str())
+            .map(|n| n.trim_end_matches(".json").to_owned())
     } else {
         None
     };
-    DocumentSource { file: file.display().to_string(), account, region, resource_id }
+    DocumentSource {
+        file: file.display().to_string(),
+        account,
+        region,
+        resource_id,
+    }
 }
 
 /// Load every network file under a snapshot folder. Problems in files become diagnostics in the
@@ -128,7 +161,10 @@ pub fn load_snapshot(dir: &Path) -> Result<Network, LoadError> {
 /// # Errors
 /// [`LoadError::Folder`] when `dir` cannot be listed.
 pub fn load_files(dir: &Path, only: Option<&[String]>) -> Result<Network, LoadError> {
-    std::fs::read_dir(dir).map_err(|source| LoadError::Folder { path: dir.display().to_string(), source })?;
+    std::fs::read_dir(dir).map_err(|source| LoadError::Folder {
+        path: dir.display().to_string(),
+        source,
+    })?;
     let mut files = Vec::new();
     let mut diags = Vec::new();
     collect(dir, 0, &mut files, &mut diags);
@@ -155,7 +191,14 @@ pub fn load_files(dir: &Path, only: Option<&[String]>) -> Result<Network, LoadEr
             Ok(v) => builder.add_document(&v, &src),
             Err(e) => builder.push_diagnostic(Diagnostic {
                 code: "PERIMETER_NET_BAD_JSON",
-                ..diag(&f, format!("not valid json: {e} (line {}, column {})", e.line(), e.column()))
+                ..diag(
+                    &f,
+                    format!(
+                        "not valid json: {e} (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    ),
+                )
             }),
         }
     }

@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use crate::hs::{Cidr, Ip, parse_ip};
 use crate::model::{
-    AclEntry, AclRef, Diagnostic, EgressOnlyInternetGateway, EniAddress, Instance, InternetGateway, NatGateway,
-    Network, NetworkAcl, NetworkInterface, Origin, PortMatch, PrefixList, Protocol, Route, RouteTable, RouteTarget,
-    SecurityGroup, Severity, SgPeer, SgRule, Subnet, TgwAttachment, TgwRoute, TgwRouteTable, Vpc, VpcEndpoint,
-    VpcPeeringConnection, VpnGateway,
+    AclEntry, AclRef, Diagnostic, EgressOnlyInternetGateway, EniAddress, Instance, InternetGateway,
+    NatGateway, Network, NetworkAcl, NetworkInterface, Origin, PortMatch, PrefixList, Protocol,
+    Route, RouteTable, RouteTarget, SecurityGroup, Severity, SgPeer, SgRule, Subnet, TgwAttachment,
+    TgwRoute, TgwRouteTable, Vpc, VpcEndpoint, VpcPeeringConnection, VpnGateway,
 };
 
 /// Where a document came from.
@@ -30,6 +30,9 @@ pub struct DocumentSource {
     pub resource_id: Option<String>,
 }
 
+/// A peering connection before the VPCs are resolved: id, requester, accepter and their CIDRs.
+type RawPeering = (String, String, String, Vec<Cidr>, Vec<Cidr>);
+
 /// Accumulates documents, then resolves references in [`NetworkBuilder::finish`].
 #[derive(Default)]
 pub struct NetworkBuilder {
@@ -43,7 +46,7 @@ pub struct NetworkBuilder {
     regions_with_acls: HashSet<String>,
     dirs_with_igws: HashSet<String>,
     vpc_region: HashMap<String, (String, String)>,
-    peering_raw: Vec<(String, String, String, Vec<Cidr>, Vec<Cidr>)>,
+    peering_raw: Vec<RawPeering>,
 }
 
 /// Keys the loader knows but does not model (no diagnostic).
@@ -89,11 +92,17 @@ fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 fn tag_name(v: &Value) -> Option<String> {
-    arr(v, "Tags").iter().find(|t| s(t, "Key") == Some("Name")).and_then(|t| s(t, "Value")).map(str::to_owned)
+    arr(v, "Tags")
+        .iter()
+        .find(|t| s(t, "Key") == Some("Name"))
+        .and_then(|t| s(t, "Value"))
+        .map(str::to_owned)
 }
 
 fn int(v: &Value, key: &str) -> Option<i64> {
@@ -111,7 +120,15 @@ impl NetworkBuilder {
         Self::default()
     }
 
-    fn diag(&mut self, severity: Severity, code: &'static str, message: String, src: &DocumentSource, pointer: &str, id: Option<&str>) {
+    fn diag(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        message: String,
+        src: &DocumentSource,
+        pointer: &str,
+        id: Option<&str>,
+    ) {
         self.net.diagnostics.push(Diagnostic {
             severity,
             code,
@@ -131,16 +148,33 @@ impl NetworkBuilder {
         Origin {
             file: src.file.clone(),
             pointer: pointer.to_owned(),
-            account: if src.account.is_empty() { owner.unwrap_or_default().to_owned() } else { src.account.clone() },
+            account: if src.account.is_empty() {
+                owner.unwrap_or_default().to_owned()
+            } else {
+                src.account.clone()
+            },
             region: src.region.clone(),
         }
     }
 
-    fn cidr(&mut self, text: Option<&str>, src: &DocumentSource, pointer: &str, id: Option<&str>) -> Option<Cidr> {
+    fn cidr(
+        &mut self,
+        text: Option<&str>,
+        src: &DocumentSource,
+        pointer: &str,
+        id: Option<&str>,
+    ) -> Option<Cidr> {
         let text = text?;
         let c = Cidr::parse(text);
         if c.is_none() {
-            self.diag(Severity::Error, "PERIMETER_NET_BAD_CIDR", format!("`{text}` is not a CIDR block"), src, pointer, id);
+            self.diag(
+                Severity::Error,
+                "PERIMETER_NET_BAD_CIDR",
+                format!("`{text}` is not a CIDR block"),
+                src,
+                pointer,
+                id,
+            );
         }
         c
     }
@@ -148,7 +182,14 @@ impl NetworkBuilder {
     /// Add one parsed document.
     pub fn add_document(&mut self, doc: &Value, src: &DocumentSource) {
         let Some(obj) = doc.as_object() else {
-            self.diag(Severity::Error, "PERIMETER_NET_BAD_DOCUMENT", "expected a JSON object at the top level".to_owned(), src, "", None);
+            self.diag(
+                Severity::Error,
+                "PERIMETER_NET_BAD_DOCUMENT",
+                "expected a JSON object at the top level".to_owned(),
+                src,
+                "",
+                None,
+            );
             return;
         };
         if let Some(pl_id) = &src.resource_id
@@ -190,15 +231,24 @@ impl NetworkBuilder {
                 "Addresses" => self.each(items, &p, src, Self::lower_address),
                 "PrefixLists" => self.each(items, &p, src, Self::lower_prefix_list),
                 "TransitGateways" => {}
-                "TransitGatewayAttachments" => self.each(items, &p, src, Self::lower_tgw_attachment),
-                "TransitGatewayVpcAttachments" => self.each(items, &p, src, Self::lower_tgw_vpc_attachment),
+                "TransitGatewayAttachments" => {
+                    self.each(items, &p, src, Self::lower_tgw_attachment)
+                }
+                "TransitGatewayVpcAttachments" => {
+                    self.each(items, &p, src, Self::lower_tgw_vpc_attachment)
+                }
                 "TransitGatewayRouteTables" => self.each(items, &p, src, Self::lower_tgw_rtb),
-                "TransitGatewayPropagations" => self.each(items, &p, src, Self::lower_tgw_propagations),
-                "TransitGatewayStaticRoutes" => self.each(items, &p, src, Self::lower_tgw_static_routes),
+                "TransitGatewayPropagations" => {
+                    self.each(items, &p, src, Self::lower_tgw_propagations)
+                }
+                "TransitGatewayStaticRoutes" => {
+                    self.each(items, &p, src, Self::lower_tgw_static_routes)
+                }
                 "Routes" => {
                     // `search-transit-gateway-routes` output for one table: needs the table id from the file name.
                     if let Some(rtb) = src.resource_id.clone() {
-                        let wrapped = serde_json::json!({"TransitGatewayRouteTableId": rtb, "Routes": value});
+                        let wrapped =
+                            serde_json::json!({"TransitGatewayRouteTableId": rtb, "Routes": value});
                         self.lower_tgw_static_routes(&wrapped, &p, src);
                     }
                 }
@@ -218,40 +268,86 @@ impl NetworkBuilder {
         }
     }
 
-    fn each(&mut self, items: &[Value], base: &str, src: &DocumentSource, f: fn(&mut Self, &Value, &str, &DocumentSource)) {
+    fn each(
+        &mut self,
+        items: &[Value],
+        base: &str,
+        src: &DocumentSource,
+        f: fn(&mut Self, &Value, &str, &DocumentSource),
+    ) {
         for (i, item) in items.iter().enumerate() {
             f(self, item, &ptr_i(base, i), src);
         }
     }
 
-    fn require<'a>(&mut self, v: &'a Value, key: &str, p: &str, src: &DocumentSource) -> Option<&'a str> {
+    fn require<'a>(
+        &mut self,
+        v: &'a Value,
+        key: &str,
+        p: &str,
+        src: &DocumentSource,
+    ) -> Option<&'a str> {
         let out = s(v, key);
         if out.is_none() {
-            self.diag(Severity::Error, "PERIMETER_NET_MISSING_FIELD", format!("missing string field `{key}`; object skipped"), src, p, None);
+            self.diag(
+                Severity::Error,
+                "PERIMETER_NET_MISSING_FIELD",
+                format!("missing string field `{key}`; object skipped"),
+                src,
+                p,
+                None,
+            );
         }
         out
     }
 
     fn duplicate(&mut self, id: &str, p: &str, src: &DocumentSource) {
-        self.diag(Severity::Warning, "PERIMETER_NET_DUPLICATE_ID", format!("`{id}` appears more than once; the first one is used"), src, p, Some(id));
+        self.diag(
+            Severity::Warning,
+            "PERIMETER_NET_DUPLICATE_ID",
+            format!("`{id}` appears more than once; the first one is used"),
+            src,
+            p,
+            Some(id),
+        );
     }
 
     fn lower_vpc(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "VpcId", p, src) else { return };
+        let Some(id) = self.require(v, "VpcId", p, src) else {
+            return;
+        };
         let mut cidrs = Vec::new();
         let mut seen = HashSet::new();
         let primary = s(v, "CidrBlock").map(str::to_owned);
         let assoc: Vec<(String, String)> = arr(v, "CidrBlockAssociationSet")
             .iter()
             .enumerate()
-            .filter(|(_, a)| a.get("CidrBlockState").and_then(|st| s(st, "State")).is_none_or(|st| st == "associated"))
-            .filter_map(|(i, a)| Some((s(a, "CidrBlock")?.to_owned(), ptr(p, &format!("CidrBlockAssociationSet/{i}/CidrBlock")))))
+            .filter(|(_, a)| {
+                a.get("CidrBlockState")
+                    .and_then(|st| s(st, "State"))
+                    .is_none_or(|st| st == "associated")
+            })
+            .filter_map(|(i, a)| {
+                Some((
+                    s(a, "CidrBlock")?.to_owned(),
+                    ptr(p, &format!("CidrBlockAssociationSet/{i}/CidrBlock")),
+                ))
+            })
             .collect();
         let v6: Vec<(String, String)> = arr(v, "Ipv6CidrBlockAssociationSet")
             .iter()
             .enumerate()
-            .filter(|(_, a)| a.get("Ipv6CidrBlockState").and_then(|st| s(st, "State")).is_none_or(|st| st == "associated"))
-            .filter_map(|(i, a)| Some((s(a, "Ipv6CidrBlock")?.to_owned(), ptr(p, &format!("Ipv6CidrBlockAssociationSet/{i}/Ipv6CidrBlock")))))
+            .filter(|(_, a)| {
+                a.get("Ipv6CidrBlockState")
+                    .and_then(|st| s(st, "State"))
+                    .is_none_or(|st| st == "associated")
+            })
+            .filter_map(|(i, a)| {
+                Some((
+                    s(a, "Ipv6CidrBlock")?.to_owned(),
+                    ptr(p, &format!("Ipv6CidrBlockAssociationSet/{i}/Ipv6CidrBlock")),
+                ))
+            })
             .collect();
         let mut all = Vec::new();
         if let Some(c) = primary {
@@ -267,16 +363,28 @@ impl NetworkBuilder {
             }
         }
         let owner = s(v, "OwnerId");
-        let vpc = Vpc { id: id.to_owned(), cidrs, owner: owner.unwrap_or_default().to_owned(), origin: Self::origin(src, p, owner) };
-        self.vpc_region.insert(id.to_owned(), (vpc.origin.account.clone(), src.region.clone()));
+        let vpc = Vpc {
+            id: id.to_owned(),
+            cidrs,
+            owner: owner.unwrap_or_default().to_owned(),
+            origin: Self::origin(src, p, owner),
+        };
+        self.vpc_region.insert(
+            id.to_owned(),
+            (vpc.origin.account.clone(), src.region.clone()),
+        );
         if !self.net.vpcs.insert(id, vpc) {
             self.duplicate(id, p, src);
         }
     }
 
     fn lower_subnet(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "SubnetId", p, src) else { return };
-        let Some(vpc) = self.require(v, "VpcId", p, src) else { return };
+        let Some(id) = self.require(v, "SubnetId", p, src) else {
+            return;
+        };
+        let Some(vpc) = self.require(v, "VpcId", p, src) else {
+            return;
+        };
         let mut cidrs = Vec::new();
         if let Some(c) = self.cidr(s(v, "CidrBlock"), src, &ptr(p, "CidrBlock"), Some(id)) {
             cidrs.push(c);
@@ -286,7 +394,12 @@ impl NetworkBuilder {
             if state.is_some_and(|st| st != "associated") {
                 continue;
             }
-            if let Some(c) = self.cidr(s(a, "Ipv6CidrBlock"), src, &ptr(p, &format!("Ipv6CidrBlockAssociationSet/{i}/Ipv6CidrBlock")), Some(id)) {
+            if let Some(c) = self.cidr(
+                s(a, "Ipv6CidrBlock"),
+                src,
+                &ptr(p, &format!("Ipv6CidrBlockAssociationSet/{i}/Ipv6CidrBlock")),
+                Some(id),
+            ) {
                 cidrs.push(c);
             }
         }
@@ -305,8 +418,12 @@ impl NetworkBuilder {
     }
 
     fn lower_route_table(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "RouteTableId", p, src) else { return };
-        let Some(vpc) = self.require(v, "VpcId", p, src) else { return };
+        let Some(id) = self.require(v, "RouteTableId", p, src) else {
+            return;
+        };
+        let Some(vpc) = self.require(v, "VpcId", p, src) else {
+            return;
+        };
         let mut main = false;
         let mut subnet_ids = Vec::new();
         for a in arr(v, "Associations") {
@@ -328,13 +445,26 @@ impl NetworkBuilder {
                 routes.push(route);
             }
         }
-        let rt = RouteTable { id: id.to_owned(), vpc_id: vpc.to_owned(), main, subnet_ids, routes, origin: Self::origin(src, p, s(v, "OwnerId")) };
+        let rt = RouteTable {
+            id: id.to_owned(),
+            vpc_id: vpc.to_owned(),
+            main,
+            subnet_ids,
+            routes,
+            origin: Self::origin(src, p, s(v, "OwnerId")),
+        };
         if !self.net.route_tables.insert(id, rt) {
             self.duplicate(id, p, src);
         }
     }
 
-    fn lower_route(&mut self, r: &Value, rp: &str, src: &DocumentSource, rtb: &str) -> Option<Route> {
+    fn lower_route(
+        &mut self,
+        r: &Value,
+        rp: &str,
+        src: &DocumentSource,
+        rtb: &str,
+    ) -> Option<Route> {
         let dest_text = s(r, "DestinationCidrBlock").or_else(|| s(r, "DestinationIpv6CidrBlock"));
         let pl = s(r, "DestinationPrefixListId");
         let target = if let Some(g) = s(r, "GatewayId") {
@@ -360,16 +490,29 @@ impl NetworkBuilder {
         } else if let Some(x) = s(r, "NetworkInterfaceId").or_else(|| s(r, "InstanceId")) {
             RouteTarget::NetworkInterface(x.to_owned())
         } else {
-            let other = ["CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn"].iter().find_map(|k| s(r, k));
+            let other = ["CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn"]
+                .iter()
+                .find_map(|k| s(r, k));
             RouteTarget::Other(other.unwrap_or("unknown").to_owned())
         };
         let blackhole = s(r, "State") == Some("blackhole");
         let mut destinations = Vec::new();
         if let Some(t) = dest_text {
-            let key = if s(r, "DestinationCidrBlock").is_some() { "DestinationCidrBlock" } else { "DestinationIpv6CidrBlock" };
+            let key = if s(r, "DestinationCidrBlock").is_some() {
+                "DestinationCidrBlock"
+            } else {
+                "DestinationIpv6CidrBlock"
+            };
             destinations.push(self.cidr(Some(t), src, &ptr(rp, key), Some(rtb))?);
         } else if pl.is_none() {
-            self.diag(Severity::Error, "PERIMETER_NET_MISSING_FIELD", "route has no destination; route skipped".to_owned(), src, rp, Some(rtb));
+            self.diag(
+                Severity::Error,
+                "PERIMETER_NET_MISSING_FIELD",
+                "route has no destination; route skipped".to_owned(),
+                src,
+                rp,
+                Some(rtb),
+            );
             return None;
         }
         Some(Route {
@@ -384,24 +527,54 @@ impl NetworkBuilder {
     }
 
     fn lower_acl(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "NetworkAclId", p, src) else { return };
-        let Some(vpc) = self.require(v, "VpcId", p, src) else { return };
+        let Some(id) = self.require(v, "NetworkAclId", p, src) else {
+            return;
+        };
+        let Some(vpc) = self.require(v, "VpcId", p, src) else {
+            return;
+        };
         let mut entries = Vec::new();
         for (i, e) in arr(v, "Entries").iter().enumerate() {
             let ep = ptr_i(&ptr(p, "Entries"), i);
             let Some(rule_number) = int(e, "RuleNumber") else {
-                self.diag(Severity::Error, "PERIMETER_NET_MISSING_FIELD", "network acl entry has no `RuleNumber`; entry skipped".to_owned(), src, &ep, Some(id));
+                self.diag(
+                    Severity::Error,
+                    "PERIMETER_NET_MISSING_FIELD",
+                    "network acl entry has no `RuleNumber`; entry skipped".to_owned(),
+                    src,
+                    &ep,
+                    Some(id),
+                );
                 continue;
             };
-            let proto_text = s(e, "Protocol").map(str::to_owned).or_else(|| int(e, "Protocol").map(|n| n.to_string()));
+            let proto_text = s(e, "Protocol")
+                .map(str::to_owned)
+                .or_else(|| int(e, "Protocol").map(|n| n.to_string()));
             let Some(protocol) = proto_text.as_deref().and_then(Protocol::parse) else {
-                self.diag(Severity::Error, "PERIMETER_NET_BAD_PROTOCOL", format!("protocol `{}` is not understood; entry skipped", proto_text.unwrap_or_default()), src, &ptr(&ep, "Protocol"), Some(id));
+                self.diag(
+                    Severity::Error,
+                    "PERIMETER_NET_BAD_PROTOCOL",
+                    format!(
+                        "protocol `{}` is not understood; entry skipped",
+                        proto_text.unwrap_or_default()
+                    ),
+                    src,
+                    &ptr(&ep, "Protocol"),
+                    Some(id),
+                );
                 continue;
             };
             let cidr_text = s(e, "CidrBlock").or_else(|| s(e, "Ipv6CidrBlock"));
             let Some(cidr) = self.cidr(cidr_text, src, &ptr(&ep, "CidrBlock"), Some(id)) else {
                 if cidr_text.is_none() {
-                    self.diag(Severity::Error, "PERIMETER_NET_MISSING_FIELD", "network acl entry has no cidr block; entry skipped".to_owned(), src, &ep, Some(id));
+                    self.diag(
+                        Severity::Error,
+                        "PERIMETER_NET_MISSING_FIELD",
+                        "network acl entry has no cidr block; entry skipped".to_owned(),
+                        src,
+                        &ep,
+                        Some(id),
+                    );
                 }
                 continue;
             };
@@ -417,7 +590,11 @@ impl NetworkBuilder {
             });
         }
         entries.sort_by_key(|e| e.rule_number);
-        let subnet_ids = arr(v, "Associations").iter().filter_map(|a| s(a, "SubnetId")).map(str::to_owned).collect();
+        let subnet_ids = arr(v, "Associations")
+            .iter()
+            .filter_map(|a| s(a, "SubnetId"))
+            .map(str::to_owned)
+            .collect();
         let acl = NetworkAcl {
             id: id.to_owned(),
             vpc_id: vpc.to_owned(),
@@ -432,25 +609,49 @@ impl NetworkBuilder {
     }
 
     fn lower_sg(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "GroupId", p, src) else { return };
+        let Some(id) = self.require(v, "GroupId", p, src) else {
+            return;
+        };
         let mut rules = Vec::new();
         for (key, egress) in [("IpPermissions", false), ("IpPermissionsEgress", true)] {
             for (i, perm) in arr(v, key).iter().enumerate() {
                 let pp = ptr_i(&ptr(p, key), i);
-                let proto_text = s(perm, "IpProtocol").map(str::to_owned).or_else(|| int(perm, "IpProtocol").map(|n| n.to_string()));
+                let proto_text = s(perm, "IpProtocol")
+                    .map(str::to_owned)
+                    .or_else(|| int(perm, "IpProtocol").map(|n| n.to_string()));
                 let Some(protocol) = proto_text.as_deref().and_then(Protocol::parse) else {
-                    self.diag(Severity::Error, "PERIMETER_NET_BAD_PROTOCOL", format!("protocol `{}` is not understood; permission skipped", proto_text.unwrap_or_default()), src, &ptr(&pp, "IpProtocol"), Some(id));
+                    self.diag(
+                        Severity::Error,
+                        "PERIMETER_NET_BAD_PROTOCOL",
+                        format!(
+                            "protocol `{}` is not understood; permission skipped",
+                            proto_text.unwrap_or_default()
+                        ),
+                        src,
+                        &ptr(&pp, "IpProtocol"),
+                        Some(id),
+                    );
                     continue;
                 };
                 let (ports, port_range) = sg_ports(protocol, perm);
                 let mut peers = Vec::new();
                 for (j, r) in arr(perm, "IpRanges").iter().enumerate() {
-                    if let Some(c) = self.cidr(s(r, "CidrIp"), src, &format!("{pp}/IpRanges/{j}/CidrIp"), Some(id)) {
+                    if let Some(c) = self.cidr(
+                        s(r, "CidrIp"),
+                        src,
+                        &format!("{pp}/IpRanges/{j}/CidrIp"),
+                        Some(id),
+                    ) {
                         peers.push(SgPeer::Cidr(c));
                     }
                 }
                 for (j, r) in arr(perm, "Ipv6Ranges").iter().enumerate() {
-                    if let Some(c) = self.cidr(s(r, "CidrIpv6"), src, &format!("{pp}/Ipv6Ranges/{j}/CidrIpv6"), Some(id)) {
+                    if let Some(c) = self.cidr(
+                        s(r, "CidrIpv6"),
+                        src,
+                        &format!("{pp}/Ipv6Ranges/{j}/CidrIpv6"),
+                        Some(id),
+                    ) {
                         peers.push(SgPeer::Cidr(c));
                     }
                 }
@@ -465,7 +666,14 @@ impl NetworkBuilder {
                     }
                 }
                 for peer in peers {
-                    rules.push(SgRule { egress, protocol, ports, port_range, peer, pointer: pp.clone() });
+                    rules.push(SgRule {
+                        egress,
+                        protocol,
+                        ports,
+                        port_range,
+                        peer,
+                        pointer: pp.clone(),
+                    });
                 }
             }
         }
@@ -481,30 +689,67 @@ impl NetworkBuilder {
         }
     }
 
-    fn eni_from(&mut self, v: &Value, p: &str, src: &DocumentSource, fallback_subnet: Option<&str>, fallback_vpc: Option<&str>) -> Option<NetworkInterface> {
+    fn eni_from(
+        &mut self,
+        v: &Value,
+        p: &str,
+        src: &DocumentSource,
+        fallback_subnet: Option<&str>,
+        fallback_vpc: Option<&str>,
+    ) -> Option<NetworkInterface> {
         let id = self.require(v, "NetworkInterfaceId", p, src)?;
         let subnet = s(v, "SubnetId").or(fallback_subnet);
         let vpc = s(v, "VpcId").or(fallback_vpc);
         let (Some(subnet), Some(vpc)) = (subnet, vpc) else {
-            self.diag(Severity::Error, "PERIMETER_NET_MISSING_FIELD", format!("network interface `{id}` has no subnet or vpc; skipped"), src, p, Some(id));
+            self.diag(
+                Severity::Error,
+                "PERIMETER_NET_MISSING_FIELD",
+                format!("network interface `{id}` has no subnet or vpc; skipped"),
+                src,
+                p,
+                Some(id),
+            );
             return None;
         };
         let mut addresses = Vec::new();
-        let outer_public = v.get("Association").and_then(|a| s(a, "PublicIp")).and_then(parse_ip);
+        let outer_public = v
+            .get("Association")
+            .and_then(|a| s(a, "PublicIp"))
+            .and_then(parse_ip);
         for (i, a) in arr(v, "PrivateIpAddresses").iter().enumerate() {
-            let Some(text) = s(a, "PrivateIpAddress") else { continue };
-            let Some(private) = parse_ip(text) else {
-                self.diag(Severity::Error, "PERIMETER_NET_BAD_IP", format!("`{text}` is not an ip address"), src, &format!("{p}/PrivateIpAddresses/{i}/PrivateIpAddress"), Some(id));
+            let Some(text) = s(a, "PrivateIpAddress") else {
                 continue;
             };
-            let public = a.get("Association").and_then(|x| s(x, "PublicIp")).and_then(parse_ip);
+            let Some(private) = parse_ip(text) else {
+                self.diag(
+                    Severity::Error,
+                    "PERIMETER_NET_BAD_IP",
+                    format!("`{text}` is not an ip address"),
+                    src,
+                    &format!("{p}/PrivateIpAddresses/{i}/PrivateIpAddress"),
+                    Some(id),
+                );
+                continue;
+            };
+            let public = a
+                .get("Association")
+                .and_then(|x| s(x, "PublicIp"))
+                .and_then(parse_ip);
             let primary = a.get("Primary").and_then(Value::as_bool).unwrap_or(i == 0);
-            addresses.push(EniAddress { private, public, primary });
+            addresses.push(EniAddress {
+                private,
+                public,
+                primary,
+            });
         }
         if addresses.is_empty()
             && let Some(private) = s(v, "PrivateIpAddress").and_then(parse_ip)
         {
-            addresses.push(EniAddress { private, public: outer_public, primary: true });
+            addresses.push(EniAddress {
+                private,
+                public: outer_public,
+                primary: true,
+            });
         }
         if let Some(pubip) = outer_public
             && !addresses.iter().any(|a| a.public.is_some())
@@ -512,9 +757,20 @@ impl NetworkBuilder {
         {
             first.public = Some(pubip);
         }
-        let ipv6 = arr(v, "Ipv6Addresses").iter().filter_map(|a| s(a, "Ipv6Address")).filter_map(parse_ip).collect();
-        let groups = arr(v, "Groups").iter().filter_map(|g| s(g, "GroupId")).map(str::to_owned).collect();
-        let instance_id = v.get("Attachment").and_then(|a| s(a, "InstanceId")).map(str::to_owned);
+        let ipv6 = arr(v, "Ipv6Addresses")
+            .iter()
+            .filter_map(|a| s(a, "Ipv6Address"))
+            .filter_map(parse_ip)
+            .collect();
+        let groups = arr(v, "Groups")
+            .iter()
+            .filter_map(|g| s(g, "GroupId"))
+            .map(str::to_owned)
+            .collect();
+        let instance_id = v
+            .get("Attachment")
+            .and_then(|a| s(a, "InstanceId"))
+            .map(str::to_owned);
         Some(NetworkInterface {
             id: id.to_owned(),
             subnet_id: subnet.to_owned(),
@@ -525,7 +781,10 @@ impl NetworkBuilder {
             instance_id,
             interface_type: s(v, "InterfaceType").unwrap_or("interface").to_owned(),
             description: s(v, "Description").unwrap_or_default().to_owned(),
-            requester_managed: v.get("RequesterManaged").and_then(Value::as_bool).unwrap_or(false),
+            requester_managed: v
+                .get("RequesterManaged")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             origin: Self::origin(src, p, s(v, "OwnerId")),
         })
     }
@@ -540,7 +799,9 @@ impl NetworkBuilder {
     }
 
     fn lower_instance(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "InstanceId", p, src) else { return };
+        let Some(id) = self.require(v, "InstanceId", p, src) else {
+            return;
+        };
         let state = v.get("State").and_then(|st| s(st, "Name"));
         if state.is_some_and(|st| st != "running") {
             return;
@@ -553,21 +814,36 @@ impl NetworkBuilder {
                 None => continue,
             };
             eni.instance_id = Some(id.to_owned());
-            let dev = n.get("Attachment").and_then(|a| int(a, "DeviceIndex")).unwrap_or(i64::try_from(i).unwrap_or(0));
+            let dev = n
+                .get("Attachment")
+                .and_then(|a| int(a, "DeviceIndex"))
+                .unwrap_or(i64::try_from(i).unwrap_or(0));
             enis.push((dev, eni.id.clone()));
             self.instance_enis.push(eni);
         }
         if enis.is_empty() {
             // Old shape (Batfish's fixtures): one implicit interface from the top-level fields.
-            if let (Some(sub), Some(vpc), Some(ip)) = (s(v, "SubnetId"), s(v, "VpcId"), s(v, "PrivateIpAddress").and_then(parse_ip)) {
+            if let (Some(sub), Some(vpc), Some(ip)) = (
+                s(v, "SubnetId"),
+                s(v, "VpcId"),
+                s(v, "PrivateIpAddress").and_then(parse_ip),
+            ) {
                 let eni_id = format!("{id}-eth0");
                 self.instance_enis.push(NetworkInterface {
                     id: eni_id.clone(),
                     subnet_id: sub.to_owned(),
                     vpc_id: vpc.to_owned(),
-                    addresses: vec![EniAddress { private: ip, public: s(v, "PublicIpAddress").and_then(parse_ip), primary: true }],
+                    addresses: vec![EniAddress {
+                        private: ip,
+                        public: s(v, "PublicIpAddress").and_then(parse_ip),
+                        primary: true,
+                    }],
                     ipv6: Vec::new(),
-                    groups: arr(v, "SecurityGroups").iter().filter_map(|g| s(g, "GroupId")).map(str::to_owned).collect(),
+                    groups: arr(v, "SecurityGroups")
+                        .iter()
+                        .filter_map(|g| s(g, "GroupId"))
+                        .map(str::to_owned)
+                        .collect(),
                     instance_id: Some(id.to_owned()),
                     interface_type: "interface".to_owned(),
                     description: String::new(),
@@ -578,44 +854,72 @@ impl NetworkBuilder {
             }
         }
         enis.sort();
-        let inst = Instance { id: id.to_owned(), eni_ids: enis.into_iter().map(|(_, e)| e).collect(), name: tag_name(v), origin: Self::origin(src, p, None) };
+        let inst = Instance {
+            id: id.to_owned(),
+            eni_ids: enis.into_iter().map(|(_, e)| e).collect(),
+            name: tag_name(v),
+            origin: Self::origin(src, p, None),
+        };
         if !self.net.instances.insert(id, inst) {
             self.duplicate(id, p, src);
         }
     }
 
     fn lower_igw(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "InternetGatewayId", p, src) else { return };
+        let Some(id) = self.require(v, "InternetGatewayId", p, src) else {
+            return;
+        };
         let vpc_ids = arr(v, "Attachments")
             .iter()
             .filter(|a| s(a, "State").is_none_or(|st| st == "available" || st == "attached"))
             .filter_map(|a| s(a, "VpcId"))
             .map(str::to_owned)
             .collect();
-        let igw = InternetGateway { id: id.to_owned(), vpc_ids, origin: Self::origin(src, p, s(v, "OwnerId")) };
+        let igw = InternetGateway {
+            id: id.to_owned(),
+            vpc_ids,
+            origin: Self::origin(src, p, s(v, "OwnerId")),
+        };
         if !self.net.internet_gateways.insert(id, igw) {
             self.duplicate(id, p, src);
         }
     }
 
     fn lower_eigw(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "EgressOnlyInternetGatewayId", p, src) else { return };
+        let Some(id) = self.require(v, "EgressOnlyInternetGatewayId", p, src) else {
+            return;
+        };
         let vpc_ids = arr(v, "Attachments")
             .iter()
             .filter(|a| s(a, "State").is_none_or(|st| st == "available" || st == "attached"))
             .filter_map(|a| s(a, "VpcId"))
             .map(str::to_owned)
             .collect();
-        self.net.egress_only_internet_gateways.insert(id, EgressOnlyInternetGateway { id: id.to_owned(), vpc_ids });
+        self.net.egress_only_internet_gateways.insert(
+            id,
+            EgressOnlyInternetGateway {
+                id: id.to_owned(),
+                vpc_ids,
+            },
+        );
     }
 
     fn lower_nat(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "NatGatewayId", p, src) else { return };
+        let Some(id) = self.require(v, "NatGatewayId", p, src) else {
+            return;
+        };
         if s(v, "State").is_some_and(|st| st != "available") {
             return;
         }
         let (Some(subnet), Some(vpc)) = (s(v, "SubnetId"), s(v, "VpcId")) else {
-            self.diag(Severity::Error, "PERIMETER_NET_MISSING_FIELD", format!("nat gateway `{id}` has no subnet or vpc; skipped"), src, p, Some(id));
+            self.diag(
+                Severity::Error,
+                "PERIMETER_NET_MISSING_FIELD",
+                format!("nat gateway `{id}` has no subnet or vpc; skipped"),
+                src,
+                p,
+                Some(id),
+            );
             return;
         };
         let mut addresses = Vec::new();
@@ -628,14 +932,22 @@ impl NetworkBuilder {
                 eni_ids.push(e.to_owned());
             }
         }
-        let nat = NatGateway { id: id.to_owned(), subnet_id: subnet.to_owned(), vpc_id: vpc.to_owned(), addresses, eni_ids };
+        let nat = NatGateway {
+            id: id.to_owned(),
+            subnet_id: subnet.to_owned(),
+            vpc_id: vpc.to_owned(),
+            addresses,
+            eni_ids,
+        };
         if !self.net.nat_gateways.insert(id, nat) {
             self.duplicate(id, p, src);
         }
     }
 
     fn lower_endpoint(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "VpcEndpointId", p, src) else { return };
+        let Some(id) = self.require(v, "VpcEndpointId", p, src) else {
+            return;
+        };
         if s(v, "State").is_some_and(|st| !st.eq_ignore_ascii_case("available")) {
             return;
         }
@@ -644,7 +956,11 @@ impl NetworkBuilder {
             endpoint_type: s(v, "VpcEndpointType").unwrap_or("Gateway").to_owned(),
             vpc_id: s(v, "VpcId").unwrap_or_default().to_owned(),
             service_name: s(v, "ServiceName").unwrap_or_default().to_owned(),
-            eni_ids: arr(v, "NetworkInterfaceIds").iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            eni_ids: arr(v, "NetworkInterfaceIds")
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
         };
         if !self.net.vpc_endpoints.insert(id, ep) {
             self.duplicate(id, p, src);
@@ -652,15 +968,29 @@ impl NetworkBuilder {
     }
 
     fn lower_peering(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "VpcPeeringConnectionId", p, src) else { return };
-        if v.get("Status").and_then(|st| s(st, "Code")).is_some_and(|c| c != "active") {
+        let Some(id) = self.require(v, "VpcPeeringConnectionId", p, src) else {
+            return;
+        };
+        if v.get("Status")
+            .and_then(|st| s(st, "Code"))
+            .is_some_and(|c| c != "active")
+        {
             return;
         }
         let side = |key: &str| -> Option<(String, Vec<Cidr>)> {
             let info = v.get(key)?;
             let vpc = s(info, "VpcId")?.to_owned();
-            let mut cidrs: Vec<Cidr> = arr(info, "CidrBlockSet").iter().filter_map(|c| s(c, "CidrBlock")).filter_map(Cidr::parse).collect();
-            cidrs.extend(arr(info, "Ipv6CidrBlockSet").iter().filter_map(|c| s(c, "Ipv6CidrBlock")).filter_map(Cidr::parse));
+            let mut cidrs: Vec<Cidr> = arr(info, "CidrBlockSet")
+                .iter()
+                .filter_map(|c| s(c, "CidrBlock"))
+                .filter_map(Cidr::parse)
+                .collect();
+            cidrs.extend(
+                arr(info, "Ipv6CidrBlockSet")
+                    .iter()
+                    .filter_map(|c| s(c, "Ipv6CidrBlock"))
+                    .filter_map(Cidr::parse),
+            );
             if cidrs.is_empty()
                 && let Some(c) = s(info, "CidrBlock").and_then(Cidr::parse)
             {
@@ -669,24 +999,52 @@ impl NetworkBuilder {
             Some((vpc, cidrs))
         };
         let (Some(req), Some(acc)) = (side("RequesterVpcInfo"), side("AccepterVpcInfo")) else {
-            self.diag(Severity::Error, "PERIMETER_NET_MISSING_FIELD", format!("peering connection `{id}` lacks vpc info; skipped"), src, p, Some(id));
+            self.diag(
+                Severity::Error,
+                "PERIMETER_NET_MISSING_FIELD",
+                format!("peering connection `{id}` lacks vpc info; skipped"),
+                src,
+                p,
+                Some(id),
+            );
             return;
         };
-        self.peering_raw.push((id.to_owned(), req.0, acc.0, req.1, acc.1));
+        self.peering_raw
+            .push((id.to_owned(), req.0, acc.0, req.1, acc.1));
     }
 
     fn lower_address(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(text) = self.require(v, "PublicIp", p, src) else { return };
-        let Some(public) = parse_ip(text) else {
-            self.diag(Severity::Error, "PERIMETER_NET_BAD_IP", format!("`{text}` is not an ip address"), src, &ptr(p, "PublicIp"), None);
+        let Some(text) = self.require(v, "PublicIp", p, src) else {
             return;
         };
-        self.addresses.push((public, s(v, "NetworkInterfaceId").map(str::to_owned), s(v, "PrivateIpAddress").and_then(parse_ip)));
+        let Some(public) = parse_ip(text) else {
+            self.diag(
+                Severity::Error,
+                "PERIMETER_NET_BAD_IP",
+                format!("`{text}` is not an ip address"),
+                src,
+                &ptr(p, "PublicIp"),
+                None,
+            );
+            return;
+        };
+        self.addresses.push((
+            public,
+            s(v, "NetworkInterfaceId").map(str::to_owned),
+            s(v, "PrivateIpAddress").and_then(parse_ip),
+        ));
     }
 
     fn lower_prefix_list(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "PrefixListId", p, src) else { return };
-        let cidrs = v.get("Cidrs").and_then(Value::as_array).map(|list| list.iter().filter_map(Value::as_str).filter_map(Cidr::parse).collect());
+        let Some(id) = self.require(v, "PrefixListId", p, src) else {
+            return;
+        };
+        let cidrs = v.get("Cidrs").and_then(Value::as_array).map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .filter_map(Cidr::parse)
+                .collect()
+        });
         let name = s(v, "PrefixListName").unwrap_or_default().to_owned();
         match self.net.prefix_lists.get_mut(id) {
             Some(existing) => {
@@ -695,27 +1053,49 @@ impl NetworkBuilder {
                 }
             }
             None => {
-                self.net.prefix_lists.insert(id, PrefixList { id: id.to_owned(), name, cidrs });
+                self.net.prefix_lists.insert(
+                    id,
+                    PrefixList {
+                        id: id.to_owned(),
+                        name,
+                        cidrs,
+                    },
+                );
             }
         }
     }
 
     fn lower_prefix_list_entries(&mut self, id: String, v: &Value, _src: &DocumentSource) {
-        let cidrs: Vec<Cidr> = arr(v, "Entries").iter().filter_map(|e| s(e, "Cidr")).filter_map(Cidr::parse).collect();
+        let cidrs: Vec<Cidr> = arr(v, "Entries")
+            .iter()
+            .filter_map(|e| s(e, "Cidr"))
+            .filter_map(Cidr::parse)
+            .collect();
         match self.net.prefix_lists.get_mut(&id) {
             Some(pl) => pl.cidrs = Some(cidrs),
             None => {
-                self.net.prefix_lists.insert(&id, PrefixList { id: id.clone(), name: String::new(), cidrs: Some(cidrs) });
+                self.net.prefix_lists.insert(
+                    &id,
+                    PrefixList {
+                        id: id.clone(),
+                        name: String::new(),
+                        cidrs: Some(cidrs),
+                    },
+                );
             }
         }
     }
 
     fn lower_tgw_attachment(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "TransitGatewayAttachmentId", p, src) else { return };
+        let Some(id) = self.require(v, "TransitGatewayAttachmentId", p, src) else {
+            return;
+        };
         if s(v, "State").is_some_and(|st| st != "available") {
             return;
         }
-        let Some(tgw) = self.require(v, "TransitGatewayId", p, src) else { return };
+        let Some(tgw) = self.require(v, "TransitGatewayId", p, src) else {
+            return;
+        };
         let route_table_id = v
             .get("Association")
             .filter(|a| s(a, "State").is_none_or(|st| st == "associated"))
@@ -734,27 +1114,44 @@ impl NetworkBuilder {
     }
 
     fn lower_tgw_vpc_attachment(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "TransitGatewayAttachmentId", p, src) else { return };
+        let Some(id) = self.require(v, "TransitGatewayAttachmentId", p, src) else {
+            return;
+        };
         if s(v, "State").is_some_and(|st| st != "available") {
             return;
         }
-        let subnets = arr(v, "SubnetIds").iter().filter_map(Value::as_str).map(str::to_owned).collect();
+        let subnets = arr(v, "SubnetIds")
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
         self.vpc_attachment_subnets.insert(id.to_owned(), subnets);
     }
 
     fn lower_tgw_rtb(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "TransitGatewayRouteTableId", p, src) else { return };
+        let Some(id) = self.require(v, "TransitGatewayRouteTableId", p, src) else {
+            return;
+        };
         if s(v, "State").is_some_and(|st| st != "available") {
             return;
         }
         let tgw = s(v, "TransitGatewayId").unwrap_or_default();
         if self.net.tgw_route_tables.get(id).is_none() {
-            self.net.tgw_route_tables.insert(id, TgwRouteTable { id: id.to_owned(), tgw_id: tgw.to_owned(), routes: Vec::new() });
+            self.net.tgw_route_tables.insert(
+                id,
+                TgwRouteTable {
+                    id: id.to_owned(),
+                    tgw_id: tgw.to_owned(),
+                    routes: Vec::new(),
+                },
+            );
         }
     }
 
     fn lower_tgw_propagations(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(rtb) = self.require(v, "TransitGatewayRouteTableId", p, src) else { return };
+        let Some(rtb) = self.require(v, "TransitGatewayRouteTableId", p, src) else {
+            return;
+        };
         for prop in arr(v, "TransitGatewayRouteTablePropagations") {
             if s(prop, "State").is_some_and(|st| st != "enabled") {
                 continue;
@@ -766,35 +1163,78 @@ impl NetworkBuilder {
     }
 
     fn lower_tgw_static_routes(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(rtb) = self.require(v, "TransitGatewayRouteTableId", p, src) else { return };
+        let Some(rtb) = self.require(v, "TransitGatewayRouteTableId", p, src) else {
+            return;
+        };
         for (i, r) in arr(v, "Routes").iter().enumerate() {
             let rp = format!("{p}/Routes/{i}");
-            let Some(cidr) = self.cidr(s(r, "DestinationCidrBlock"), src, &format!("{rp}/DestinationCidrBlock"), Some(rtb)) else { continue };
+            let Some(cidr) = self.cidr(
+                s(r, "DestinationCidrBlock"),
+                src,
+                &format!("{rp}/DestinationCidrBlock"),
+                Some(rtb),
+            ) else {
+                continue;
+            };
             let blackhole = s(r, "State") == Some("blackhole");
-            let attachment_id = arr(r, "TransitGatewayAttachments").iter().find_map(|a| s(a, "TransitGatewayAttachmentId")).map(str::to_owned);
+            let attachment_id = arr(r, "TransitGatewayAttachments")
+                .iter()
+                .find_map(|a| s(a, "TransitGatewayAttachmentId"))
+                .map(str::to_owned);
             self.static_routes.push((
                 rtb.to_owned(),
-                TgwRoute { cidr, attachment_id, route_type: s(r, "Type").unwrap_or("static").to_owned(), blackhole },
+                TgwRoute {
+                    cidr,
+                    attachment_id,
+                    route_type: s(r, "Type").unwrap_or("static").to_owned(),
+                    blackhole,
+                },
             ));
         }
     }
 
     fn lower_vgw(&mut self, v: &Value, p: &str, src: &DocumentSource) {
-        let Some(id) = self.require(v, "VpnGatewayId", p, src) else { return };
+        let Some(id) = self.require(v, "VpnGatewayId", p, src) else {
+            return;
+        };
         if s(v, "State").is_some_and(|st| st != "available") {
             return;
         }
-        let vpc_ids = arr(v, "VpcAttachments").iter().filter(|a| s(a, "State").is_none_or(|st| st == "attached")).filter_map(|a| s(a, "VpcId")).map(str::to_owned).collect();
-        self.net.vpn_gateways.insert(id, VpnGateway { id: id.to_owned(), vpc_ids, routes: Vec::new(), outside_ips: Vec::new() });
+        let vpc_ids = arr(v, "VpcAttachments")
+            .iter()
+            .filter(|a| s(a, "State").is_none_or(|st| st == "attached"))
+            .filter_map(|a| s(a, "VpcId"))
+            .map(str::to_owned)
+            .collect();
+        self.net.vpn_gateways.insert(
+            id,
+            VpnGateway {
+                id: id.to_owned(),
+                vpc_ids,
+                routes: Vec::new(),
+                outside_ips: Vec::new(),
+            },
+        );
     }
 
     fn lower_vpn(&mut self, v: &Value, _p: &str, _src: &DocumentSource) {
         if s(v, "State").is_some_and(|st| st != "available") {
             return;
         }
-        let Some(vgw) = s(v, "VpnGatewayId") else { return };
-        let routes = arr(v, "Routes").iter().filter(|r| s(r, "State").is_none_or(|st| st == "available")).filter_map(|r| s(r, "DestinationCidrBlock")).filter_map(Cidr::parse).collect();
-        let outside = arr(v, "VgwTelemetry").iter().filter_map(|t| s(t, "OutsideIpAddress")).filter_map(parse_ip).collect();
+        let Some(vgw) = s(v, "VpnGatewayId") else {
+            return;
+        };
+        let routes = arr(v, "Routes")
+            .iter()
+            .filter(|r| s(r, "State").is_none_or(|st| st == "available"))
+            .filter_map(|r| s(r, "DestinationCidrBlock"))
+            .filter_map(Cidr::parse)
+            .collect();
+        let outside = arr(v, "VgwTelemetry")
+            .iter()
+            .filter_map(|t| s(t, "OutsideIpAddress"))
+            .filter_map(parse_ip)
+            .collect();
         self.vpn_routes.push((vgw.to_owned(), routes, outside));
     }
 
@@ -831,7 +1271,14 @@ impl NetworkBuilder {
         for (id, req, acc, req_c, acc_c) in std::mem::take(&mut self.peering_raw) {
             let rc = self.net.vpcs.get(&req).map_or(req_c, |v| v.cidrs.clone());
             let ac = self.net.vpcs.get(&acc).map_or(acc_c, |v| v.cidrs.clone());
-            self.net.vpc_peering_connections.insert(&id, VpcPeeringConnection { id: id.clone(), requester: (req, rc), accepter: (acc, ac) });
+            self.net.vpc_peering_connections.insert(
+                &id,
+                VpcPeeringConnection {
+                    id: id.clone(),
+                    requester: (req, rc),
+                    accepter: (acc, ac),
+                },
+            );
         }
         // VPN routes onto their VGW.
         for (vgw, routes, outside) in std::mem::take(&mut self.vpn_routes) {
@@ -851,8 +1298,20 @@ impl NetworkBuilder {
     }
 
     fn subnet_diag(&mut self, code: &'static str, message: String, subnet: &str) {
-        let (file, pointer) = self.net.subnets.get(subnet).map(|s| (s.origin.file.clone(), s.origin.pointer.clone())).unwrap_or_default();
-        self.net.diagnostics.push(Diagnostic { severity: Severity::Error, code, message, file, pointer, resource_id: Some(subnet.to_owned()) });
+        let (file, pointer) = self
+            .net
+            .subnets
+            .get(subnet)
+            .map(|s| (s.origin.file.clone(), s.origin.pointer.clone()))
+            .unwrap_or_default();
+        self.net.diagnostics.push(Diagnostic {
+            severity: Severity::Error,
+            code,
+            message,
+            file,
+            pointer,
+            resource_id: Some(subnet.to_owned()),
+        });
     }
 
     fn resolve_subnets(&mut self) {
@@ -879,11 +1338,17 @@ impl NetworkBuilder {
         let mut problems = Vec::new();
         let regions = self.regions_with_acls.clone();
         for sn in self.net.subnets.iter_mut() {
-            sn.route_table_id = explicit_rt.get(&sn.id).or_else(|| main_rt.get(&sn.vpc_id)).cloned();
+            sn.route_table_id = explicit_rt
+                .get(&sn.id)
+                .or_else(|| main_rt.get(&sn.vpc_id))
+                .cloned();
             if sn.route_table_id.is_none() {
                 problems.push(("PERIMETER_NET_NO_ROUTE_TABLE", format!("subnet `{}` has no route table in the snapshot (no association and no main table for `{}`); its routing is unknown", sn.id, sn.vpc_id), sn.id.clone()));
             }
-            sn.acl = match explicit_acl.get(&sn.id).or_else(|| default_acl.get(&sn.vpc_id)) {
+            sn.acl = match explicit_acl
+                .get(&sn.id)
+                .or_else(|| default_acl.get(&sn.vpc_id))
+            {
                 Some(a) => AclRef::Acl(a.clone()),
                 None if regions.contains(&dir_of(&sn.origin.file)) => {
                     problems.push(("PERIMETER_NET_NO_NETWORK_ACL", format!("subnet `{}` has no network acl in the snapshot; traffic through it is unknown", sn.id), sn.id.clone()));
@@ -892,12 +1357,23 @@ impl NetworkBuilder {
                 None => AclRef::NotLoaded,
             };
         }
-        let unfiltered: Vec<String> = self.net.subnets.iter().filter(|s| s.acl == AclRef::NotLoaded).map(|s| s.id.clone()).collect();
+        let unfiltered: Vec<String> = self
+            .net
+            .subnets
+            .iter()
+            .filter(|s| s.acl == AclRef::NotLoaded)
+            .map(|s| s.id.clone())
+            .collect();
         for (code, msg, id) in problems {
             self.subnet_diag(code, msg, &id);
         }
         if let Some(first) = unfiltered.first() {
-            let (file, pointer) = self.net.subnets.get(first).map(|s| (s.origin.file.clone(), s.origin.pointer.clone())).unwrap_or_default();
+            let (file, pointer) = self
+                .net
+                .subnets
+                .get(first)
+                .map(|s| (s.origin.file.clone(), s.origin.pointer.clone()))
+                .unwrap_or_default();
             self.net.diagnostics.push(Diagnostic {
                 severity: Severity::Warning,
                 code: "PERIMETER_NET_ACLS_NOT_LOADED",
@@ -910,18 +1386,29 @@ impl NetworkBuilder {
     }
 
     fn resolve_igw_knowledge(&mut self) {
-        let attached: HashSet<String> = self.net.internet_gateways.iter().flat_map(|g| g.vpc_ids.iter().cloned()).collect();
+        let attached: HashSet<String> = self
+            .net
+            .internet_gateways
+            .iter()
+            .flat_map(|g| g.vpc_ids.iter().cloned())
+            .collect();
         let mut unknown = Vec::new();
         for v in self.net.vpcs.iter() {
             if !attached.contains(&v.id) && !self.dirs_with_igws.contains(&dir_of(&v.origin.file)) {
-                unknown.push((v.id.clone(), v.origin.file.clone(), v.origin.pointer.clone()));
+                unknown.push((
+                    v.id.clone(),
+                    v.origin.file.clone(),
+                    v.origin.pointer.clone(),
+                ));
             }
         }
         for (id, file, pointer) in unknown {
             self.net.diagnostics.push(Diagnostic {
                 severity: Severity::Warning,
                 code: "PERIMETER_NET_IGWS_NOT_LOADED",
-                message: format!("no internet gateway data for `{id}`; its internet reachability is unknown"),
+                message: format!(
+                    "no internet gateway data for `{id}`; its internet reachability is unknown"
+                ),
                 file,
                 pointer,
                 resource_id: Some(id.clone()),
@@ -931,11 +1418,18 @@ impl NetworkBuilder {
     }
 
     fn resolve_route_prefix_lists(&mut self) {
-        let lists: HashMap<String, Option<Vec<Cidr>>> = self.net.prefix_lists.iter().map(|p| (p.id.clone(), p.cidrs.clone())).collect();
+        let lists: HashMap<String, Option<Vec<Cidr>>> = self
+            .net
+            .prefix_lists
+            .iter()
+            .map(|p| (p.id.clone(), p.cidrs.clone()))
+            .collect();
         let mut problems = Vec::new();
         for rt in self.net.route_tables.iter_mut() {
             for (i, r) in rt.routes.iter_mut().enumerate() {
-                let Some(pl) = &r.prefix_list_id else { continue };
+                let Some(pl) = &r.prefix_list_id else {
+                    continue;
+                };
                 if !r.destinations.is_empty() {
                     continue;
                 }
@@ -967,17 +1461,47 @@ impl NetworkBuilder {
         // Propagated routes: the CIDRs of the attached VPC.
         let mut routes: Vec<(String, TgwRoute)> = Vec::new();
         for (rtb, att_id) in &self.propagations {
-            let Some(att) = self.net.tgw_attachments.iter().find(|a| &a.id == att_id && a.resource_type == "vpc") else { continue };
-            let Some(vpc) = self.net.vpcs.get(&att.resource_id) else { continue };
+            let Some(att) = self
+                .net
+                .tgw_attachments
+                .iter()
+                .find(|a| &a.id == att_id && a.resource_type == "vpc")
+            else {
+                continue;
+            };
+            let Some(vpc) = self.net.vpcs.get(&att.resource_id) else {
+                continue;
+            };
             for c in &vpc.cidrs {
-                routes.push((rtb.clone(), TgwRoute { cidr: *c, attachment_id: Some(att_id.clone()), route_type: "propagated".to_owned(), blackhole: false }));
+                routes.push((
+                    rtb.clone(),
+                    TgwRoute {
+                        cidr: *c,
+                        attachment_id: Some(att_id.clone()),
+                        route_type: "propagated".to_owned(),
+                        blackhole: false,
+                    },
+                ));
             }
         }
         routes.extend(std::mem::take(&mut self.static_routes));
         for (rtb, r) in routes {
             if self.net.tgw_route_tables.get(&rtb).is_none() {
-                let tgw = self.net.tgw_attachments.iter().find(|a| a.route_table_id.as_deref() == Some(&rtb)).map(|a| a.tgw_id.clone()).unwrap_or_default();
-                self.net.tgw_route_tables.insert(&rtb, TgwRouteTable { id: rtb.clone(), tgw_id: tgw, routes: Vec::new() });
+                let tgw = self
+                    .net
+                    .tgw_attachments
+                    .iter()
+                    .find(|a| a.route_table_id.as_deref() == Some(&rtb))
+                    .map(|a| a.tgw_id.clone())
+                    .unwrap_or_default();
+                self.net.tgw_route_tables.insert(
+                    &rtb,
+                    TgwRouteTable {
+                        id: rtb.clone(),
+                        tgw_id: tgw,
+                        routes: Vec::new(),
+                    },
+                );
             }
             if let Some(t) = self.net.tgw_route_tables.get_mut(&rtb)
                 && !t.routes.contains(&r)
@@ -1039,9 +1563,21 @@ impl NetworkBuilder {
         for rt in self.net.route_tables.iter() {
             for (i, r) in rt.routes.iter().enumerate() {
                 let missing = match &r.target {
-                    RouteTarget::InternetGateway(x) => self.net.internet_gateways.get(x).is_none().then(|| x.clone()),
-                    RouteTarget::NatGateway(x) => self.net.nat_gateways.get(x).is_none().then(|| x.clone()),
-                    RouteTarget::VpcPeeringConnection(x) => self.net.vpc_peering_connections.get(x).is_none().then(|| x.clone()),
+                    RouteTarget::InternetGateway(x) => self
+                        .net
+                        .internet_gateways
+                        .get(x)
+                        .is_none()
+                        .then(|| x.clone()),
+                    RouteTarget::NatGateway(x) => {
+                        self.net.nat_gateways.get(x).is_none().then(|| x.clone())
+                    }
+                    RouteTarget::VpcPeeringConnection(x) => self
+                        .net
+                        .vpc_peering_connections
+                        .get(x)
+                        .is_none()
+                        .then(|| x.clone()),
                     _ => None,
                 };
                 if let Some(x) = missing
@@ -1063,7 +1599,8 @@ impl NetworkBuilder {
 }
 
 fn dir_of(file: &str) -> String {
-    file.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned())
+    file.rsplit_once('/')
+        .map_or(String::new(), |(d, _)| d.to_owned())
 }
 
 fn range_of(v: &Value, from: &str, to: &str) -> Option<(i64, i64)> {
@@ -1084,13 +1621,33 @@ fn port_interval(r: Option<(i64, i64)>) -> (u16, u16) {
 fn sg_ports(protocol: Protocol, perm: &Value) -> (PortMatch, Option<(i64, i64)>) {
     let written = range_of(perm, "FromPort", "ToPort");
     match protocol {
-        Protocol::Number(6 | 17) => (PortMatch { sport: (0, 65535), dport: port_interval(written) }, written),
+        Protocol::Number(6 | 17) => (
+            PortMatch {
+                sport: (0, 65535),
+                dport: port_interval(written),
+            },
+            written,
+        ),
         Protocol::Number(1 | 58) => {
             // FromPort is the ICMP type, ToPort the ICMP code; -1 means all.
             let (t, c) = written.unwrap_or((-1, -1));
-            let ty = if t < 0 { (0, 65535) } else { (clamp_port(t), clamp_port(t)) };
-            let code = if c < 0 || t < 0 { (0, 65535) } else { (clamp_port(c), clamp_port(c)) };
-            (PortMatch { sport: code, dport: ty }, written)
+            let ty = if t < 0 {
+                (0, 65535)
+            } else {
+                (clamp_port(t), clamp_port(t))
+            };
+            let code = if c < 0 || t < 0 {
+                (0, 65535)
+            } else {
+                (clamp_port(c), clamp_port(c))
+            };
+            (
+                PortMatch {
+                    sport: code,
+                    dport: ty,
+                },
+                written,
+            )
         }
         _ => (PortMatch::ANY, written),
     }
@@ -1100,15 +1657,35 @@ fn acl_ports(protocol: Protocol, e: &Value) -> (PortMatch, Option<(i64, i64)>) {
     match protocol {
         Protocol::Number(6 | 17) => {
             let written = e.get("PortRange").and_then(|r| range_of(r, "From", "To"));
-            (PortMatch { sport: (0, 65535), dport: port_interval(written) }, written)
+            (
+                PortMatch {
+                    sport: (0, 65535),
+                    dport: port_interval(written),
+                },
+                written,
+            )
         }
         Protocol::Number(1 | 58) => {
             let tc = e.get("IcmpTypeCode");
             let t = tc.and_then(|x| int(x, "Type")).unwrap_or(-1);
             let c = tc.and_then(|x| int(x, "Code")).unwrap_or(-1);
-            let ty = if t < 0 { (0, 65535) } else { (clamp_port(t), clamp_port(t)) };
-            let code = if c < 0 || t < 0 { (0, 65535) } else { (clamp_port(c), clamp_port(c)) };
-            (PortMatch { sport: code, dport: ty }, None)
+            let ty = if t < 0 {
+                (0, 65535)
+            } else {
+                (clamp_port(t), clamp_port(t))
+            };
+            let code = if c < 0 || t < 0 {
+                (0, 65535)
+            } else {
+                (clamp_port(c), clamp_port(c))
+            };
+            (
+                PortMatch {
+                    sport: code,
+                    dport: ty,
+                },
+                None,
+            )
         }
         _ => (PortMatch::ANY, None),
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::hs::{Cidr, Ip, IntervalSet};
+use crate::hs::{Cidr, IntervalSet, Ip};
 
 /// Where a model object came from: the file, the JSON pointer, account and region.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -114,12 +114,18 @@ pub struct PortMatch {
 
 impl PortMatch {
     /// No constraint.
-    pub const ANY: PortMatch = PortMatch { sport: (0, 65535), dport: (0, 65535) };
+    pub const ANY: PortMatch = PortMatch {
+        sport: (0, 65535),
+        dport: (0, 65535),
+    };
 
     /// Whether a packet's ports match.
     #[must_use]
     pub fn matches(&self, sport: u16, dport: u16) -> bool {
-        self.sport.0 <= sport && sport <= self.sport.1 && self.dport.0 <= dport && dport <= self.dport.1
+        self.sport.0 <= sport
+            && sport <= self.sport.1
+            && self.dport.0 <= dport
+            && dport <= self.dport.1
     }
 }
 
@@ -517,7 +523,10 @@ pub struct Table<T> {
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { items: Vec::new(), index: HashMap::new() }
+        Table {
+            items: Vec::new(),
+            index: HashMap::new(),
+        }
     }
 }
 
@@ -634,13 +643,15 @@ impl Network {
         let mut members: HashMap<String, Vec<(u128, u128)>> = HashMap::new();
         for eni in self.network_interfaces.iter() {
             for a in &eni.addresses {
-                d.private_owner.insert((eni.vpc_id.clone(), a.private), eni.id.clone());
+                d.private_owner
+                    .insert((eni.vpc_id.clone(), a.private), eni.id.clone());
                 if let Some(p) = a.public {
                     d.public_owner.insert(p, (eni.id.clone(), a.private));
                 }
             }
             for ip in &eni.ipv6 {
-                d.private_owner.insert((eni.vpc_id.clone(), *ip), eni.id.clone());
+                d.private_owner
+                    .insert((eni.vpc_id.clone(), *ip), eni.id.clone());
                 d.v6_owner.insert(*ip, eni.id.clone());
             }
             for g in &eni.groups {
@@ -672,13 +683,17 @@ impl Network {
     /// The subnet of a VPC whose CIDR holds an address.
     #[must_use]
     pub fn subnet_for(&self, vpc_id: &str, ip: Ip) -> Option<&Subnet> {
-        self.subnets.iter().find(|s| s.vpc_id == vpc_id && s.cidrs.iter().any(|c| c.contains(ip)))
+        self.subnets
+            .iter()
+            .find(|s| s.vpc_id == vpc_id && s.cidrs.iter().any(|c| c.contains(ip)))
     }
 
     /// Whether a VPC's CIDRs hold an address.
     #[must_use]
     pub fn vpc_contains(&self, vpc_id: &str, ip: Ip) -> bool {
-        self.vpcs.get(vpc_id).is_some_and(|v| v.cidrs.iter().any(|c| c.contains(ip)))
+        self.vpcs
+            .get(vpc_id)
+            .is_some_and(|v| v.cidrs.iter().any(|c| c.contains(ip)))
     }
 
     /// The CIDRs of a prefix list, if known.
@@ -693,13 +708,20 @@ impl Network {
         use std::borrow::Cow;
         match peer {
             SgPeer::Cidr(c) => Some(Cow::Owned(c.to_set())),
-            SgPeer::PrefixList(id) => self
-                .prefix_list_cidrs(id)
-                .map(|cs| Cow::Owned(IntervalSet::from_ranges(cs.iter().map(|c| (c.lo, c.hi())).collect()))),
+            SgPeer::PrefixList(id) => self.prefix_list_cidrs(id).map(|cs| {
+                Cow::Owned(IntervalSet::from_ranges(
+                    cs.iter().map(|c| (c.lo, c.hi())).collect(),
+                ))
+            }),
             SgPeer::Group(g) => {
                 self.security_groups.get(g)?;
                 static EMPTY: IntervalSet = IntervalSet::EMPTY;
-                Some(self.derived.group_members.get(g).map_or(Cow::Borrowed(&EMPTY), Cow::Borrowed))
+                Some(
+                    self.derived
+                        .group_members
+                        .get(g)
+                        .map_or(Cow::Borrowed(&EMPTY), Cow::Borrowed),
+                )
             }
         }
     }

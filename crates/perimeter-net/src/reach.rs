@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::hs::{Cidr, HeaderSet, IntervalSet, Ip, Packet, DPORT, PROTO, SRC, parse_ip, render_ip};
+use crate::hs::{Cidr, DPORT, HeaderSet, IntervalSet, Ip, PROTO, Packet, SRC, parse_ip, render_ip};
 use crate::model::{Network, NetworkInterface};
 use crate::report::{NetworkInsightsAnalysis, render_explanation, render_path};
 use crate::symbolic::Engine;
@@ -49,7 +49,9 @@ fn port_from(v: &Value) -> Option<u16> {
 /// # Errors
 /// [`RequestError::Invalid`] when `Source` is missing or a field has the wrong type.
 pub fn parse_path_request(v: &Value) -> Result<PathRequest, RequestError> {
-    let obj = v.as_object().ok_or_else(|| RequestError::Invalid("expected a json object".to_owned()))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| RequestError::Invalid("expected a json object".to_owned()))?;
     let text = |k: &str| -> Result<Option<String>, RequestError> {
         match obj.get(k) {
             None | Some(Value::Null) => Ok(None),
@@ -57,7 +59,8 @@ pub fn parse_path_request(v: &Value) -> Result<PathRequest, RequestError> {
             Some(_) => Err(RequestError::Invalid(format!("`{k}` must be a string"))),
         }
     };
-    let source = text("Source")?.ok_or_else(|| RequestError::Invalid("`Source` is required".to_owned()))?;
+    let source =
+        text("Source")?.ok_or_else(|| RequestError::Invalid("`Source` is required".to_owned()))?;
     let mut req = PathRequest {
         source,
         destination: text("Destination")?,
@@ -68,7 +71,9 @@ pub fn parse_path_request(v: &Value) -> Result<PathRequest, RequestError> {
         source_port: None,
     };
     if let Some(p) = obj.get("DestinationPort") {
-        req.destination_port = Some(port_from(p).ok_or_else(|| RequestError::Invalid("`DestinationPort` must be a port number".to_owned()))?);
+        req.destination_port = Some(port_from(p).ok_or_else(|| {
+            RequestError::Invalid("`DestinationPort` must be a port number".to_owned())
+        })?);
     }
     for key in ["FilterAtSource", "FilterAtDestination"] {
         let Some(f) = obj.get(key) else { continue };
@@ -78,10 +83,18 @@ pub fn parse_path_request(v: &Value) -> Result<PathRequest, RequestError> {
         if let Some(a) = f.get("DestinationAddress").and_then(Value::as_str) {
             req.destination_ip.get_or_insert_with(|| a.to_owned());
         }
-        if let Some(p) = f.get("DestinationPortRange").and_then(|r| r.get("FromPort")).and_then(port_from) {
+        if let Some(p) = f
+            .get("DestinationPortRange")
+            .and_then(|r| r.get("FromPort"))
+            .and_then(port_from)
+        {
             req.destination_port.get_or_insert(p);
         }
-        if let Some(p) = f.get("SourcePortRange").and_then(|r| r.get("FromPort")).and_then(port_from) {
+        if let Some(p) = f
+            .get("SourcePortRange")
+            .and_then(|r| r.get("FromPort"))
+            .and_then(port_from)
+        {
             req.source_port.get_or_insert(p);
         }
     }
@@ -97,11 +110,17 @@ pub const DEFAULT_SOURCE_PORT: u16 = 49152;
 fn eni_of<'a>(net: &'a Network, id: &str) -> Option<&'a NetworkInterface> {
     if id.starts_with("i-") {
         let inst = net.instances.get(id)?;
-        return inst.eni_ids.first().and_then(|e| net.network_interfaces.get(e));
+        return inst
+            .eni_ids
+            .first()
+            .and_then(|e| net.network_interfaces.get(e));
     }
     if id.starts_with("vpce-") {
         let ep = net.vpc_endpoints.get(id)?;
-        return ep.eni_ids.first().and_then(|e| net.network_interfaces.get(e));
+        return ep
+            .eni_ids
+            .first()
+            .and_then(|e| net.network_interfaces.get(e));
     }
     net.network_interfaces.get(id)
 }
@@ -116,17 +135,26 @@ enum Dest {
 ///
 /// # Errors
 /// [`RequestError`] when the request names something the snapshot lacks or is malformed.
-pub fn analyze_path(net: &Network, req: &PathRequest) -> Result<NetworkInsightsAnalysis, RequestError> {
+pub fn analyze_path(
+    net: &Network,
+    req: &PathRequest,
+) -> Result<NetworkInsightsAnalysis, RequestError> {
     let mut warnings: Vec<String> = Vec::new();
     let proto = match req.protocol.as_deref() {
         None => 6,
         Some(p) => match crate::model::Protocol::parse(p) {
             Some(crate::model::Protocol::Number(n)) => n,
-            _ => return Err(RequestError::Invalid(format!("protocol `{p}` must be tcp, udp, icmp or a number"))),
+            _ => {
+                return Err(RequestError::Invalid(format!(
+                    "protocol `{p}` must be tcp, udp, icmp or a number"
+                )));
+            }
         },
     };
     let parse_addr = |t: &str| -> Result<Ip, RequestError> {
-        parse_ip(t).or_else(|| Cidr::parse(t).map(|c| c.lo)).ok_or_else(|| RequestError::Invalid(format!("`{t}` is not an ip address")))
+        parse_ip(t)
+            .or_else(|| Cidr::parse(t).map(|c| c.lo))
+            .ok_or_else(|| RequestError::Invalid(format!("`{t}` is not an ip address")))
     };
     // Source.
     let src_text = req.source.as_str();
@@ -134,25 +162,53 @@ pub fn analyze_path(net: &Network, req: &PathRequest) -> Result<NetworkInsightsA
         if src_text.starts_with("igw-") && net.internet_gateways.get(src_text).is_none() {
             return Err(RequestError::NotFound(src_text.to_owned()));
         }
-        let start = if src_text == "internet" { Start::Internet } else { Start::InternetGateway(src_text.to_owned()) };
-        (start, req.source_ip.as_deref().map(parse_addr).transpose()?, None)
+        let start = if src_text == "internet" {
+            Start::Internet
+        } else {
+            Start::InternetGateway(src_text.to_owned())
+        };
+        (
+            start,
+            req.source_ip.as_deref().map(parse_addr).transpose()?,
+            None,
+        )
     } else if src_text.starts_with("vgw-") {
         if net.vpn_gateways.get(src_text).is_none() {
             return Err(RequestError::NotFound(src_text.to_owned()));
         }
-        (Start::VpnGateway(src_text.to_owned()), req.source_ip.as_deref().map(parse_addr).transpose()?, None)
+        (
+            Start::VpnGateway(src_text.to_owned()),
+            req.source_ip.as_deref().map(parse_addr).transpose()?,
+            None,
+        )
     } else if src_text.starts_with("subnet-") {
-        (Start::Subnet(src_text.to_owned()), req.source_ip.as_deref().map(parse_addr).transpose()?, None)
+        (
+            Start::Subnet(src_text.to_owned()),
+            req.source_ip.as_deref().map(parse_addr).transpose()?,
+            None,
+        )
     } else if src_text.starts_with("vpc-") {
-        (Start::Vpc(src_text.to_owned()), req.source_ip.as_deref().map(parse_addr).transpose()?, None)
+        (
+            Start::Vpc(src_text.to_owned()),
+            req.source_ip.as_deref().map(parse_addr).transpose()?,
+            None,
+        )
     } else if let Some(eni) = eni_of(net, src_text) {
         let ip = match req.source_ip.as_deref() {
             Some(t) => parse_addr(t)?,
-            None => eni.primary_ip().ok_or_else(|| RequestError::Invalid(format!("`{src_text}` has no address")))?,
+            None => eni
+                .primary_ip()
+                .ok_or_else(|| RequestError::Invalid(format!("`{src_text}` has no address")))?,
         };
         (Start::Eni(eni.id.clone()), Some(ip), Some(eni))
     } else if let Ok(ip) = parse_addr(src_text) {
-        match net.derived.private_owner.iter().find(|((_, a), _)| *a == ip).and_then(|(_, e)| net.network_interfaces.get(e)) {
+        match net
+            .derived
+            .private_owner
+            .iter()
+            .find(|((_, a), _)| *a == ip)
+            .and_then(|(_, e)| net.network_interfaces.get(e))
+        {
             Some(eni) => (Start::Eni(eni.id.clone()), Some(ip), Some(eni)),
             None => (Start::Internet, Some(ip), None),
         }
@@ -164,13 +220,19 @@ pub fn analyze_path(net: &Network, req: &PathRequest) -> Result<NetworkInsightsA
     let dest = match req.destination.as_deref() {
         None => match req.destination_ip.as_deref() {
             Some(t) => Dest::Address(parse_addr(t)?),
-            None => return Err(RequestError::Invalid("a destination or destination address is required".to_owned())),
+            None => {
+                return Err(RequestError::Invalid(
+                    "a destination or destination address is required".to_owned(),
+                ));
+            }
         },
         Some("internet") => {
             let ip = match req.destination_ip.as_deref() {
                 Some(t) => parse_addr(t)?,
                 None => {
-                    warnings.push(format!("destination address not given; used {DEFAULT_INTERNET_ADDRESS}"));
+                    warnings.push(format!(
+                        "destination address not given; used {DEFAULT_INTERNET_ADDRESS}"
+                    ));
                     parse_addr(DEFAULT_INTERNET_ADDRESS)?
                 }
             };
@@ -183,7 +245,9 @@ pub fn analyze_path(net: &Network, req: &PathRequest) -> Result<NetworkInsightsA
             let ip = match req.destination_ip.as_deref() {
                 Some(t) => parse_addr(t)?,
                 None => {
-                    warnings.push(format!("destination address not given; used {DEFAULT_INTERNET_ADDRESS}"));
+                    warnings.push(format!(
+                        "destination address not given; used {DEFAULT_INTERNET_ADDRESS}"
+                    ));
                     parse_addr(DEFAULT_INTERNET_ADDRESS)?
                 }
             };
@@ -193,21 +257,35 @@ pub fn analyze_path(net: &Network, req: &PathRequest) -> Result<NetworkInsightsA
             if let Some(eni) = eni_of(net, d) {
                 let ip = match req.destination_ip.as_deref() {
                     Some(t) => parse_addr(t)?,
-                    None if from_outside => match eni.public_ip().or_else(|| eni.ipv6.first().copied()) {
-                        Some(p) => p,
-                        None => {
-                            warnings.push(format!("`{d}` has no public address; used its private address"));
-                            eni.primary_ip().ok_or_else(|| RequestError::Invalid(format!("`{d}` has no address")))?
+                    None if from_outside => {
+                        match eni.public_ip().or_else(|| eni.ipv6.first().copied()) {
+                            Some(p) => p,
+                            None => {
+                                warnings.push(format!(
+                                    "`{d}` has no public address; used its private address"
+                                ));
+                                eni.primary_ip().ok_or_else(|| {
+                                    RequestError::Invalid(format!("`{d}` has no address"))
+                                })?
+                            }
                         }
-                    },
-                    None => eni.primary_ip().ok_or_else(|| RequestError::Invalid(format!("`{d}` has no address")))?,
+                    }
+                    None => eni
+                        .primary_ip()
+                        .ok_or_else(|| RequestError::Invalid(format!("`{d}` has no address")))?,
                 };
                 Dest::Eni(eni.id.clone(), ip)
             } else if let Some(c) = Cidr::parse(d) {
-                let ip = if c.v4 && c.len < 31 || !c.v4 && c.len < 127 { c.lo + 1 } else { c.lo };
+                let ip = if c.v4 && c.len < 31 || !c.v4 && c.len < 127 {
+                    c.lo + 1
+                } else {
+                    c.lo
+                };
                 Dest::Address(ip)
             } else if d.starts_with("vpce-") && net.vpc_endpoints.get(d).is_some() {
-                return Err(RequestError::Invalid(format!("gateway endpoint `{d}` as a destination: give the service address with --destination-ip and destination `internet`")));
+                return Err(RequestError::Invalid(format!(
+                    "gateway endpoint `{d}` as a destination: give the service address with --destination-ip and destination `internet`"
+                )));
             } else {
                 return Err(RequestError::NotFound(d.to_owned()));
             }
@@ -221,12 +299,20 @@ pub fn analyze_path(net: &Network, req: &PathRequest) -> Result<NetworkInsightsA
     let mut sport = req.source_port;
     let mut engine = Engine::new(net);
     let witness_set: Option<HeaderSet> = match (&dest, src_eni) {
-        (Dest::Eni(d, _), Some(s)) => net.network_interfaces.get(d).map(|de| engine.decide_pair(s, de).allowed),
-        (Dest::Eni(d, _), None) if from_outside => net.network_interfaces.get(d).map(|de| engine.decide_exposure(de).allowed),
+        (Dest::Eni(d, _), Some(s)) => net
+            .network_interfaces
+            .get(d)
+            .map(|de| engine.decide_pair(s, de).allowed),
+        (Dest::Eni(d, _), None) if from_outside => net
+            .network_interfaces
+            .get(d)
+            .map(|de| engine.decide_exposure(de).allowed),
         _ => None,
     };
     if let Some(set) = witness_set {
-        let mut set = set.restrict(PROTO, &IntervalSet::point(u128::from(proto))).restrict(crate::hs::DST, &IntervalSet::point(dst_ip));
+        let mut set = set
+            .restrict(PROTO, &IntervalSet::point(u128::from(proto)))
+            .restrict(crate::hs::DST, &IntervalSet::point(dst_ip));
         if let Some(ip) = src_ip {
             set = set.restrict(SRC, &IntervalSet::point(ip));
         } else if let Some(def) = parse_ip(DEFAULT_INTERNET_ADDRESS) {
@@ -241,7 +327,10 @@ pub fn analyze_path(net: &Network, req: &PathRequest) -> Result<NetworkInsightsA
         if let Some(p) = sport {
             set = set.restrict(crate::hs::SPORT, &IntervalSet::point(u128::from(p)));
         } else {
-            let eph = set.restrict(crate::hs::SPORT, &IntervalSet::point(u128::from(DEFAULT_SOURCE_PORT)));
+            let eph = set.restrict(
+                crate::hs::SPORT,
+                &IntervalSet::point(u128::from(DEFAULT_SOURCE_PORT)),
+            );
             if !eph.is_empty() {
                 set = eph;
             }
@@ -260,30 +349,49 @@ pub fn analyze_path(net: &Network, req: &PathRequest) -> Result<NetworkInsightsA
     let src_ip = match src_ip {
         Some(ip) => ip,
         None => {
-            warnings.push(format!("source address not given; used {DEFAULT_INTERNET_ADDRESS}"));
+            warnings.push(format!(
+                "source address not given; used {DEFAULT_INTERNET_ADDRESS}"
+            ));
             parse_addr(DEFAULT_INTERNET_ADDRESS)?
         }
     };
     let dport = dport.unwrap_or_else(|| {
-        warnings.push("destination port not given and no open port found; analysed port 0".to_owned());
+        warnings
+            .push("destination port not given and no open port found; analysed port 0".to_owned());
         0
     });
-    let packet = Packet { src: src_ip, dst: dst_ip, proto, sport: sport.unwrap_or(DEFAULT_SOURCE_PORT), dport };
+    let packet = Packet {
+        src: src_ip,
+        dst: dst_ip,
+        proto,
+        sport: sport.unwrap_or(DEFAULT_SOURCE_PORT),
+        dport,
+    };
     let flow = eval_flow(net, &start, packet);
     let dest_ok = match &dest {
         Dest::Eni(id, _) => flow.forward.landing == Landing::Eni(id.clone()),
         Dest::Internet(_, igw) => {
             flow.forward.landing == Landing::Internet
-                && igw.as_ref().is_none_or(|g| flow.forward.steps.iter().any(|s| s.id == *g))
+                && igw
+                    .as_ref()
+                    .is_none_or(|g| flow.forward.steps.iter().any(|s| s.id == *g))
         }
-        Dest::Address(_) => matches!(flow.forward.disposition, Disposition::Accepted | Disposition::ExitsNetwork),
+        Dest::Address(_) => matches!(
+            flow.forward.disposition,
+            Disposition::Accepted | Disposition::ExitsNetwork
+        ),
     };
     Ok(render_analysis(net, &flow, dest_ok, warnings))
 }
 
 /// Build the analysis report from a flow.
 #[must_use]
-pub fn render_analysis(net: &Network, flow: &Flow, dest_ok: bool, warnings: Vec<String>) -> NetworkInsightsAnalysis {
+pub fn render_analysis(
+    net: &Network,
+    flow: &Flow,
+    dest_ok: bool,
+    warnings: Vec<String>,
+) -> NetworkInsightsAnalysis {
     let found = flow.established && dest_ok;
     let mut explanations = Vec::new();
     if let Some(b) = &flow.forward.block {
@@ -292,8 +400,18 @@ pub fn render_analysis(net: &Network, flow: &Flow, dest_ok: bool, warnings: Vec<
         && let Some(b) = &r.block
     {
         explanations.push(render_explanation(b));
-    } else if !dest_ok && matches!(flow.forward.disposition, Disposition::Accepted | Disposition::ExitsNetwork) {
-        let last = flow.forward.steps.last().map(|s| s.id.clone()).unwrap_or_default();
+    } else if !dest_ok
+        && matches!(
+            flow.forward.disposition,
+            Disposition::Accepted | Disposition::ExitsNetwork
+        )
+    {
+        let last = flow
+            .forward
+            .steps
+            .last()
+            .map(|s| s.id.clone())
+            .unwrap_or_default();
         explanations.push(render_explanation(&crate::walk::Block {
             code: "NO_POSSIBLE_DESTINATION",
             component: last,
@@ -305,14 +423,30 @@ pub fn render_analysis(net: &Network, flow: &Flow, dest_ok: bool, warnings: Vec<
             message: "the packet reached a different destination".to_owned(),
         }));
     }
-    let unknown_block = [Some(&flow.forward), flow.reply.as_ref()].into_iter().flatten().find(|t| t.disposition == Disposition::Unknown).and_then(|t| t.block.as_ref());
+    let unknown_block = [Some(&flow.forward), flow.reply.as_ref()]
+        .into_iter()
+        .flatten()
+        .find(|t| t.disposition == Disposition::Unknown)
+        .and_then(|t| t.block.as_ref());
     NetworkInsightsAnalysis {
-        status: if unknown_block.is_some() { "failed".to_owned() } else { "succeeded".to_owned() },
+        status: if unknown_block.is_some() {
+            "failed".to_owned()
+        } else {
+            "succeeded".to_owned()
+        },
         status_message: unknown_block.map(|b| format!("unknown: {}", b.message)),
-        warning_message: if warnings.is_empty() { None } else { Some(warnings.join("; ")) },
+        warning_message: if warnings.is_empty() {
+            None
+        } else {
+            Some(warnings.join("; "))
+        },
         network_path_found: found,
         forward_path_components: render_path(net, &flow.forward.steps),
-        return_path_components: flow.reply.as_ref().map(|r| render_path(net, &r.steps)).unwrap_or_default(),
+        return_path_components: flow
+            .reply
+            .as_ref()
+            .map(|r| render_path(net, &r.steps))
+            .unwrap_or_default(),
         explanations,
     }
 }
@@ -348,8 +482,18 @@ pub struct AllPairsReport {
 #[must_use]
 pub fn decide_all_pairs(net: &Network) -> AllPairsReport {
     let mut engine = Engine::new(net);
-    let members: Vec<(String, Option<&NetworkInterface>)> =
-        net.instances.iter().map(|i| (i.id.clone(), i.eni_ids.first().and_then(|e| net.network_interfaces.get(e)))).collect();
+    let members: Vec<(String, Option<&NetworkInterface>)> = net
+        .instances
+        .iter()
+        .map(|i| {
+            (
+                i.id.clone(),
+                i.eni_ids
+                    .first()
+                    .and_then(|e| net.network_interfaces.get(e)),
+            )
+        })
+        .collect();
     let enis: Vec<Option<&NetworkInterface>> = members.iter().map(|(_, e)| *e).collect();
     let cells = engine.decide_pair_matrix(&enis);
     let mut matrix = Vec::with_capacity(members.len());
@@ -372,7 +516,12 @@ pub fn decide_all_pairs(net: &Network) -> AllPairsReport {
         }
         matrix.push(row);
     }
-    AllPairsReport { instances: members.into_iter().map(|(i, _)| i).collect(), matrix, reachable_pairs: reachable, unknown_pairs: unknown }
+    AllPairsReport {
+        instances: members.into_iter().map(|(i, _)| i).collect(),
+        matrix,
+        reachable_pairs: reachable,
+        unknown_pairs: unknown,
+    }
 }
 
 /// Render an address (re-export for callers).

@@ -141,10 +141,16 @@ impl AnalysisPacketHeader {
     pub fn from_packet(p: &Packet) -> Self {
         AnalysisPacketHeader {
             destination_addresses: vec![render_ip(p.dst)],
-            destination_port_ranges: vec![PortRange { from: i64::from(p.dport), to: i64::from(p.dport) }],
+            destination_port_ranges: vec![PortRange {
+                from: i64::from(p.dport),
+                to: i64::from(p.dport),
+            }],
             protocol: render_protocol(p.proto),
             source_addresses: vec![render_ip(p.src)],
-            source_port_ranges: vec![PortRange { from: i64::from(p.sport), to: i64::from(p.sport) }],
+            source_port_ranges: vec![PortRange {
+                from: i64::from(p.sport),
+                to: i64::from(p.sport),
+            }],
         }
     }
 }
@@ -234,7 +240,10 @@ pub struct NetworkInsightsAnalysis {
 }
 
 fn comp(id: &str) -> AnalysisComponent {
-    AnalysisComponent { id: id.to_owned(), name: None }
+    AnalysisComponent {
+        id: id.to_owned(),
+        name: None,
+    }
 }
 
 /// Render an IP protocol number as AWS does.
@@ -258,7 +267,11 @@ fn acl_rule(h: &crate::walk::AclRuleHit) -> AnalysisAclRule {
         egress: h.egress,
         port_range: port_range(h.port_range),
         protocol: h.protocol.clone(),
-        rule_action: if h.allow { "allow".to_owned() } else { "deny".to_owned() },
+        rule_action: if h.allow {
+            "allow".to_owned()
+        } else {
+            "deny".to_owned()
+        },
         rule_number: h.rule_number,
     }
 }
@@ -273,10 +286,15 @@ fn route(h: &crate::walk::RouteHit) -> AnalysisRouteTableRoute {
     };
     match &h.target {
         RouteTarget::Local => r.gateway_id = Some("local".to_owned()),
-        RouteTarget::InternetGateway(x) | RouteTarget::VpnGateway(x) | RouteTarget::VpcEndpoint(x) | RouteTarget::Other(x) => {
+        RouteTarget::InternetGateway(x)
+        | RouteTarget::VpnGateway(x)
+        | RouteTarget::VpcEndpoint(x)
+        | RouteTarget::Other(x) => {
             r.gateway_id = Some(x.clone());
         }
-        RouteTarget::EgressOnlyInternetGateway(x) => r.egress_only_internet_gateway_id = Some(x.clone()),
+        RouteTarget::EgressOnlyInternetGateway(x) => {
+            r.egress_only_internet_gateway_id = Some(x.clone())
+        }
         RouteTarget::NatGateway(x) => r.nat_gateway_id = Some(x.clone()),
         RouteTarget::VpcPeeringConnection(x) => r.vpc_peering_connection_id = Some(x.clone()),
         RouteTarget::TransitGateway(x) => r.transit_gateway_id = Some(x.clone()),
@@ -292,29 +310,45 @@ pub fn render_path(net: &Network, steps: &[Step]) -> Vec<PathComponent> {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let name = if s.kind == "instance" { net.instances.get(&s.id).and_then(|x| x.name.clone()) } else { None };
+            let name = if s.kind == "instance" {
+                net.instances.get(&s.id).and_then(|x| x.name.clone())
+            } else {
+                None
+            };
             PathComponent {
                 sequence_number: i64::try_from(i + 1).unwrap_or(i64::MAX),
                 acl_rule: s.acl_rule.as_ref().map(acl_rule),
-                component: AnalysisComponent { id: s.id.clone(), name },
+                component: AnalysisComponent {
+                    id: s.id.clone(),
+                    name,
+                },
                 outbound_header: s.outbound.as_ref().map(AnalysisPacketHeader::from_packet),
                 inbound_header: s.inbound.as_ref().map(AnalysisPacketHeader::from_packet),
                 route_table_route: s.route.as_ref().map(route),
                 security_group_rule: s.sg_rule.as_ref().map(|h| AnalysisSecurityGroupRule {
                     cidr: h.cidr.clone(),
-                    direction: if h.egress { "egress".to_owned() } else { "ingress".to_owned() },
+                    direction: if h.egress {
+                        "egress".to_owned()
+                    } else {
+                        "ingress".to_owned()
+                    },
                     security_group_id: h.group_id.clone(),
                     port_range: port_range(h.port_range),
-                    prefix_list_id: h.prefix_list_id.clone().or_else(|| h.referenced_group_id.clone()),
+                    prefix_list_id: h
+                        .prefix_list_id
+                        .clone()
+                        .or_else(|| h.referenced_group_id.clone()),
                     protocol: h.protocol.clone(),
                 }),
                 subnet: s.subnet.as_deref().map(comp),
                 vpc: s.vpc.as_deref().map(comp),
-                transit_gateway_route_table_route: s.tgw_route.as_ref().map(|t| TransitGatewayRouteTableRoute {
-                    destination_cidr: t.destination_cidr.clone(),
-                    state: t.state.to_owned(),
-                    route_origin: t.route_type.clone(),
-                    attachment_id: t.attachment_id.clone(),
+                transit_gateway_route_table_route: s.tgw_route.as_ref().map(|t| {
+                    TransitGatewayRouteTableRoute {
+                        destination_cidr: t.destination_cidr.clone(),
+                        state: t.state.to_owned(),
+                        route_origin: t.route_type.clone(),
+                        attachment_id: t.attachment_id.clone(),
+                    }
                 }),
             }
         })
@@ -346,23 +380,64 @@ pub fn render_steps_text(trace: &Trace) -> Vec<String> {
         .map(|(i, s)| {
             let mut line = format!("{:>3}  {:<28} {}", i + 1, s.kind, s.id);
             if let Some(r) = &s.acl_rule {
-                let ports = r.port_range.map(|(a, b)| format!(" ports {a}-{b}")).unwrap_or_default();
-                line.push_str(&format!("  rule {} {} {} {}{ports}", if r.rule_number == 32767 { "*".to_owned() } else { r.rule_number.to_string() }, if r.allow { "allow" } else { "deny" }, r.protocol, r.cidr));
+                let ports = r
+                    .port_range
+                    .map(|(a, b)| format!(" ports {a}-{b}"))
+                    .unwrap_or_default();
+                line.push_str(&format!(
+                    "  rule {} {} {} {}{ports}",
+                    if r.rule_number == 32767 {
+                        "*".to_owned()
+                    } else {
+                        r.rule_number.to_string()
+                    },
+                    if r.allow { "allow" } else { "deny" },
+                    r.protocol,
+                    r.cidr
+                ));
             }
             if let Some(r) = &s.sg_rule {
-                let peer = r.cidr.clone().or_else(|| r.prefix_list_id.clone()).or_else(|| r.referenced_group_id.clone()).unwrap_or_default();
-                let ports = r.port_range.map(|(a, b)| format!(" ports {a}-{b}")).unwrap_or_default();
-                line.push_str(&format!("  {} {} {peer}{ports}", if r.egress { "egress" } else { "ingress" }, r.protocol));
+                let peer = r
+                    .cidr
+                    .clone()
+                    .or_else(|| r.prefix_list_id.clone())
+                    .or_else(|| r.referenced_group_id.clone())
+                    .unwrap_or_default();
+                let ports = r
+                    .port_range
+                    .map(|(a, b)| format!(" ports {a}-{b}"))
+                    .unwrap_or_default();
+                line.push_str(&format!(
+                    "  {} {} {peer}{ports}",
+                    if r.egress { "egress" } else { "ingress" },
+                    r.protocol
+                ));
             }
             if let Some(r) = &s.route {
-                let dest = r.destination_cidr.clone().or_else(|| r.prefix_list_id.clone()).unwrap_or_default();
+                let dest = r
+                    .destination_cidr
+                    .clone()
+                    .or_else(|| r.prefix_list_id.clone())
+                    .unwrap_or_default();
                 line.push_str(&format!("  route {dest} -> {}", target_name(&r.target)));
             }
             if let Some(t) = &s.tgw_route {
-                line.push_str(&format!("  route {} -> {}", t.destination_cidr, t.attachment_id.clone().unwrap_or_else(|| "blackhole".to_owned())));
+                line.push_str(&format!(
+                    "  route {} -> {}",
+                    t.destination_cidr,
+                    t.attachment_id
+                        .clone()
+                        .unwrap_or_else(|| "blackhole".to_owned())
+                ));
             }
             if let (Some(a), Some(b)) = (&s.inbound, &s.outbound) {
-                line.push_str(&format!("  translates {}→{} to {}→{}", render_ip(a.src), render_ip(a.dst), render_ip(b.src), render_ip(b.dst)));
+                line.push_str(&format!(
+                    "  translates {}→{} to {}→{}",
+                    render_ip(a.src),
+                    render_ip(a.dst),
+                    render_ip(b.src),
+                    render_ip(b.dst)
+                ));
             }
             line
         })

@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::hs::{DPORT, DST, HeaderSet, IntervalSet, Ip, PROTO, SPORT, SRC, DIM_MAX};
+use crate::hs::{DIM_MAX, DPORT, DST, HeaderSet, IntervalSet, Ip, PROTO, SPORT, SRC};
 use crate::model::{AclRef, Network, NetworkInterface, Protocol, Route, RouteTarget, SgRule};
 use crate::walk::{PRIVATE_BLOCKS, is_private};
 
@@ -34,13 +34,19 @@ impl Answer {
     /// Everything passes.
     #[must_use]
     pub fn all() -> Self {
-        Answer { allowed: HeaderSet::all(), unknown: HeaderSet::empty() }
+        Answer {
+            allowed: HeaderSet::all(),
+            unknown: HeaderSet::empty(),
+        }
     }
 
     /// Nothing is known.
     #[must_use]
     pub fn all_unknown() -> Self {
-        Answer { allowed: HeaderSet::empty(), unknown: HeaderSet::all() }
+        Answer {
+            allowed: HeaderSet::empty(),
+            unknown: HeaderSet::all(),
+        }
     }
 
     /// Sequential composition: a header passes both filters.
@@ -48,20 +54,29 @@ impl Answer {
     pub fn then(&self, f: &Answer) -> Answer {
         let allowed = self.allowed.intersect(&f.allowed);
         let maybe_f = f.allowed.union(&f.unknown);
-        let unknown = self.unknown.intersect(&maybe_f).union(&self.allowed.intersect(&f.unknown));
+        let unknown = self
+            .unknown
+            .intersect(&maybe_f)
+            .union(&self.allowed.intersect(&f.unknown));
         Answer { allowed, unknown }
     }
 
     /// Keep the headers whose field `dim` lies in `set`.
     #[must_use]
     pub fn restrict(&self, dim: usize, set: &IntervalSet) -> Answer {
-        Answer { allowed: self.allowed.restrict(dim, set), unknown: self.unknown.restrict(dim, set) }
+        Answer {
+            allowed: self.allowed.restrict(dim, set),
+            unknown: self.unknown.restrict(dim, set),
+        }
     }
 
     /// Replies of every header.
     #[must_use]
     pub fn replies(&self) -> Answer {
-        Answer { allowed: self.allowed.replies(), unknown: self.unknown.replies() }
+        Answer {
+            allowed: self.allowed.replies(),
+            unknown: self.unknown.replies(),
+        }
     }
 
     /// Whether nothing passes and nothing is unknown.
@@ -85,10 +100,19 @@ fn ports_dims(protocol: Protocol, ports: &crate::model::PortMatch) -> (IntervalS
     }
 }
 
-fn rule_box(peer_dim: usize, peer: &IntervalSet, protocol: Protocol, ports: &crate::model::PortMatch) -> HeaderSet {
+fn rule_box(
+    peer_dim: usize,
+    peer: &IntervalSet,
+    protocol: Protocol,
+    ports: &crate::model::PortMatch,
+) -> HeaderSet {
     let (sp, dp) = ports_dims(protocol, ports);
     let proto = protocol.to_set();
-    let (src, dst) = if peer_dim == SRC { (peer.clone(), full(DST)) } else { (full(SRC), peer.clone()) };
+    let (src, dst) = if peer_dim == SRC {
+        (peer.clone(), full(DST))
+    } else {
+        (full(SRC), peer.clone())
+    };
     HeaderSet::product([&src, &dst, &proto, &sp, &dp])
 }
 
@@ -105,8 +129,13 @@ pub fn compile_security_groups(net: &Network, groups: &[String], egress: bool) -
         };
         for r in sg.rules.iter().filter(|r: &&SgRule| r.egress == egress) {
             match net.peer_set(&r.peer) {
-                Some(set) => allowed = allowed.union(&rule_box(peer_dim, &set, r.protocol, &r.ports)),
-                None => unknown = unknown.union(&rule_box(peer_dim, &full(peer_dim), r.protocol, &r.ports)),
+                Some(set) => {
+                    allowed = allowed.union(&rule_box(peer_dim, &set, r.protocol, &r.ports))
+                }
+                None => {
+                    unknown =
+                        unknown.union(&rule_box(peer_dim, &full(peer_dim), r.protocol, &r.ports))
+                }
             }
         }
     }
@@ -117,13 +146,17 @@ pub fn compile_security_groups(net: &Network, groups: &[String], egress: bool) -
 /// Compile a subnet's network ACL for one direction (first match by rule number; default deny).
 #[must_use]
 pub fn compile_network_acl(net: &Network, subnet_id: &str, egress: bool) -> Answer {
-    let Some(subnet) = net.subnets.get(subnet_id) else { return Answer::all_unknown() };
+    let Some(subnet) = net.subnets.get(subnet_id) else {
+        return Answer::all_unknown();
+    };
     let acl_id = match &subnet.acl {
         AclRef::Acl(a) => a,
         AclRef::NotLoaded => return Answer::all(),
         AclRef::Missing => return Answer::all_unknown(),
     };
-    let Some(acl) = net.network_acls.get(acl_id) else { return Answer::all_unknown() };
+    let Some(acl) = net.network_acls.get(acl_id) else {
+        return Answer::all_unknown();
+    };
     let peer_dim = if egress { DST } else { SRC };
     let mut remaining = HeaderSet::all();
     let mut allowed = HeaderSet::empty();
@@ -137,7 +170,10 @@ pub fn compile_network_acl(net: &Network, subnet_id: &str, egress: bool) -> Answ
             break;
         }
     }
-    Answer { allowed, unknown: HeaderSet::empty() }
+    Answer {
+        allowed,
+        unknown: HeaderSet::empty(),
+    }
 }
 
 /// A route table compiled into the destination addresses each route wins.
@@ -153,7 +189,10 @@ pub struct CompiledRoutes {
 #[must_use]
 pub fn compile_routes(net: &Network, route_table_id: &str) -> CompiledRoutes {
     let Some(rt) = net.route_tables.get(route_table_id) else {
-        return CompiledRoutes { parts: Vec::new(), unknown: full(DST) };
+        return CompiledRoutes {
+            parts: Vec::new(),
+            unknown: full(DST),
+        };
     };
     let mut entries: Vec<(u8, u8, usize, &crate::hs::Cidr)> = Vec::new();
     for (i, r) in rt.routes.iter().enumerate() {
@@ -178,7 +217,11 @@ pub fn compile_routes(net: &Network, route_table_id: &str) -> CompiledRoutes {
     let unknown = if rt.routes.iter().any(|r| r.prefix_list_unknown) {
         let local: IntervalSet = parts
             .iter()
-            .filter(|(_, i)| rt.routes.get(*i).is_some_and(|r| r.target == RouteTarget::Local))
+            .filter(|(_, i)| {
+                rt.routes
+                    .get(*i)
+                    .is_some_and(|r| r.target == RouteTarget::Local)
+            })
             .fold(IntervalSet::empty(), |acc, (s, _)| acc.union(s));
         full(DST).subtract(&local)
     } else {
@@ -211,7 +254,11 @@ pub struct Engine<'a> {
 }
 
 fn addr_set(eni: &NetworkInterface) -> IntervalSet {
-    let mut r: Vec<(u128, u128)> = eni.addresses.iter().map(|a| (a.private, a.private)).collect();
+    let mut r: Vec<(u128, u128)> = eni
+        .addresses
+        .iter()
+        .map(|a| (a.private, a.private))
+        .collect();
     r.extend(eni.ipv6.iter().map(|ip| (*ip, *ip)));
     IntervalSet::from_ranges(r)
 }
@@ -248,7 +295,11 @@ impl<'a> Engine<'a> {
         let a = if groups.is_empty() {
             Rc::new(Answer::all())
         } else if let [one] = key.0.as_slice() {
-            Rc::new(compile_security_groups(self.net, std::slice::from_ref(one), egress))
+            Rc::new(compile_security_groups(
+                self.net,
+                std::slice::from_ref(one),
+                egress,
+            ))
         } else {
             // A union of the groups' own answers (each cached).
             let mut allowed = HeaderSet::empty();
@@ -276,8 +327,16 @@ impl<'a> Engine<'a> {
     }
 
     fn routes(&mut self, subnet: &str) -> CompiledRoutes {
-        let Some(rtb) = self.net.subnets.get(subnet).and_then(|s| s.route_table_id.clone()) else {
-            return CompiledRoutes { parts: Vec::new(), unknown: full(DST) };
+        let Some(rtb) = self
+            .net
+            .subnets
+            .get(subnet)
+            .and_then(|s| s.route_table_id.clone())
+        else {
+            return CompiledRoutes {
+                parts: Vec::new(),
+                unknown: full(DST),
+            };
         };
         if let Some(r) = self.rt_cache.get(&rtb) {
             return r.clone();
@@ -289,10 +348,19 @@ impl<'a> Engine<'a> {
 
     /// The route-table condition for packets leaving `subnet` towards field `dim`: the addresses whose
     /// winning route satisfies `ok`, and the unknown ones.
-    fn route_condition(&mut self, subnet: &str, ok: &dyn Fn(&Route, &IntervalSet) -> IntervalSet) -> (IntervalSet, IntervalSet) {
+    fn route_condition(
+        &mut self,
+        subnet: &str,
+        ok: &dyn Fn(&Route, &IntervalSet) -> IntervalSet,
+    ) -> (IntervalSet, IntervalSet) {
         let compiled = self.routes(subnet);
         let net = self.net;
-        let Some(rt) = net.subnets.get(subnet).and_then(|s| s.route_table_id.as_ref()).and_then(|id| net.route_tables.get(id)) else {
+        let Some(rt) = net
+            .subnets
+            .get(subnet)
+            .and_then(|s| s.route_table_id.as_ref())
+            .and_then(|id| net.route_tables.get(id))
+        else {
             return (IntervalSet::empty(), full(DST));
         };
         let mut good = IntervalSet::empty();
@@ -318,7 +386,11 @@ impl<'a> Engine<'a> {
         // answer = sources ∩ ACL-in ∩ SG-in ∩ replies(ACL-out ∩ route back): the network part
         // depends on the subnet only and is shared by every class of the subnet.
         let netp = self.exposure_subnet(subnet_id);
-        let answer = Rc::new(if groups.is_empty() { (*netp).clone() } else { netp.then(&*self.sg(groups, false)) });
+        let answer = Rc::new(if groups.is_empty() {
+            (*netp).clone()
+        } else {
+            netp.then(&self.sg(groups, false))
+        });
         self.exposure_cache.insert(key, Rc::clone(&answer));
         answer
     }
@@ -332,7 +404,10 @@ impl<'a> Engine<'a> {
         let answer = (|| {
             let subnet = net.subnets.get(subnet_id)?;
             let mut private = IntervalSet::empty();
-            for c in PRIVATE_BLOCKS.iter().filter_map(|c| crate::hs::Cidr::parse(c)) {
+            for c in PRIVATE_BLOCKS
+                .iter()
+                .filter_map(|c| crate::hs::Cidr::parse(c))
+            {
                 private = private.union(&c.to_set());
             }
             for c in &subnet.cidrs {
@@ -341,9 +416,18 @@ impl<'a> Engine<'a> {
             let sources = full(SRC).subtract(&private);
             let Some(igw) = net.derived.vpc_igw.get(&subnet.vpc_id).cloned() else {
                 // No gateway attached: not exposed, unless the snapshot lacks gateway data.
-                return net.igw_unknown_vpcs.contains(&subnet.vpc_id).then(|| Answer { allowed: HeaderSet::empty(), unknown: HeaderSet::all().restrict(SRC, &sources) });
+                return net
+                    .igw_unknown_vpcs
+                    .contains(&subnet.vpc_id)
+                    .then(|| Answer {
+                        allowed: HeaderSet::empty(),
+                        unknown: HeaderSet::all().restrict(SRC, &sources),
+                    });
             };
-            let start = Answer { allowed: HeaderSet::all().restrict(SRC, &sources), unknown: HeaderSet::empty() };
+            let start = Answer {
+                allowed: HeaderSet::all().restrict(SRC, &sources),
+                unknown: HeaderSet::empty(),
+            };
             let fwd = start.then(&self.acl(subnet_id, false));
             // Reply: network ACL out, then a route to the same internet gateway.
             let (good, unk) = self.route_condition(subnet_id, &|r, set| match &r.target {
@@ -369,26 +453,48 @@ impl<'a> Engine<'a> {
     pub fn decide_exposure(&mut self, eni: &NetworkInterface) -> Answer {
         let net = self.net;
         let mut out = Answer::default();
-        let Some(subnet) = net.subnets.get(&eni.subnet_id) else { return out };
+        let Some(subnet) = net.subnets.get(&eni.subnet_id) else {
+            return out;
+        };
         if !net.vpcs.get(&eni.vpc_id).is_some_and(|_| true) {
             return out;
         }
-        let mut targets: Vec<(Ip, Ip)> = eni.addresses.iter().filter_map(|a| Some((a.private, a.public?))).collect();
+        let mut targets: Vec<(Ip, Ip)> = eni
+            .addresses
+            .iter()
+            .filter_map(|a| Some((a.private, a.public?)))
+            .collect();
         targets.extend(eni.ipv6.iter().map(|ip| (*ip, *ip)));
         for (private, public) in targets {
             // The same checks the walker makes before the subnet: ownership of the public address,
             // the VPC and subnet that hold the private one.
             let owner_ok = if crate::hs::is_v4(public) {
-                net.derived.public_owner.get(&public).is_some_and(|(e, pv)| *e == eni.id && *pv == private)
+                net.derived
+                    .public_owner
+                    .get(&public)
+                    .is_some_and(|(e, pv)| *e == eni.id && *pv == private)
             } else {
-                net.derived.v6_owner.get(&public).is_some_and(|e| *e == eni.id)
+                net.derived
+                    .v6_owner
+                    .get(&public)
+                    .is_some_and(|e| *e == eni.id)
             };
-            if !owner_ok || is_private(public) || net.vpn_gateways.iter().any(|g| g.outside_ips.contains(&public)) {
+            if !owner_ok
+                || is_private(public)
+                || net
+                    .vpn_gateways
+                    .iter()
+                    .any(|g| g.outside_ips.contains(&public))
+            {
                 continue;
             }
             if !net.vpc_contains(&eni.vpc_id, private)
-                || net.subnet_for(&eni.vpc_id, private).is_none_or(|s| s.id != subnet.id)
-                || net.eni_by_private(&eni.vpc_id, private).is_none_or(|e| e.id != eni.id)
+                || net
+                    .subnet_for(&eni.vpc_id, private)
+                    .is_none_or(|s| s.id != subnet.id)
+                || net
+                    .eni_by_private(&eni.vpc_id, private)
+                    .is_none_or(|e| e.id != eni.id)
             {
                 continue;
             }
@@ -399,16 +505,33 @@ impl<'a> Engine<'a> {
                 IntervalSet::interval(crate::hs::V4_BASE, crate::hs::V4_END).complement(u128::MAX)
             };
             let class = class.restrict(SRC, &family);
-            let a = Answer { allowed: class.allowed.assign(DST, public), unknown: class.unknown.assign(DST, public) };
-            out = Answer { allowed: out.allowed.union(&a.allowed), unknown: out.unknown.union(&a.unknown) };
+            let a = Answer {
+                allowed: class.allowed.assign(DST, public),
+                unknown: class.unknown.assign(DST, public),
+            };
+            out = Answer {
+                allowed: out.allowed.union(&a.allowed),
+                unknown: out.unknown.union(&a.unknown),
+            };
         }
         out
     }
 
     /// The answer for traffic from ENIs like `src` to ENIs like `dst` (same subnet and security
     /// groups), over the subnets' whole address ranges. Reply included.
-    fn pair_class(&mut self, s_subnet: &str, s_groups: &[String], d_subnet: &str, d_groups: &[String]) -> Answer {
-        let key = (s_subnet.to_owned(), sorted(s_groups), d_subnet.to_owned(), sorted(d_groups));
+    fn pair_class(
+        &mut self,
+        s_subnet: &str,
+        s_groups: &[String],
+        d_subnet: &str,
+        d_groups: &[String],
+    ) -> Answer {
+        let key = (
+            s_subnet.to_owned(),
+            sorted(s_groups),
+            d_subnet.to_owned(),
+            sorted(d_groups),
+        );
         if let Some(a) = self.pair_cache.get(&key) {
             return a.clone();
         }
@@ -417,18 +540,31 @@ impl<'a> Engine<'a> {
         a
     }
 
-    fn compute_pair_class(&mut self, s_subnet: &str, s_groups: &[String], d_subnet: &str, d_groups: &[String]) -> Answer {
+    fn compute_pair_class(
+        &mut self,
+        s_subnet: &str,
+        s_groups: &[String],
+        d_subnet: &str,
+        d_groups: &[String],
+    ) -> Answer {
         let net = self.net;
         let (Some(ss), Some(ds)) = (net.subnets.get(s_subnet), net.subnets.get(d_subnet)) else {
             return Answer::all_unknown();
         };
-        let cidr_set = |cs: &[crate::hs::Cidr]| IntervalSet::from_ranges(cs.iter().map(|c| (c.lo, c.hi())).collect());
+        let cidr_set = |cs: &[crate::hs::Cidr]| {
+            IntervalSet::from_ranges(cs.iter().map(|c| (c.lo, c.hi())).collect())
+        };
         let s_addrs = cidr_set(&ss.cidrs);
         let d_addrs = cidr_set(&ds.cidrs);
-        let base = Answer { allowed: HeaderSet::all().restrict(SRC, &s_addrs).restrict(DST, &d_addrs), unknown: HeaderSet::empty() };
-        let out = base.then(&*self.sg(s_groups, true));
+        let base = Answer {
+            allowed: HeaderSet::all()
+                .restrict(SRC, &s_addrs)
+                .restrict(DST, &d_addrs),
+            unknown: HeaderSet::empty(),
+        };
+        let out = base.then(&self.sg(s_groups, true));
         if s_subnet == d_subnet {
-            return out.then(&*self.sg(d_groups, false));
+            return out.then(&self.sg(d_groups, false));
         }
         // Destinations inside the source subnet never leave it.
         let out = out.restrict(DST, &d_addrs.subtract(&s_addrs));
@@ -436,7 +572,9 @@ impl<'a> Engine<'a> {
         let (s_vpc, d_vpc) = (ss.vpc_id.clone(), ds.vpc_id.clone());
         let fwd_route = self.hop_condition(s_subnet, &s_vpc, &d_vpc, d_subnet);
         let out = out.then(&fwd_route);
-        let out = out.then(&self.acl(d_subnet, false)).then(&*self.sg(d_groups, false));
+        let out = out
+            .then(&self.acl(d_subnet, false))
+            .then(&self.sg(d_groups, false));
         // Reply from the destination back to the source.
         let rep = out.replies();
         let rep = rep.restrict(DST, &s_addrs.subtract(&d_addrs));
@@ -448,13 +586,26 @@ impl<'a> Engine<'a> {
 
     /// Headers leaving `from_subnet` (VPC `from_vpc`) that the route table sends to `to_subnet` in
     /// `to_vpc` through the local route or an active peering connection. Other routes: unknown.
-    fn hop_condition(&mut self, from_subnet: &str, from_vpc: &str, to_vpc: &str, to_subnet: &str) -> Answer {
+    fn hop_condition(
+        &mut self,
+        from_subnet: &str,
+        from_vpc: &str,
+        to_vpc: &str,
+        to_subnet: &str,
+    ) -> Answer {
         let net = self.net;
         let compiled = self.routes(from_subnet);
-        let Some(rt) = net.subnets.get(from_subnet).and_then(|s| s.route_table_id.as_ref()).and_then(|id| net.route_tables.get(id)) else {
+        let Some(rt) = net
+            .subnets
+            .get(from_subnet)
+            .and_then(|s| s.route_table_id.as_ref())
+            .and_then(|id| net.route_tables.get(id))
+        else {
             return Answer::all_unknown();
         };
-        let Some(to) = net.subnets.get(to_subnet) else { return Answer::all_unknown() };
+        let Some(to) = net.subnets.get(to_subnet) else {
+            return Answer::all_unknown();
+        };
         let to_addrs = IntervalSet::from_ranges(to.cidrs.iter().map(|c| (c.lo, c.hi())).collect());
         // Addresses of the target subnet that its VPC router delivers there (first subnet holding it).
         let mut good = IntervalSet::empty();
@@ -468,11 +619,15 @@ impl<'a> Engine<'a> {
             match &r.target {
                 RouteTarget::Local if from_vpc == to_vpc => {
                     let vpc = net.vpcs.get(to_vpc);
-                    let in_vpc = vpc.map_or(IntervalSet::empty(), |v| IntervalSet::from_ranges(v.cidrs.iter().map(|c| (c.lo, c.hi())).collect()));
+                    let in_vpc = vpc.map_or(IntervalSet::empty(), |v| {
+                        IntervalSet::from_ranges(v.cidrs.iter().map(|c| (c.lo, c.hi())).collect())
+                    });
                     good = good.union(&part.intersect(&in_vpc));
                 }
                 RouteTarget::VpcPeeringConnection(pcx) => {
-                    let Some(p) = net.vpc_peering_connections.get(pcx) else { continue };
+                    let Some(p) = net.vpc_peering_connections.get(pcx) else {
+                        continue;
+                    };
                     let peer = if p.requester.0 == from_vpc {
                         &p.accepter
                     } else if p.accepter.0 == from_vpc {
@@ -483,15 +638,21 @@ impl<'a> Engine<'a> {
                     if peer.0 != to_vpc || net.vpcs.get(to_vpc).is_none() {
                         continue;
                     }
-                    let peer_set = IntervalSet::from_ranges(peer.1.iter().map(|c| (c.lo, c.hi())).collect());
-                    let vpc_set = net.vpcs.get(to_vpc).map_or(IntervalSet::empty(), |v| IntervalSet::from_ranges(v.cidrs.iter().map(|c| (c.lo, c.hi())).collect()));
+                    let peer_set =
+                        IntervalSet::from_ranges(peer.1.iter().map(|c| (c.lo, c.hi())).collect());
+                    let vpc_set = net.vpcs.get(to_vpc).map_or(IntervalSet::empty(), |v| {
+                        IntervalSet::from_ranges(v.cidrs.iter().map(|c| (c.lo, c.hi())).collect())
+                    });
                     good = good.union(&part.intersect(&peer_set).intersect(&vpc_set));
                 }
                 RouteTarget::Local => {}
                 // An internet gateway drops private destinations (the walker's egress check).
                 RouteTarget::InternetGateway(_) => {
                     let mut private = IntervalSet::empty();
-                    for c in PRIVATE_BLOCKS.iter().filter_map(|c| crate::hs::Cidr::parse(c)) {
+                    for c in PRIVATE_BLOCKS
+                        .iter()
+                        .filter_map(|c| crate::hs::Cidr::parse(c))
+                    {
                         private = private.union(&c.to_set());
                     }
                     unknown = unknown.union(&part.subtract(&private));
@@ -514,7 +675,10 @@ impl<'a> Engine<'a> {
             owned = owned.union(&cs);
         }
         let good = good.subtract(&unknown);
-        Answer { allowed: HeaderSet::all().restrict(DST, &good), unknown: HeaderSet::all().restrict(DST, &unknown) }
+        Answer {
+            allowed: HeaderSet::all().restrict(DST, &good),
+            unknown: HeaderSet::all().restrict(DST, &unknown),
+        }
     }
 
     /// Exactly which headers from ENI `src` (source = one of its addresses) open a connection to ENI
@@ -525,7 +689,9 @@ impl<'a> Engine<'a> {
             return Answer::default();
         }
         let class = self.pair_class(&src.subnet_id, &src.groups, &dst.subnet_id, &dst.groups);
-        class.restrict(SRC, &addr_set(src)).restrict(DST, &addr_set(dst))
+        class
+            .restrict(SRC, &addr_set(src))
+            .restrict(DST, &addr_set(dst))
     }
 
     /// The network part of the pair answer (network ACLs and routes both ways), for any ENIs of
@@ -552,7 +718,11 @@ impl<'a> Engine<'a> {
     /// filtered to the two addresses and intersected box by box, with memoization on which boxes
     /// survived the filtering.
     #[must_use]
-    pub fn decide_pair_exists(&mut self, src: &NetworkInterface, dst: &NetworkInterface) -> Option<bool> {
+    pub fn decide_pair_exists(
+        &mut self,
+        src: &NetworkInterface,
+        dst: &NetworkInterface,
+    ) -> Option<bool> {
         if src.id == dst.id {
             return Some(false);
         }
@@ -568,13 +738,26 @@ impl<'a> Engine<'a> {
         let inn = self.sg(&eni.groups, false);
         let groups = self.intern(sorted(&eni.groups));
         let subnet = self.intern(vec![eni.subnet_id.clone()]);
-        PairEnd { out, inn, addrs: addr_set(eni), groups, subnet, subnet_id: eni.subnet_id.clone() }
+        PairEnd {
+            out,
+            inn,
+            addrs: addr_set(eni),
+            groups,
+            subnet,
+            subnet_id: eni.subnet_id.clone(),
+        }
     }
 
     fn exists_core(&mut self, s: &PairEnd, d: &PairEnd, netp: &Answer) -> Option<bool> {
         let (sa, da) = (&s.addrs, &d.addrs);
         let hits = |b: &crate::hs::HBox| {
-            sa.ranges().iter().any(|(lo, hi)| b.lo[SRC] <= *hi && *lo <= b.hi[SRC]) && da.ranges().iter().any(|(lo, hi)| b.lo[DST] <= *hi && *lo <= b.hi[DST])
+            sa.ranges()
+                .iter()
+                .any(|(lo, hi)| b.lo[SRC] <= *hi && *lo <= b.hi[SRC])
+                && da
+                    .ranges()
+                    .iter()
+                    .any(|(lo, hi)| b.lo[DST] <= *hi && *lo <= b.hi[DST])
         };
         let keep = |set: &HeaderSet, base: u32, key: &mut Vec<u32>| -> Vec<crate::hs::HBox> {
             let mut kept = Vec::new();
@@ -599,14 +782,18 @@ impl<'a> Engine<'a> {
         let ia = keep(&d.inn.allowed, 0, &mut key);
         let iu = keep(&d.inn.unknown, 1 << 30, &mut key);
         // With one address on each side every kept box holds both, so the kept indices decide.
-        let single = [sa, da].iter().all(|x| x.ranges().len() == 1 && x.ranges().first().is_some_and(|(l, h)| l == h));
-        if single
-            && let Some(v) = self.exists_memo.get(&key)
-        {
+        let single = [sa, da]
+            .iter()
+            .all(|x| x.ranges().len() == 1 && x.ranges().first().is_some_and(|(l, h)| l == h));
+        if single && let Some(v) = self.exists_memo.get(&key) {
             return *v;
         }
         let meet = |a: &[crate::hs::HBox], b: &[crate::hs::HBox], c: &[crate::hs::HBox]| -> bool {
-            a.iter().any(|x| b.iter().filter_map(|y| x.intersect(y)).any(|xy| c.iter().filter_map(|z| xy.intersect(z)).any(|m| hits(&m))))
+            a.iter().any(|x| {
+                b.iter()
+                    .filter_map(|y| x.intersect(y))
+                    .any(|xy| c.iter().filter_map(|z| xy.intersect(z)).any(|m| hits(&m)))
+            })
         };
         let answer = if meet(&na, &oa, &ia) {
             Some(true)
@@ -614,7 +801,11 @@ impl<'a> Engine<'a> {
             let om: Vec<_> = oa.iter().chain(&ou).copied().collect();
             let im: Vec<_> = ia.iter().chain(&iu).copied().collect();
             let nm: Vec<_> = na.iter().chain(&nu).copied().collect();
-            if meet(&nm, &om, &im) { None } else { Some(false) }
+            if meet(&nm, &om, &im) {
+                None
+            } else {
+                Some(false)
+            }
         };
         if single {
             self.exists_memo.insert(key, answer);
@@ -623,7 +814,10 @@ impl<'a> Engine<'a> {
     }
 
     /// The matrix of [`Engine::decide_pair_exists`] over a list of ENIs (`None` entries: unknown ENI).
-    pub fn decide_pair_matrix(&mut self, enis: &[Option<&NetworkInterface>]) -> Vec<Vec<Option<bool>>> {
+    pub fn decide_pair_matrix(
+        &mut self,
+        enis: &[Option<&NetworkInterface>],
+    ) -> Vec<Vec<Option<bool>>> {
         let ends: Vec<Option<PairEnd>> = enis.iter().map(|e| e.map(|e| self.prepare(e))).collect();
         let mut nets: HashMap<(u32, u32), Rc<Answer>> = HashMap::new();
         let mut rows = Vec::with_capacity(ends.len());

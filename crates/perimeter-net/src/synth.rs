@@ -89,8 +89,23 @@ impl Shape {
     }
 }
 
-const PORTS: &[(i64, i64)] = &[(22, 22), (80, 80), (443, 443), (3306, 3306), (1024, 65535), (0, 65535), (3389, 3389), (8000, 8100)];
+const PORTS: &[(i64, i64)] = &[
+    (22, 22),
+    (80, 80),
+    (443, 443),
+    (3306, 3306),
+    (1024, 65535),
+    (0, 65535),
+    (3389, 3389),
+    (8000, 8100),
+];
 const PROTOS: &[&str] = &["-1", "tcp", "tcp", "tcp", "udp", "icmp", "6", "50"];
+
+fn set(v: &mut Value, key: &str, value: Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.insert(key.to_owned(), value);
+    }
+}
 
 fn v4(a: u32) -> String {
     std::net::Ipv4Addr::from(a).to_string()
@@ -114,7 +129,7 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
         for s in 0..shape.subnets_per_vpc {
             let sb = base | (u32::try_from(s).unwrap_or(0) << 10);
             let id = format!("subnet-{v:04x}{s:04x}");
-            subnets.push(json!({"SubnetId": id, "VpcId": vpc, "CidrBlock": format!("{}/22", v4(sb)), "AvailabilityZone": format!("us-east-1{}", ["a", "b"][s % 2])}));
+            subnets.push(json!({"SubnetId": id, "VpcId": vpc, "CidrBlock": format!("{}/22", v4(sb)), "AvailabilityZone": format!("us-east-1{}", if s.is_multiple_of(2) { "a" } else { "b" })}));
             subnet_cidrs.push((id, vpc.clone(), sb));
         }
     }
@@ -128,7 +143,9 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
             "AccepterVpcInfo": {"VpcId": format!("vpc-{:08x}", v + 1), "CidrBlock": format!("10.{}.0.0/16", v + 1)},
         }));
     }
-    let sg_ids: Vec<String> = (0..shape.security_groups).map(|i| format!("sg-{i:08x}")).collect();
+    let sg_ids: Vec<String> = (0..shape.security_groups)
+        .map(|i| format!("sg-{i:08x}"))
+        .collect();
     let cidr_pool = |r: &mut Rng| -> String {
         match r.below(7) {
             0 | 1 => "0.0.0.0/0".to_owned(),
@@ -136,7 +153,11 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
             3 => format!("10.{}.0.0/16", r.below(shape.vpcs.max(1))),
             4 => format!("{}.{}.0.0/16", 1 + r.below(200), r.below(256)),
             5 => "8.8.8.0/24".to_owned(),
-            _ => format!("10.{}.{}.0/24", r.below(shape.vpcs.max(1)), r.below(shape.subnets_per_vpc.max(1))),
+            _ => format!(
+                "10.{}.{}.0/24",
+                r.below(shape.vpcs.max(1)),
+                r.below(shape.subnets_per_vpc.max(1))
+            ),
         }
     };
     let mut sgs = Vec::new();
@@ -149,17 +170,49 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
             let (from, to) = r.pick(PORTS).copied().unwrap_or((0, 65535));
             let mut perm = json!({"IpProtocol": proto, "IpRanges": [], "UserIdGroupPairs": [], "PrefixListIds": [], "Ipv6Ranges": []});
             if proto != "-1" && proto != "50" {
-                perm["FromPort"] = if proto == "icmp" { json!(-1) } else { json!(from) };
-                perm["ToPort"] = if proto == "icmp" { json!(-1) } else { json!(to) };
+                set(
+                    &mut perm,
+                    "FromPort",
+                    if proto == "icmp" {
+                        json!(-1)
+                    } else {
+                        json!(from)
+                    },
+                );
+                set(
+                    &mut perm,
+                    "ToPort",
+                    if proto == "icmp" {
+                        json!(-1)
+                    } else {
+                        json!(to)
+                    },
+                );
             }
             if r.chance(shape.dangling_pct) {
-                perm["UserIdGroupPairs"] = json!([{"GroupId": "sg-deleted0", "UserId": "111122223333"}]);
+                set(
+                    &mut perm,
+                    "UserIdGroupPairs",
+                    json!([{"GroupId": "sg-deleted0", "UserId": "111122223333"}]),
+                );
             } else if r.chance(25) {
-                perm["UserIdGroupPairs"] = json!([{"GroupId": r.pick(&sg_ids).cloned().unwrap_or_default(), "UserId": "111122223333"}]);
+                set(
+                    &mut perm,
+                    "UserIdGroupPairs",
+                    json!([{"GroupId": r.pick(&sg_ids).cloned().unwrap_or_default(), "UserId": "111122223333"}]),
+                );
             } else {
-                perm["IpRanges"] = json!([{"CidrIp": cidr_pool(&mut r)}]);
+                set(
+                    &mut perm,
+                    "IpRanges",
+                    json!([{"CidrIp": cidr_pool(&mut r)}]),
+                );
             }
-            if r.chance(50) { ingress.push(perm) } else { egress.push(perm) }
+            if r.chance(50) {
+                ingress.push(perm)
+            } else {
+                egress.push(perm)
+            }
         }
         if r.chance(60) {
             egress.push(json!({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}));
@@ -179,10 +232,10 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
                 let (from, to) = r.pick(PORTS).copied().unwrap_or((0, 65535));
                 let mut e = json!({"RuleNumber": 100 + 10 * k, "Protocol": proto, "RuleAction": if r.chance(75) { "allow" } else { "deny" }, "Egress": egress, "CidrBlock": cidr_pool(&mut r)});
                 if proto == "6" || proto == "17" {
-                    e["PortRange"] = json!({"From": from, "To": to});
+                    set(&mut e, "PortRange", json!({"From": from, "To": to}));
                 }
                 if proto == "1" {
-                    e["IcmpTypeCode"] = json!({"Type": -1, "Code": -1});
+                    set(&mut e, "IcmpTypeCode", json!({"Type": -1, "Code": -1}));
                 }
                 entries.push(e);
             }
@@ -206,14 +259,20 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
     for t in 0..shape.route_tables.max(shape.vpcs) {
         let vpc_idx = t % shape.vpcs.max(1);
         let vpc = format!("vpc-{vpc_idx:08x}");
-        let mut routes = vec![json!({"DestinationCidrBlock": format!("10.{vpc_idx}.0.0/16"), "GatewayId": "local", "State": "active", "Origin": "CreateRouteTable"})];
+        let mut routes = vec![
+            json!({"DestinationCidrBlock": format!("10.{vpc_idx}.0.0/16"), "GatewayId": "local", "State": "active", "Origin": "CreateRouteTable"}),
+        ];
         if vpc_idx % 3 != 2 && r.chance(80) {
             routes.push(json!({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": format!("igw-{vpc_idx:08x}"), "State": "active", "Origin": "CreateRoute"}));
         }
         if r.chance(30) {
             routes.push(json!({"DestinationCidrBlock": format!("{}.0.0.0/8", 1 + r.below(100)), "GatewayId": format!("igw-{vpc_idx:08x}"), "State": "blackhole", "Origin": "CreateRoute"}));
         }
-        let peer = if vpc_idx % 2 == 0 { vpc_idx + 1 } else { vpc_idx.saturating_sub(1) };
+        let peer = if vpc_idx.is_multiple_of(2) {
+            vpc_idx + 1
+        } else {
+            vpc_idx.saturating_sub(1)
+        };
         if peer < shape.vpcs && peer != vpc_idx && r.chance(70) {
             let pcx = format!("pcx-{:08x}", vpc_idx.min(peer));
             routes.push(json!({"DestinationCidrBlock": format!("10.{peer}.0.0/16"), "VpcPeeringConnectionId": pcx, "State": "active", "Origin": "CreateRoute"}));
@@ -238,14 +297,21 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
     let mut used = vec![0u32; subnet_cidrs.len()];
     for e in 0..shape.enis {
         let k = r.below(subnet_cidrs.len());
-        let Some((sid, vpc, sb)) = subnet_cidrs.get(k).cloned() else { break };
+        let Some((sid, vpc, sb)) = subnet_cidrs.get(k).cloned() else {
+            break;
+        };
         let Some(slot) = used.get_mut(k) else { break };
         let host = 4 + *slot * 2;
         *slot += 1;
         let ip = v4(sb + (host % 1016));
         let ip2 = v4(sb + ((host + 1) % 1016));
         let vpc_idx = u32::from_str_radix(vpc.trim_start_matches("vpc-"), 16).unwrap_or(0);
-        let vpc_groups: Vec<&String> = sg_ids.iter().enumerate().filter(|(i, _)| u32::try_from(i % shape.vpcs.max(1)).unwrap_or(0) == vpc_idx).map(|(_, g)| g).collect();
+        let vpc_groups: Vec<&String> = sg_ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| u32::try_from(i % shape.vpcs.max(1)).unwrap_or(0) == vpc_idx)
+            .map(|(_, g)| g)
+            .collect();
         let n_groups = 1 + r.below(2);
         let mut groups = Vec::new();
         for _ in 0..n_groups {
@@ -258,7 +324,11 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
         let mut primary = json!({"Primary": true, "PrivateIpAddress": ip});
         if public {
             let e32 = u32::try_from(e).unwrap_or(0);
-            primary["Association"] = json!({"PublicIp": v4((54 << 24) | (e32 + 1))});
+            set(
+                &mut primary,
+                "Association",
+                json!({"PublicIp": v4((54 << 24) | (e32 + 1))}),
+            );
         }
         let mut addrs = vec![primary];
         if r.chance(20) {
@@ -289,7 +359,10 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
 #[must_use]
 pub fn generate_network(seed: u64, shape: &Shape) -> Network {
     let mut b = NetworkBuilder::new();
-    let src = DocumentSource { file: format!("synthetic/{seed}/network.json"), ..DocumentSource::default() };
+    let src = DocumentSource {
+        file: format!("synthetic/{seed}/network.json"),
+        ..DocumentSource::default()
+    };
     for d in generate_documents(seed, shape) {
         b.add_document(&d, &src);
     }

@@ -5,8 +5,12 @@
 //! [`Disposition`] (Batfish's closed set, plus `Unknown`) and, when blocked, a [`Block`] naming the
 //! component, the rule and the AWS explanation code.
 
-use crate::hs::{Cidr, Ip, Packet, is_icmp, parse_ip, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP};
-use crate::model::{AclRef, Network, NetworkInterface, Protocol, Route, RouteTarget, SgPeer, SgRule};
+use crate::hs::{
+    Cidr, Ip, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, Packet, is_icmp, parse_ip,
+};
+use crate::model::{
+    AclRef, Network, NetworkInterface, Protocol, Route, RouteTarget, SgPeer, SgRule,
+};
 
 /// Longest walk; Reachability Analyzer gives up at 64 hops too.
 pub const MAX_STEPS: usize = 64;
@@ -220,11 +224,21 @@ struct End {
 }
 
 fn end(disposition: Disposition, landing: Landing, packet: Packet) -> End {
-    End { disposition, block: None, landing, packet }
+    End {
+        disposition,
+        block: None,
+        landing,
+        packet,
+    }
 }
 
 fn blocked(disposition: Disposition, packet: Packet, b: Block) -> End {
-    End { disposition, block: Some(b), landing: Landing::Nowhere, packet }
+    End {
+        disposition,
+        block: Some(b),
+        landing: Landing::Nowhere,
+        packet,
+    }
 }
 
 fn block(code: &'static str, component: &str, kind: &'static str, message: String) -> Block {
@@ -241,14 +255,26 @@ fn block(code: &'static str, component: &str, kind: &'static str, message: Strin
 }
 
 fn unknown(packet: Packet, component: &str, kind: &'static str, message: String) -> End {
-    blocked(Disposition::Unknown, packet, block("UNKNOWN_RESOURCE", component, kind, message))
+    blocked(
+        Disposition::Unknown,
+        packet,
+        block("UNKNOWN_RESOURCE", component, kind, message),
+    )
 }
 
 /// Private address space the internet does not route (RFC 1918, RFC 6598, loopback, link-local, unique local).
 #[must_use]
 pub fn is_private(ip: Ip) -> bool {
     static BLOCKS: std::sync::OnceLock<Vec<Cidr>> = std::sync::OnceLock::new();
-    BLOCKS.get_or_init(|| PRIVATE_BLOCKS.iter().filter_map(|c| Cidr::parse(c)).collect()).iter().any(|c| c.contains(ip))
+    BLOCKS
+        .get_or_init(|| {
+            PRIVATE_BLOCKS
+                .iter()
+                .filter_map(|c| Cidr::parse(c))
+                .collect()
+        })
+        .iter()
+        .any(|c| c.contains(ip))
 }
 
 /// Blocks treated as non-internet by [`is_private`].
@@ -299,26 +325,40 @@ fn ports_apply(proto: u8) -> bool {
 
 /// Evaluate the security groups of an ENI on one packet (`egress` selects the rule direction).
 #[must_use]
-pub fn eval_security_groups(net: &Network, groups: &[String], egress: bool, p: &Packet) -> SgVerdict {
+pub fn eval_security_groups(
+    net: &Network,
+    groups: &[String],
+    egress: bool,
+    p: &Packet,
+) -> SgVerdict {
     let peer_ip = if egress { p.dst } else { p.src };
     let mut unknown_reason = None;
     for g in groups {
         let Some(sg) = net.security_groups.get(g) else {
-            unknown_reason.get_or_insert_with(|| format!("security group `{g}` is not in the snapshot"));
+            unknown_reason
+                .get_or_insert_with(|| format!("security group `{g}` is not in the snapshot"));
             continue;
         };
         for r in sg.rules.iter().filter(|r| r.egress == egress) {
             if !r.protocol.matches(p.proto) {
                 continue;
             }
-            if r.protocol != Protocol::All && ports_apply(p.proto) && !r.ports.matches(p.sport, p.dport) {
+            if r.protocol != Protocol::All
+                && ports_apply(p.proto)
+                && !r.ports.matches(p.sport, p.dport)
+            {
                 continue;
             }
             match net.peer_set(&r.peer) {
                 Some(set) if set.contains(peer_ip) => return SgVerdict::Allowed(sg_hit(g, r)),
                 Some(_) => {}
                 None => {
-                    unknown_reason.get_or_insert_with(|| format!("a rule of `{g}` references `{}`, which is not in the snapshot", peer_name(&r.peer)));
+                    unknown_reason.get_or_insert_with(|| {
+                        format!(
+                            "a rule of `{g}` references `{}`, which is not in the snapshot",
+                            peer_name(&r.peer)
+                        )
+                    });
                 }
             }
         }
@@ -356,7 +396,11 @@ pub fn eval_network_acl(net: &Network, subnet_id: &str, egress: bool, p: &Packet
     let acl_id = match &subnet.acl {
         AclRef::Acl(a) => a,
         AclRef::NotLoaded => return AclVerdict::Allowed(None),
-        AclRef::Missing => return AclVerdict::Unknown(format!("subnet `{subnet_id}` has no network acl in the snapshot")),
+        AclRef::Missing => {
+            return AclVerdict::Unknown(format!(
+                "subnet `{subnet_id}` has no network acl in the snapshot"
+            ));
+        }
     };
     let Some(acl) = net.network_acls.get(acl_id) else {
         return AclVerdict::Unknown(format!("network acl `{acl_id}` is not in the snapshot"));
@@ -366,7 +410,8 @@ pub fn eval_network_acl(net: &Network, subnet_id: &str, egress: bool, p: &Packet
         if !e.protocol.matches(p.proto) || !e.cidr.contains(peer) {
             continue;
         }
-        if e.protocol != Protocol::All && ports_apply(p.proto) && !e.ports.matches(p.sport, p.dport) {
+        if e.protocol != Protocol::All && ports_apply(p.proto) && !e.ports.matches(p.sport, p.dport)
+        {
             continue;
         }
         let hit = AclRuleHit {
@@ -378,7 +423,11 @@ pub fn eval_network_acl(net: &Network, subnet_id: &str, egress: bool, p: &Packet
             cidr: e.cidr.to_string(),
             port_range: e.port_range,
         };
-        return if e.allow { AclVerdict::Allowed(Some(hit)) } else { AclVerdict::Denied(hit) };
+        return if e.allow {
+            AclVerdict::Allowed(Some(hit))
+        } else {
+            AclVerdict::Denied(hit)
+        };
     }
     AclVerdict::Denied(AclRuleHit {
         acl_id: acl.id.clone(),
@@ -386,7 +435,11 @@ pub fn eval_network_acl(net: &Network, subnet_id: &str, egress: bool, p: &Packet
         egress,
         allow: false,
         protocol: "-1".to_owned(),
-        cidr: if crate::hs::is_v4(peer) { "0.0.0.0/0".to_owned() } else { "::/0".to_owned() },
+        cidr: if crate::hs::is_v4(peer) {
+            "0.0.0.0/0".to_owned()
+        } else {
+            "::/0".to_owned()
+        },
         port_range: None,
     })
 }
@@ -403,7 +456,12 @@ pub enum RouteVerdict<'a> {
 }
 
 fn route_rank(r: &Route, dst: Ip) -> Option<(u8, u8)> {
-    let best = r.destinations.iter().filter(|c| c.contains(dst)).map(Cidr::axis_len).max()?;
+    let best = r
+        .destinations
+        .iter()
+        .filter(|c| c.contains(dst))
+        .map(Cidr::axis_len)
+        .max()?;
     let kind = if r.target == RouteTarget::Local {
         2
     } else if r.prefix_list_id.is_none() {
@@ -418,7 +476,9 @@ fn route_rank(r: &Route, dst: Ip) -> Option<(u8, u8)> {
 #[must_use]
 pub fn lookup_route<'a>(net: &'a Network, route_table_id: &str, dst: Ip) -> RouteVerdict<'a> {
     let Some(rt) = net.route_tables.get(route_table_id) else {
-        return RouteVerdict::Unknown(format!("route table `{route_table_id}` is not in the snapshot"));
+        return RouteVerdict::Unknown(format!(
+            "route table `{route_table_id}` is not in the snapshot"
+        ));
     };
     let mut best: Option<((u8, u8), &Route)> = None;
     for r in &rt.routes {
@@ -453,9 +513,16 @@ fn route_hit(rtb: &str, r: &Route) -> RouteHit {
 
 impl<'a> Walker<'a> {
     fn step(&mut self, id: &str, kind: &'static str) -> &mut Step {
-        self.steps.push(Step { id: id.to_owned(), kind, ..Step::default() });
+        self.steps.push(Step {
+            id: id.to_owned(),
+            kind,
+            ..Step::default()
+        });
         let last = self.steps.len() - 1;
-        #[expect(clippy::indexing_slicing, reason = "index of the element pushed on the line above")]
+        #[expect(
+            clippy::indexing_slicing,
+            reason = "index of the element pushed on the line above"
+        )]
         &mut self.steps[last]
     }
 
@@ -465,7 +532,7 @@ impl<'a> Walker<'a> {
 
     fn start(&mut self, start: &Start, p: Packet) -> End {
         match start {
-            Start::Eni(id) => self.from_eni(id, p),
+            Start::Eni(id) => self.leave_eni(id, p),
             Start::Subnet(id) => self.leave_subnet(id, p, None),
             Start::Vpc(id) => self.vpc_router(id, p, None),
             Start::Internet => self.internet(p),
@@ -473,14 +540,19 @@ impl<'a> Walker<'a> {
                 self.only_igw = Some(id.clone());
                 self.internet(p)
             }
-            Start::VpnGateway(id) => self.from_vgw(id, p),
+            Start::VpnGateway(id) => self.enter_from_vgw(id, p),
         }
     }
 
-    fn from_eni(&mut self, eni_id: &str, p: Packet) -> End {
+    fn leave_eni(&mut self, eni_id: &str, p: Packet) -> End {
         let net = self.net;
         let Some(eni) = net.network_interfaces.get(eni_id) else {
-            return unknown(p, eni_id, "network-interface", format!("network interface `{eni_id}` is not in the snapshot"));
+            return unknown(
+                p,
+                eni_id,
+                "network-interface",
+                format!("network interface `{eni_id}` is not in the snapshot"),
+            );
         };
         if let Some(inst) = &eni.instance_id {
             let s = self.step(inst, "instance");
@@ -491,7 +563,15 @@ impl<'a> Walker<'a> {
         s.vpc = Some(eni.vpc_id.clone());
         s.subnet = Some(eni.subnet_id.clone());
         if !eni.owns(p.src) {
-            let mut b = block("ENI_SOURCE_DEST_CHECK_RESTRICTION", eni_id, "network-interface", format!("`{eni_id}` does not own source address `{}`", crate::hs::render_ip(p.src)));
+            let mut b = block(
+                "ENI_SOURCE_DEST_CHECK_RESTRICTION",
+                eni_id,
+                "network-interface",
+                format!(
+                    "`{eni_id}` does not own source address `{}`",
+                    crate::hs::render_ip(p.src)
+                ),
+            );
             b.direction = Some("egress");
             return blocked(Disposition::DeniedOut, p, b);
         }
@@ -502,7 +582,14 @@ impl<'a> Walker<'a> {
                     s.sg_rule = Some(hit);
                 }
                 SgVerdict::Denied => {
-                    let mut b = block("ENI_SG_RULES_MISMATCH", eni_id, "network-interface", format!("no egress rule of the security groups of `{eni_id}` admits the packet"));
+                    let mut b = block(
+                        "ENI_SG_RULES_MISMATCH",
+                        eni_id,
+                        "network-interface",
+                        format!(
+                            "no egress rule of the security groups of `{eni_id}` admits the packet"
+                        ),
+                    );
                     b.direction = Some("egress");
                     b.security_groups.clone_from(&eni.groups);
                     return blocked(Disposition::DeniedOut, p, b);
@@ -513,52 +600,101 @@ impl<'a> Walker<'a> {
         self.leave_subnet(&eni.subnet_id.clone(), p, Some(eni))
     }
 
-    fn check_acl(&mut self, subnet_id: &str, egress: bool, p: &Packet) -> Result<(), End> {
+    fn check_acl(&mut self, subnet_id: &str, egress: bool, p: &Packet) -> Option<End> {
         match eval_network_acl(self.net, subnet_id, egress, p) {
             AclVerdict::Allowed(Some(hit)) => {
                 let s = self.step(&hit.acl_id.clone(), "network-acl");
                 s.subnet = Some(subnet_id.to_owned());
                 s.acl_rule = Some(hit);
-                Ok(())
+                None
             }
-            AclVerdict::Allowed(None) => Ok(()),
+            AclVerdict::Allowed(None) => None,
             AclVerdict::Denied(hit) => {
                 let dir = if egress { "egress" } else { "ingress" };
                 let mut b = block(
                     "SUBNET_ACL_RESTRICTION",
                     &hit.acl_id,
                     "network-acl",
-                    format!("network acl `{}` rule {} denies {dir} traffic of subnet `{subnet_id}`", hit.acl_id, if hit.rule_number == 32767 { "*".to_owned() } else { hit.rule_number.to_string() }),
+                    format!(
+                        "network acl `{}` rule {} denies {dir} traffic of subnet `{subnet_id}`",
+                        hit.acl_id,
+                        if hit.rule_number == 32767 {
+                            "*".to_owned()
+                        } else {
+                            hit.rule_number.to_string()
+                        }
+                    ),
                 );
                 b.direction = Some(dir);
                 b.acl_rule = Some(hit);
-                Err(blocked(if egress { Disposition::DeniedOut } else { Disposition::DeniedIn }, *p, b))
+                Some(blocked(
+                    if egress {
+                        Disposition::DeniedOut
+                    } else {
+                        Disposition::DeniedIn
+                    },
+                    *p,
+                    b,
+                ))
             }
-            AclVerdict::Unknown(r) => Err(unknown(*p, subnet_id, "subnet", r)),
+            AclVerdict::Unknown(r) => Some(unknown(*p, subnet_id, "subnet", r)),
         }
     }
 
     fn leave_subnet(&mut self, subnet_id: &str, p: Packet, from: Option<&NetworkInterface>) -> End {
         if self.too_long() {
-            return unknown(p, subnet_id, "subnet", "path exceeds the hop limit (routing loop)".to_owned());
+            return unknown(
+                p,
+                subnet_id,
+                "subnet",
+                "path exceeds the hop limit (routing loop)".to_owned(),
+            );
         }
         let net = self.net;
         let Some(subnet) = net.subnets.get(subnet_id) else {
-            return unknown(p, subnet_id, "subnet", format!("subnet `{subnet_id}` is not in the snapshot"));
+            return unknown(
+                p,
+                subnet_id,
+                "subnet",
+                format!("subnet `{subnet_id}` is not in the snapshot"),
+            );
         };
         // Same-subnet traffic goes straight to the neighbour: no network ACL, no route table.
         if subnet.cidrs.iter().any(|c| c.contains(p.dst)) {
             return match net.eni_by_private(&subnet.vpc_id, p.dst) {
-                Some(dst) if from.is_none_or(|f| f.id != dst.id) => self.arrive_eni(&dst.id.clone(), p),
-                Some(_) => end(Disposition::Accepted, Landing::Eni(from.map(|f| f.id.clone()).unwrap_or_default()), p),
-                None => blocked(Disposition::NeighborUnreachable, p, block("NO_POSSIBLE_DESTINATION", subnet_id, "subnet", format!("no network interface in subnet `{subnet_id}` owns `{}`", crate::hs::render_ip(p.dst)))),
+                Some(dst) if from.is_none_or(|f| f.id != dst.id) => {
+                    self.arrive_eni(&dst.id.clone(), p)
+                }
+                Some(_) => end(
+                    Disposition::Accepted,
+                    Landing::Eni(from.map(|f| f.id.clone()).unwrap_or_default()),
+                    p,
+                ),
+                None => blocked(
+                    Disposition::NeighborUnreachable,
+                    p,
+                    block(
+                        "NO_POSSIBLE_DESTINATION",
+                        subnet_id,
+                        "subnet",
+                        format!(
+                            "no network interface in subnet `{subnet_id}` owns `{}`",
+                            crate::hs::render_ip(p.dst)
+                        ),
+                    ),
+                ),
             };
         }
-        if let Err(e) = self.check_acl(subnet_id, true, &p) {
+        if let Some(e) = self.check_acl(subnet_id, true, &p) {
             return e;
         }
         let Some(rtb) = subnet.route_table_id.clone() else {
-            return unknown(p, subnet_id, "subnet", format!("subnet `{subnet_id}` has no route table in the snapshot"));
+            return unknown(
+                p,
+                subnet_id,
+                "subnet",
+                format!("subnet `{subnet_id}` has no route table in the snapshot"),
+            );
         };
         let route = match lookup_route(net, &rtb, p.dst) {
             RouteVerdict::Route(r) => r,
@@ -566,7 +702,15 @@ impl<'a> Walker<'a> {
                 let s = self.step(&rtb, "route-table");
                 s.vpc = Some(subnet.vpc_id.clone());
                 s.subnet = Some(subnet_id.to_owned());
-                let mut b = block("NO_ROUTE_TO_DESTINATION", &rtb, "route-table", format!("route table `{rtb}` has no route to `{}`", crate::hs::render_ip(p.dst)));
+                let mut b = block(
+                    "NO_ROUTE_TO_DESTINATION",
+                    &rtb,
+                    "route-table",
+                    format!(
+                        "route table `{rtb}` has no route to `{}`",
+                        crate::hs::render_ip(p.dst)
+                    ),
+                );
                 b.route_table = Some(rtb.clone());
                 return blocked(Disposition::NoRoute, p, b);
             }
@@ -577,7 +721,12 @@ impl<'a> Walker<'a> {
         s.subnet = Some(subnet_id.to_owned());
         s.route = Some(route_hit(&rtb, route));
         if route.blackhole {
-            let mut b = block("BAD_STATE_ROUTE", &rtb, "route-table", format!("the matching route in `{rtb}` is a blackhole"));
+            let mut b = block(
+                "BAD_STATE_ROUTE",
+                &rtb,
+                "route-table",
+                format!("the matching route in `{rtb}` is a blackhole"),
+            );
             b.route_table = Some(rtb.clone());
             return blocked(Disposition::NullRouted, p, b);
         }
@@ -591,34 +740,84 @@ impl<'a> Walker<'a> {
             RouteTarget::VpnGateway(vgw) => self.vgw_out(&vgw, &vpc, p),
             RouteTarget::VpcEndpoint(vpce) => self.gateway_endpoint(&vpce, p),
             RouteTarget::EgressOnlyInternetGateway(eigw) => self.eigw(&eigw, &vpc, p),
-            RouteTarget::NetworkInterface(x) => unknown(p, &x, "network-interface", format!("routing through appliance `{x}` is not modelled")),
-            RouteTarget::Other(x) => unknown(p, &x, "route-table", format!("route target `{x}` is not modelled")),
+            RouteTarget::NetworkInterface(x) => unknown(
+                p,
+                &x,
+                "network-interface",
+                format!("routing through appliance `{x}` is not modelled"),
+            ),
+            RouteTarget::Other(x) => unknown(
+                p,
+                &x,
+                "route-table",
+                format!("route target `{x}` is not modelled"),
+            ),
         }
     }
 
     fn vpc_router(&mut self, vpc_id: &str, p: Packet, from_subnet: Option<&str>) -> End {
         let net = self.net;
         if !net.vpc_contains(vpc_id, p.dst) && net.vpcs.get(vpc_id).is_some() {
-            return blocked(Disposition::NoRoute, p, block("VPC_LOCAL_ROUTE_CIDR_RESTRICTION", vpc_id, "vpc", format!("`{}` is not in the cidrs of `{vpc_id}`", crate::hs::render_ip(p.dst))));
+            return blocked(
+                Disposition::NoRoute,
+                p,
+                block(
+                    "VPC_LOCAL_ROUTE_CIDR_RESTRICTION",
+                    vpc_id,
+                    "vpc",
+                    format!(
+                        "`{}` is not in the cidrs of `{vpc_id}`",
+                        crate::hs::render_ip(p.dst)
+                    ),
+                ),
+            );
         }
         let Some(subnet) = net.subnet_for(vpc_id, p.dst) else {
-            return blocked(Disposition::NullRouted, p, block("NO_POSSIBLE_DESTINATION", vpc_id, "vpc", format!("no subnet of `{vpc_id}` holds `{}`", crate::hs::render_ip(p.dst))));
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "NO_POSSIBLE_DESTINATION",
+                    vpc_id,
+                    "vpc",
+                    format!(
+                        "no subnet of `{vpc_id}` holds `{}`",
+                        crate::hs::render_ip(p.dst)
+                    ),
+                ),
+            );
         };
         if from_subnet == Some(subnet.id.as_str()) {
             // Routed back into the source subnet by the local route: deliver directly.
             return match net.eni_by_private(vpc_id, p.dst) {
                 Some(dst) => self.arrive_eni(&dst.id.clone(), p),
-                None => blocked(Disposition::NeighborUnreachable, p, block("NO_POSSIBLE_DESTINATION", &subnet.id, "subnet", format!("no network interface owns `{}`", crate::hs::render_ip(p.dst)))),
+                None => blocked(
+                    Disposition::NeighborUnreachable,
+                    p,
+                    block(
+                        "NO_POSSIBLE_DESTINATION",
+                        &subnet.id,
+                        "subnet",
+                        format!(
+                            "no network interface owns `{}`",
+                            crate::hs::render_ip(p.dst)
+                        ),
+                    ),
+                ),
             };
         }
         self.enter_subnet(&subnet.id.clone(), vpc_id, p)
     }
 
     fn enter_subnet(&mut self, subnet_id: &str, vpc_id: &str, p: Packet) -> End {
-        if let Err(e) = self.check_acl(subnet_id, false, &p) {
+        if let Some(e) = self.check_acl(subnet_id, false, &p) {
             return e;
         }
-        if let Some(nat) = self.net.nat_gateways.iter().find(|n| n.subnet_id == subnet_id && n.addresses.iter().any(|(pv, _)| *pv == p.dst)) {
+        if let Some(nat) =
+            self.net.nat_gateways.iter().find(|n| {
+                n.subnet_id == subnet_id && n.addresses.iter().any(|(pv, _)| *pv == p.dst)
+            })
+        {
             let nat_id = nat.id.clone();
             self.step(&nat_id, "nat-gateway").subnet = Some(subnet_id.to_owned());
             return self.nat_inbound(&nat_id, p);
@@ -628,7 +827,15 @@ impl<'a> Walker<'a> {
             _ => blocked(
                 Disposition::NeighborUnreachable,
                 p,
-                block("NO_POSSIBLE_DESTINATION", subnet_id, "subnet", format!("no network interface in subnet `{subnet_id}` owns `{}`", crate::hs::render_ip(p.dst))),
+                block(
+                    "NO_POSSIBLE_DESTINATION",
+                    subnet_id,
+                    "subnet",
+                    format!(
+                        "no network interface in subnet `{subnet_id}` owns `{}`",
+                        crate::hs::render_ip(p.dst)
+                    ),
+                ),
             ),
         }
     }
@@ -636,9 +843,16 @@ impl<'a> Walker<'a> {
     fn arrive_eni(&mut self, eni_id: &str, p: Packet) -> End {
         let net = self.net;
         let Some(eni) = net.network_interfaces.get(eni_id) else {
-            return unknown(p, eni_id, "network-interface", format!("network interface `{eni_id}` is not in the snapshot"));
+            return unknown(
+                p,
+                eni_id,
+                "network-interface",
+                format!("network interface `{eni_id}` is not in the snapshot"),
+            );
         };
-        if let Some(nat) = net.nat_gateways.iter().find(|n| n.eni_ids.iter().any(|e| e == eni_id) || n.addresses.iter().any(|(pv, _)| *pv == p.dst)) {
+        if let Some(nat) = net.nat_gateways.iter().find(|n| {
+            n.eni_ids.iter().any(|e| e == eni_id) || n.addresses.iter().any(|(pv, _)| *pv == p.dst)
+        }) {
             let nat_id = nat.id.clone();
             self.step(&nat_id, "nat-gateway").subnet = Some(nat.subnet_id.clone());
             return self.nat_inbound(&nat_id, p);
@@ -650,7 +864,14 @@ impl<'a> Walker<'a> {
                     s.sg_rule = Some(hit);
                 }
                 SgVerdict::Denied => {
-                    let mut b = block("ENI_SG_RULES_MISMATCH", eni_id, "network-interface", format!("no ingress rule of the security groups of `{eni_id}` admits the packet"));
+                    let mut b = block(
+                        "ENI_SG_RULES_MISMATCH",
+                        eni_id,
+                        "network-interface",
+                        format!(
+                            "no ingress rule of the security groups of `{eni_id}` admits the packet"
+                        ),
+                    );
                     b.direction = Some("ingress");
                     b.security_groups.clone_from(&eni.groups);
                     return blocked(Disposition::DeniedIn, p, b);
@@ -670,13 +891,21 @@ impl<'a> Walker<'a> {
     /// A packet addressed to a NAT gateway's own private address.
     fn nat_inbound(&mut self, nat_id: &str, p: Packet) -> End {
         if self.mode == Mode::Return
-            && let Some(pos) = self.nat_sessions.iter().position(|(n, _, translated)| n == nat_id && *translated == p.dst)
+            && let Some(pos) = self
+                .nat_sessions
+                .iter()
+                .position(|(n, _, translated)| n == nat_id && *translated == p.dst)
             && let Some((_, original, _)) = self.nat_sessions.get(pos).cloned()
         {
             // Reply to a translated session: the NAT gateway restores the original address.
             let q = Packet { dst: original, ..p };
             let Some(nat) = self.net.nat_gateways.get(nat_id) else {
-                return unknown(p, nat_id, "nat-gateway", format!("nat gateway `{nat_id}` is not in the snapshot"));
+                return unknown(
+                    p,
+                    nat_id,
+                    "nat-gateway",
+                    format!("nat gateway `{nat_id}` is not in the snapshot"),
+                );
             };
             if let Some(s) = self.steps.last_mut() {
                 s.inbound = Some(p);
@@ -684,12 +913,26 @@ impl<'a> Walker<'a> {
             }
             let (subnet, vpc) = (nat.subnet_id.clone(), nat.vpc_id.clone());
             let Some(sn) = self.net.subnets.get(&subnet) else {
-                return unknown(q, &subnet, "subnet", format!("subnet `{subnet}` is not in the snapshot"));
+                return unknown(
+                    q,
+                    &subnet,
+                    "subnet",
+                    format!("subnet `{subnet}` is not in the snapshot"),
+                );
             };
             if sn.cidrs.iter().any(|c| c.contains(q.dst)) {
                 return match self.net.eni_by_private(&vpc, q.dst) {
                     Some(e) => self.arrive_eni(&e.id.clone(), q),
-                    None => blocked(Disposition::NeighborUnreachable, q, block("NO_POSSIBLE_DESTINATION", &subnet, "subnet", "no network interface owns the original source".to_owned())),
+                    None => blocked(
+                        Disposition::NeighborUnreachable,
+                        q,
+                        block(
+                            "NO_POSSIBLE_DESTINATION",
+                            &subnet,
+                            "subnet",
+                            "no network interface owns the original source".to_owned(),
+                        ),
+                    ),
                 };
             }
             return self.leave_subnet(&subnet, q, None);
@@ -697,17 +940,31 @@ impl<'a> Walker<'a> {
         blocked(
             Disposition::DeniedIn,
             p,
-            block("NO_POSSIBLE_DESTINATION", nat_id, "nat-gateway", format!("nat gateway `{nat_id}` accepts no connection addressed to itself")),
+            block(
+                "NO_POSSIBLE_DESTINATION",
+                nat_id,
+                "nat-gateway",
+                format!("nat gateway `{nat_id}` accepts no connection addressed to itself"),
+            ),
         )
     }
 
     fn nat(&mut self, nat_id: &str, from_subnet: &str, p: Packet) -> End {
         let net = self.net;
         let Some(nat) = net.nat_gateways.get(nat_id) else {
-            return blocked(Disposition::NullRouted, p, block("BAD_STATE", nat_id, "nat-gateway", format!("nat gateway `{nat_id}` is not available in the snapshot")));
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "BAD_STATE",
+                    nat_id,
+                    "nat-gateway",
+                    format!("nat gateway `{nat_id}` is not available in the snapshot"),
+                ),
+            );
         };
         if nat.subnet_id != from_subnet
-            && let Err(e) = self.check_acl(&nat.subnet_id.clone(), false, &p)
+            && let Some(e) = self.check_acl(&nat.subnet_id.clone(), false, &p)
         {
             return e;
         }
@@ -715,10 +972,24 @@ impl<'a> Walker<'a> {
         s.subnet = Some(nat.subnet_id.clone());
         s.vpc = Some(nat.vpc_id.clone());
         if ![PROTO_TCP, PROTO_UDP, PROTO_ICMP].contains(&p.proto) {
-            return blocked(Disposition::DeniedIn, p, block("PROTOCOL_RESTRICTION", nat_id, "nat-gateway", format!("nat gateway `{nat_id}` translates only tcp, udp and icmp")));
+            return blocked(
+                Disposition::DeniedIn,
+                p,
+                block(
+                    "PROTOCOL_RESTRICTION",
+                    nat_id,
+                    "nat-gateway",
+                    format!("nat gateway `{nat_id}` translates only tcp, udp and icmp"),
+                ),
+            );
         }
         let Some(&(private, _)) = nat.addresses.first() else {
-            return unknown(p, nat_id, "nat-gateway", format!("nat gateway `{nat_id}` has no address in the snapshot"));
+            return unknown(
+                p,
+                nat_id,
+                "nat-gateway",
+                format!("nat gateway `{nat_id}` has no address in the snapshot"),
+            );
         };
         let q = Packet { src: private, ..p };
         self.nat_sessions.push((nat_id.to_owned(), p.src, private));
@@ -736,22 +1007,55 @@ impl<'a> Walker<'a> {
         {
             return a.public;
         }
-        self.net.nat_gateways.iter().filter(|n| n.vpc_id == vpc_id).flat_map(|n| n.addresses.iter()).find(|(pv, _)| *pv == private).and_then(|(_, pb)| *pb)
+        self.net
+            .nat_gateways
+            .iter()
+            .filter(|n| n.vpc_id == vpc_id)
+            .flat_map(|n| n.addresses.iter())
+            .find(|(pv, _)| *pv == private)
+            .and_then(|(_, pb)| *pb)
     }
 
     fn igw_out(&mut self, igw_id: &str, vpc_id: &str, p: Packet) -> End {
         let net = self.net;
-        let attached = net.internet_gateways.get(igw_id).is_some_and(|g| g.vpc_ids.iter().any(|v| v == vpc_id));
+        let attached = net
+            .internet_gateways
+            .get(igw_id)
+            .is_some_and(|g| g.vpc_ids.iter().any(|v| v == vpc_id));
         if !attached && net.igw_unknown_vpcs.contains(vpc_id) {
-            return unknown(p, igw_id, "internet-gateway", format!("internet gateway `{igw_id}` is not in the snapshot"));
+            return unknown(
+                p,
+                igw_id,
+                "internet-gateway",
+                format!("internet gateway `{igw_id}` is not in the snapshot"),
+            );
         }
         if !attached {
-            return blocked(Disposition::NullRouted, p, block("BAD_STATE_ATTACHMENT", igw_id, "internet-gateway", format!("internet gateway `{igw_id}` is not attached to `{vpc_id}` in the snapshot")));
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "BAD_STATE_ATTACHMENT",
+                    igw_id,
+                    "internet-gateway",
+                    format!(
+                        "internet gateway `{igw_id}` is not attached to `{vpc_id}` in the snapshot"
+                    ),
+                ),
+            );
         }
         self.step(igw_id, "internet-gateway").vpc = Some(vpc_id.to_owned());
         let q = if crate::hs::is_v4(p.src) {
             let Some(public) = self.public_of(vpc_id, p.src) else {
-                let mut b = block("IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS", igw_id, "internet-gateway", format!("source `{}` has no public address", crate::hs::render_ip(p.src)));
+                let mut b = block(
+                    "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS",
+                    igw_id,
+                    "internet-gateway",
+                    format!(
+                        "source `{}` has no public address",
+                        crate::hs::render_ip(p.src)
+                    ),
+                );
                 b.direction = Some("egress");
                 return blocked(Disposition::DeniedIn, p, b);
             };
@@ -766,7 +1070,12 @@ impl<'a> Walker<'a> {
             s.outbound = Some(q);
         }
         if is_private(q.dst) {
-            let mut b = block("IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS", igw_id, "internet-gateway", format!("`{}` is a private address", crate::hs::render_ip(q.dst)));
+            let mut b = block(
+                "IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS",
+                igw_id,
+                "internet-gateway",
+                format!("`{}` is a private address", crate::hs::render_ip(q.dst)),
+            );
             b.direction = Some("egress");
             return blocked(Disposition::DeniedOut, q, b);
         }
@@ -774,7 +1083,11 @@ impl<'a> Walker<'a> {
             return end(Disposition::ExitsNetwork, Landing::Internet, q);
         }
         // Hairpin: a public address of this snapshot is reached back through the internet.
-        if net.derived.public_owner.contains_key(&q.dst) || net.derived.v6_owner.contains_key(&q.dst) || self.nat_public(q.dst).is_some() || self.vgw_outside(q.dst).is_some() {
+        if net.derived.public_owner.contains_key(&q.dst)
+            || net.derived.v6_owner.contains_key(&q.dst)
+            || self.nat_public(q.dst).is_some()
+            || self.vgw_outside(q.dst).is_some()
+        {
             self.step("internet", "internet");
             return self.internet(q);
         }
@@ -782,20 +1095,46 @@ impl<'a> Walker<'a> {
     }
 
     fn nat_public(&self, ip: Ip) -> Option<(String, Ip)> {
-        self.net.nat_gateways.iter().find_map(|n| n.addresses.iter().find(|(_, pb)| *pb == Some(ip)).map(|(pv, _)| (n.id.clone(), *pv)))
+        self.net.nat_gateways.iter().find_map(|n| {
+            n.addresses
+                .iter()
+                .find(|(_, pb)| *pb == Some(ip))
+                .map(|(pv, _)| (n.id.clone(), *pv))
+        })
     }
 
     fn vgw_outside(&self, ip: Ip) -> Option<String> {
-        self.net.vpn_gateways.iter().find(|g| g.outside_ips.contains(&ip)).map(|g| g.id.clone())
+        self.net
+            .vpn_gateways
+            .iter()
+            .find(|g| g.outside_ips.contains(&ip))
+            .map(|g| g.id.clone())
     }
 
     fn internet(&mut self, p: Packet) -> End {
         if self.too_long() {
-            return unknown(p, "internet", "internet", "path exceeds the hop limit".to_owned());
+            return unknown(
+                p,
+                "internet",
+                "internet",
+                "path exceeds the hop limit".to_owned(),
+            );
         }
         let net = self.net;
         if is_private(p.dst) || crate::hs::is_v4(p.src) != crate::hs::is_v4(p.dst) {
-            return blocked(Disposition::NullRouted, p, block("NO_POSSIBLE_DESTINATION", "internet", "internet", format!("`{}` is not routable on the internet", crate::hs::render_ip(p.dst))));
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "NO_POSSIBLE_DESTINATION",
+                    "internet",
+                    "internet",
+                    format!(
+                        "`{}` is not routable on the internet",
+                        crate::hs::render_ip(p.dst)
+                    ),
+                ),
+            );
         }
         if let Some(vgw) = self.vgw_outside(p.dst) {
             self.step(&vgw, "vpn-gateway");
@@ -806,7 +1145,14 @@ impl<'a> Walker<'a> {
             .public_owner
             .get(&p.dst)
             .map(|(e, pv)| (net.network_interfaces.get(e).map(|x| x.vpc_id.clone()), *pv))
-            .or_else(|| net.derived.v6_owner.get(&p.dst).map(|e| (net.network_interfaces.get(e).map(|x| x.vpc_id.clone()), p.dst)));
+            .or_else(|| {
+                net.derived.v6_owner.get(&p.dst).map(|e| {
+                    (
+                        net.network_interfaces.get(e).map(|x| x.vpc_id.clone()),
+                        p.dst,
+                    )
+                })
+            });
         let nat = self.nat_public(p.dst);
         let (vpc, private) = match (owner, &nat) {
             (Some((Some(v), pv)), _) => (v, pv),
@@ -816,7 +1162,15 @@ impl<'a> Walker<'a> {
             },
             _ => {
                 if let Some(igw) = self.only_igw.clone() {
-                    let mut b = block("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", &igw, "internet-gateway", format!("`{}` is not a public address of the vpc of `{igw}`", crate::hs::render_ip(p.dst)));
+                    let mut b = block(
+                        "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS",
+                        &igw,
+                        "internet-gateway",
+                        format!(
+                            "`{}` is not a public address of the vpc of `{igw}`",
+                            crate::hs::render_ip(p.dst)
+                        ),
+                    );
                     b.direction = Some("ingress");
                     return blocked(Disposition::DeniedIn, p, b);
                 }
@@ -825,14 +1179,36 @@ impl<'a> Walker<'a> {
         };
         let Some(igw) = net.derived.vpc_igw.get(&vpc).cloned() else {
             if net.igw_unknown_vpcs.contains(&vpc) {
-                return unknown(p, &vpc, "vpc", format!("internet gateways of `{vpc}` are not in the snapshot"));
+                return unknown(
+                    p,
+                    &vpc,
+                    "vpc",
+                    format!("internet gateways of `{vpc}` are not in the snapshot"),
+                );
             }
-            return blocked(Disposition::NullRouted, p, block("NO_POSSIBLE_DESTINATION", &vpc, "vpc", format!("`{vpc}` has no internet gateway attached")));
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "NO_POSSIBLE_DESTINATION",
+                    &vpc,
+                    "vpc",
+                    format!("`{vpc}` has no internet gateway attached"),
+                ),
+            );
         };
         if let Some(only) = &self.only_igw
             && *only != igw
         {
-            let mut b = block("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", only, "internet-gateway", format!("`{}` is not a public address of the vpc of `{only}`", crate::hs::render_ip(p.dst)));
+            let mut b = block(
+                "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS",
+                only,
+                "internet-gateway",
+                format!(
+                    "`{}` is not a public address of the vpc of `{only}`",
+                    crate::hs::render_ip(p.dst)
+                ),
+            );
             b.direction = Some("ingress");
             return blocked(Disposition::DeniedIn, p, b);
         }
@@ -842,7 +1218,15 @@ impl<'a> Walker<'a> {
         s.inbound = Some(p);
         s.outbound = Some(q);
         if is_private(p.src) {
-            let mut b = block("IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS", &igw, "internet-gateway", format!("source `{}` is a private address", crate::hs::render_ip(p.src)));
+            let mut b = block(
+                "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS",
+                &igw,
+                "internet-gateway",
+                format!(
+                    "source `{}` is a private address",
+                    crate::hs::render_ip(p.src)
+                ),
+            );
             b.direction = Some("ingress");
             return blocked(Disposition::DeniedIn, p, b);
         }
@@ -852,35 +1236,100 @@ impl<'a> Walker<'a> {
     fn peering(&mut self, pcx_id: &str, vpc_id: &str, p: Packet) -> End {
         let net = self.net;
         let Some(pcx) = net.vpc_peering_connections.get(pcx_id) else {
-            return blocked(Disposition::NullRouted, p, block("BAD_STATE", pcx_id, "vpc-peering-connection", format!("peering connection `{pcx_id}` is not active in the snapshot")));
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "BAD_STATE",
+                    pcx_id,
+                    "vpc-peering-connection",
+                    format!("peering connection `{pcx_id}` is not active in the snapshot"),
+                ),
+            );
         };
         let (peer, peer_cidrs) = if pcx.requester.0 == vpc_id {
             (&pcx.accepter.0, &pcx.accepter.1)
         } else if pcx.accepter.0 == vpc_id {
             (&pcx.requester.0, &pcx.requester.1)
         } else {
-            return blocked(Disposition::NullRouted, p, block("BAD_STATE_ATTACHMENT", pcx_id, "vpc-peering-connection", format!("`{pcx_id}` does not connect `{vpc_id}`")));
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "BAD_STATE_ATTACHMENT",
+                    pcx_id,
+                    "vpc-peering-connection",
+                    format!("`{pcx_id}` does not connect `{vpc_id}`"),
+                ),
+            );
         };
         self.step(pcx_id, "vpc-peering-connection").vpc = Some(peer.clone());
         if !peer_cidrs.iter().any(|c| c.contains(p.dst)) {
-            return blocked(Disposition::NoRoute, p, block("PCX_REQUIRES_ADDRESS_IN_VPC_CIDR", pcx_id, "vpc-peering-connection", format!("`{}` is not in the cidrs of `{peer}`", crate::hs::render_ip(p.dst))));
+            return blocked(
+                Disposition::NoRoute,
+                p,
+                block(
+                    "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR",
+                    pcx_id,
+                    "vpc-peering-connection",
+                    format!(
+                        "`{}` is not in the cidrs of `{peer}`",
+                        crate::hs::render_ip(p.dst)
+                    ),
+                ),
+            );
         }
         if net.vpcs.get(peer).is_none() {
-            return unknown(p, peer, "vpc", format!("peer vpc `{peer}` is not in the snapshot"));
+            return unknown(
+                p,
+                peer,
+                "vpc",
+                format!("peer vpc `{peer}` is not in the snapshot"),
+            );
         }
         self.vpc_router(&peer.clone(), p, None)
     }
 
     fn tgw_from_vpc(&mut self, tgw_id: &str, vpc_id: &str, az: &str, p: Packet) -> End {
         let net = self.net;
-        let Some(att) = net.tgw_attachments.iter().find(|a| a.tgw_id == tgw_id && a.resource_type == "vpc" && a.resource_id == vpc_id) else {
-            return blocked(Disposition::NullRouted, p, block("BAD_STATE_ATTACHMENT", tgw_id, "transit-gateway", format!("`{vpc_id}` has no available attachment to `{tgw_id}`")));
+        let Some(att) = net
+            .tgw_attachments
+            .iter()
+            .find(|a| a.tgw_id == tgw_id && a.resource_type == "vpc" && a.resource_id == vpc_id)
+        else {
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "BAD_STATE_ATTACHMENT",
+                    tgw_id,
+                    "transit-gateway",
+                    format!("`{vpc_id}` has no available attachment to `{tgw_id}`"),
+                ),
+            );
         };
         let s = self.step(tgw_id, "transit-gateway");
         s.vpc = Some(vpc_id.to_owned());
-        let subnet_azs: Vec<&str> = att.subnet_ids.iter().filter_map(|s| net.subnets.get(s)).map(|s| s.az.as_str()).collect();
+        let subnet_azs: Vec<&str> = att
+            .subnet_ids
+            .iter()
+            .filter_map(|s| net.subnets.get(s))
+            .map(|s| s.az.as_str())
+            .collect();
         if !att.subnet_ids.is_empty() && !subnet_azs.is_empty() && !subnet_azs.contains(&az) {
-            return blocked(Disposition::NullRouted, p, block("TGW_ROUTE_AZ_RESTRICTION", &att.id, "transit-gateway-attachment", format!("attachment `{}` has no subnet in availability zone `{az}`", att.id)));
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "TGW_ROUTE_AZ_RESTRICTION",
+                    &att.id,
+                    "transit-gateway-attachment",
+                    format!(
+                        "attachment `{}` has no subnet in availability zone `{az}`",
+                        att.id
+                    ),
+                ),
+            );
         }
         self.tgw_route(tgw_id, &att.id.clone(), p, 0)
     }
@@ -888,24 +1337,60 @@ impl<'a> Walker<'a> {
     fn tgw_route(&mut self, tgw_id: &str, att_id: &str, p: Packet, depth: usize) -> End {
         let net = self.net;
         if depth > 4 {
-            return unknown(p, tgw_id, "transit-gateway", "transit gateway peering chain too long".to_owned());
+            return unknown(
+                p,
+                tgw_id,
+                "transit-gateway",
+                "transit gateway peering chain too long".to_owned(),
+            );
         }
         let key = format!("{tgw_id}/{att_id}");
         let Some(att) = net.tgw_attachments.get(&key) else {
-            return unknown(p, att_id, "transit-gateway-attachment", format!("attachment `{att_id}` of `{tgw_id}` is not in the snapshot"));
+            return unknown(
+                p,
+                att_id,
+                "transit-gateway-attachment",
+                format!("attachment `{att_id}` of `{tgw_id}` is not in the snapshot"),
+            );
         };
         let Some(rtb_id) = att.route_table_id.clone() else {
-            return blocked(Disposition::NoRoute, p, block("TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION", att_id, "transit-gateway-attachment", format!("attachment `{att_id}` has no route table association")));
+            return blocked(
+                Disposition::NoRoute,
+                p,
+                block(
+                    "TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION",
+                    att_id,
+                    "transit-gateway-attachment",
+                    format!("attachment `{att_id}` has no route table association"),
+                ),
+            );
         };
         let Some(rtb) = net.tgw_route_tables.get(&rtb_id) else {
-            let mut b = block("NO_ROUTE_TO_DESTINATION", &rtb_id, "transit-gateway-route-table", format!("transit gateway route table `{rtb_id}` has no routes in the snapshot"));
+            let mut b = block(
+                "NO_ROUTE_TO_DESTINATION",
+                &rtb_id,
+                "transit-gateway-route-table",
+                format!("transit gateway route table `{rtb_id}` has no routes in the snapshot"),
+            );
             b.route_table = Some(rtb_id.clone());
             return blocked(Disposition::NoRoute, p, b);
         };
-        let best = rtb.routes.iter().filter(|r| r.cidr.contains(p.dst)).max_by_key(|r| (r.cidr.axis_len(), u8::from(r.route_type == "static")));
+        let best = rtb
+            .routes
+            .iter()
+            .filter(|r| r.cidr.contains(p.dst))
+            .max_by_key(|r| (r.cidr.axis_len(), u8::from(r.route_type == "static")));
         let Some(route) = best else {
             self.step(&rtb_id, "transit-gateway-route-table");
-            let mut b = block("NO_ROUTE_TO_DESTINATION", &rtb_id, "transit-gateway-route-table", format!("transit gateway route table `{rtb_id}` has no route to `{}`", crate::hs::render_ip(p.dst)));
+            let mut b = block(
+                "NO_ROUTE_TO_DESTINATION",
+                &rtb_id,
+                "transit-gateway-route-table",
+                format!(
+                    "transit gateway route table `{rtb_id}` has no route to `{}`",
+                    crate::hs::render_ip(p.dst)
+                ),
+            );
             b.route_table = Some(rtb_id.clone());
             return blocked(Disposition::NoRoute, p, b);
         };
@@ -915,19 +1400,46 @@ impl<'a> Walker<'a> {
             destination_cidr: route.cidr.to_string(),
             attachment_id: route.attachment_id.clone(),
             route_type: route.route_type.clone(),
-            state: if route.blackhole { "blackhole" } else { "active" },
+            state: if route.blackhole {
+                "blackhole"
+            } else {
+                "active"
+            },
         });
         let Some(target) = route.attachment_id.clone().filter(|_| !route.blackhole) else {
-            return blocked(Disposition::NullRouted, p, block("TGW_RTB_BAD_STATE_ROUTE", &rtb_id, "transit-gateway-route-table", "the matching transit gateway route is a blackhole".to_owned()));
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "TGW_RTB_BAD_STATE_ROUTE",
+                    &rtb_id,
+                    "transit-gateway-route-table",
+                    "the matching transit gateway route is a blackhole".to_owned(),
+                ),
+            );
         };
-        let Some(t) = net.tgw_attachments.get(&format!("{tgw_id}/{target}")).or_else(|| net.tgw_attachments.iter().find(|a| a.id == target)) else {
-            return unknown(p, &target, "transit-gateway-attachment", format!("attachment `{target}` is not in the snapshot"));
+        let Some(t) = net
+            .tgw_attachments
+            .get(&format!("{tgw_id}/{target}"))
+            .or_else(|| net.tgw_attachments.iter().find(|a| a.id == target))
+        else {
+            return unknown(
+                p,
+                &target,
+                "transit-gateway-attachment",
+                format!("attachment `{target}` is not in the snapshot"),
+            );
         };
         match t.resource_type.as_str() {
             "vpc" => {
                 let vpc = t.resource_id.clone();
                 if net.vpcs.get(&vpc).is_none() {
-                    return unknown(p, &vpc, "vpc", format!("vpc `{vpc}` is not in the snapshot"));
+                    return unknown(
+                        p,
+                        &vpc,
+                        "vpc",
+                        format!("vpc `{vpc}` is not in the snapshot"),
+                    );
                 }
                 self.vpc_router(&vpc, p, None)
             }
@@ -936,59 +1448,154 @@ impl<'a> Walker<'a> {
                 self.step(&peer_tgw, "transit-gateway");
                 self.tgw_route(&peer_tgw, &target, p, depth + 1)
             }
-            other => end(Disposition::ExitsNetwork, Landing::Outside(format!("{other}:{}", t.resource_id)), p),
+            other => end(
+                Disposition::ExitsNetwork,
+                Landing::Outside(format!("{other}:{}", t.resource_id)),
+                p,
+            ),
         }
     }
 
     fn vgw_out(&mut self, vgw_id: &str, vpc_id: &str, p: Packet) -> End {
         let net = self.net;
-        let Some(vgw) = net.vpn_gateways.get(vgw_id).filter(|g| g.vpc_ids.iter().any(|v| v == vpc_id)) else {
-            return blocked(Disposition::NullRouted, p, block("BAD_STATE_ATTACHMENT", vgw_id, "vpn-gateway", format!("`{vgw_id}` is not attached to `{vpc_id}` in the snapshot")));
+        let Some(vgw) = net
+            .vpn_gateways
+            .get(vgw_id)
+            .filter(|g| g.vpc_ids.iter().any(|v| v == vpc_id))
+        else {
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "BAD_STATE_ATTACHMENT",
+                    vgw_id,
+                    "vpn-gateway",
+                    format!("`{vgw_id}` is not attached to `{vpc_id}` in the snapshot"),
+                ),
+            );
         };
         self.step(vgw_id, "vpn-gateway").vpc = Some(vpc_id.to_owned());
         if self.mode == Mode::Return {
-            return end(Disposition::ExitsNetwork, Landing::VpnGateway(vgw_id.to_owned()), p);
+            return end(
+                Disposition::ExitsNetwork,
+                Landing::VpnGateway(vgw_id.to_owned()),
+                p,
+            );
         }
         if vgw.routes.iter().any(|c| c.contains(p.dst)) {
-            return end(Disposition::ExitsNetwork, Landing::VpnGateway(vgw_id.to_owned()), p);
+            return end(
+                Disposition::ExitsNetwork,
+                Landing::VpnGateway(vgw_id.to_owned()),
+                p,
+            );
         }
-        let mut b = block("NO_ROUTE_TO_DESTINATION", vgw_id, "vpn-gateway", format!("the vpn connections of `{vgw_id}` have no route to `{}`", crate::hs::render_ip(p.dst)));
+        let mut b = block(
+            "NO_ROUTE_TO_DESTINATION",
+            vgw_id,
+            "vpn-gateway",
+            format!(
+                "the vpn connections of `{vgw_id}` have no route to `{}`",
+                crate::hs::render_ip(p.dst)
+            ),
+        );
         b.route_table = None;
         blocked(Disposition::NoRoute, p, b)
     }
 
-    fn from_vgw(&mut self, vgw_id: &str, p: Packet) -> End {
+    fn enter_from_vgw(&mut self, vgw_id: &str, p: Packet) -> End {
         let net = self.net;
         let Some(vgw) = net.vpn_gateways.get(vgw_id) else {
-            return unknown(p, vgw_id, "vpn-gateway", format!("vpn gateway `{vgw_id}` is not in the snapshot"));
+            return unknown(
+                p,
+                vgw_id,
+                "vpn-gateway",
+                format!("vpn gateway `{vgw_id}` is not in the snapshot"),
+            );
         };
         let Some(vpc) = vgw.vpc_ids.first().cloned() else {
-            return blocked(Disposition::NoRoute, p, block("BAD_STATE_ATTACHMENT", vgw_id, "vpn-gateway", format!("`{vgw_id}` is not attached to a vpc")));
+            return blocked(
+                Disposition::NoRoute,
+                p,
+                block(
+                    "BAD_STATE_ATTACHMENT",
+                    vgw_id,
+                    "vpn-gateway",
+                    format!("`{vgw_id}` is not attached to a vpc"),
+                ),
+            );
         };
         self.step(vgw_id, "vpn-gateway").vpc = Some(vpc.clone());
         if !net.vpc_contains(&vpc, p.dst) {
-            return blocked(Disposition::NoRoute, p, block("NO_ROUTE_TO_DESTINATION", vgw_id, "vpn-gateway", format!("`{vgw_id}` has no route to `{}`", crate::hs::render_ip(p.dst))));
+            return blocked(
+                Disposition::NoRoute,
+                p,
+                block(
+                    "NO_ROUTE_TO_DESTINATION",
+                    vgw_id,
+                    "vpn-gateway",
+                    format!(
+                        "`{vgw_id}` has no route to `{}`",
+                        crate::hs::render_ip(p.dst)
+                    ),
+                ),
+            );
         }
         self.vpc_router(&vpc, p, None)
     }
 
     fn gateway_endpoint(&mut self, vpce: &str, p: Packet) -> End {
         self.step(vpce, "vpc-endpoint");
-        let echo = (p.proto == PROTO_ICMP || p.proto == PROTO_ICMPV6) && (p.dport == 8 || p.dport == 128);
+        let echo =
+            (p.proto == PROTO_ICMP || p.proto == PROTO_ICMPV6) && (p.dport == 8 || p.dport == 128);
         if p.proto != PROTO_TCP && !echo {
-            return blocked(Disposition::DeniedOut, p, block("VPCE_GATEWAY_PROTOCOL_RESTRICTION", vpce, "vpc-endpoint", format!("gateway endpoint `{vpce}` carries only tcp and icmp echo")));
+            return blocked(
+                Disposition::DeniedOut,
+                p,
+                block(
+                    "VPCE_GATEWAY_PROTOCOL_RESTRICTION",
+                    vpce,
+                    "vpc-endpoint",
+                    format!("gateway endpoint `{vpce}` carries only tcp and icmp echo"),
+                ),
+            );
         }
-        end(Disposition::ExitsNetwork, Landing::Outside(vpce.to_owned()), p)
+        end(
+            Disposition::ExitsNetwork,
+            Landing::Outside(vpce.to_owned()),
+            p,
+        )
     }
 
     fn eigw(&mut self, eigw: &str, vpc_id: &str, p: Packet) -> End {
-        let attached = self.net.egress_only_internet_gateways.get(eigw).is_some_and(|g| g.vpc_ids.iter().any(|v| v == vpc_id));
+        let attached = self
+            .net
+            .egress_only_internet_gateways
+            .get(eigw)
+            .is_some_and(|g| g.vpc_ids.iter().any(|v| v == vpc_id));
         if !attached {
-            return blocked(Disposition::NullRouted, p, block("BAD_STATE_ATTACHMENT", eigw, "egress-only-internet-gateway", format!("`{eigw}` is not attached to `{vpc_id}`")));
+            return blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "BAD_STATE_ATTACHMENT",
+                    eigw,
+                    "egress-only-internet-gateway",
+                    format!("`{eigw}` is not attached to `{vpc_id}`"),
+                ),
+            );
         }
         self.step(eigw, "egress-only-internet-gateway");
         if crate::hs::is_v4(p.dst) {
-            return blocked(Disposition::DeniedOut, p, block("PROTOCOL_RESTRICTION", eigw, "egress-only-internet-gateway", "egress-only internet gateways carry only ipv6".to_owned()));
+            return blocked(
+                Disposition::DeniedOut,
+                p,
+                block(
+                    "PROTOCOL_RESTRICTION",
+                    eigw,
+                    "egress-only-internet-gateway",
+                    "egress-only internet gateways carry only ipv6".to_owned(),
+                ),
+            );
         }
         end(Disposition::ExitsNetwork, Landing::Internet, p)
     }
@@ -997,9 +1604,21 @@ impl<'a> Walker<'a> {
 /// Walk one packet from a start.
 #[must_use]
 pub fn eval_walk(net: &Network, start: &Start, packet: Packet) -> Trace {
-    let mut w = Walker { net, mode: Mode::Forward, steps: Vec::new(), nat_sessions: Vec::new(), only_igw: None };
+    let mut w = Walker {
+        net,
+        mode: Mode::Forward,
+        steps: Vec::new(),
+        nat_sessions: Vec::new(),
+        only_igw: None,
+    };
     let e = w.start(start, packet);
-    Trace { disposition: e.disposition, steps: w.steps, block: e.block, landing: e.landing, final_packet: e.packet }
+    Trace {
+        disposition: e.disposition,
+        steps: w.steps,
+        block: e.block,
+        landing: e.landing,
+        final_packet: e.packet,
+    }
 }
 
 /// A forward walk and, when it reached its destination, the walk of the reply.
@@ -1017,37 +1636,81 @@ pub struct Flow {
 /// exits the network) and the reply, walked back from where the packet landed, returns to the start.
 #[must_use]
 pub fn eval_flow(net: &Network, start: &Start, packet: Packet) -> Flow {
-    let mut w = Walker { net, mode: Mode::Forward, steps: Vec::new(), nat_sessions: Vec::new(), only_igw: None };
+    let mut w = Walker {
+        net,
+        mode: Mode::Forward,
+        steps: Vec::new(),
+        nat_sessions: Vec::new(),
+        only_igw: None,
+    };
     let e = w.start(start, packet);
-    let forward = Trace { disposition: e.disposition, steps: std::mem::take(&mut w.steps), block: e.block, landing: e.landing.clone(), final_packet: e.packet };
-    if !matches!(forward.disposition, Disposition::Accepted | Disposition::ExitsNetwork) {
-        return Flow { forward, reply: None, established: false };
+    let forward = Trace {
+        disposition: e.disposition,
+        steps: std::mem::take(&mut w.steps),
+        block: e.block,
+        landing: e.landing.clone(),
+        final_packet: e.packet,
+    };
+    if !matches!(
+        forward.disposition,
+        Disposition::Accepted | Disposition::ExitsNetwork
+    ) {
+        return Flow {
+            forward,
+            reply: None,
+            established: false,
+        };
     }
     let reply_packet = e.packet.reply();
     w.mode = Mode::Return;
     w.only_igw = None;
     let r = match &e.landing {
-        Landing::Eni(id) => w.from_eni(id, reply_packet),
+        Landing::Eni(id) => w.leave_eni(id, reply_packet),
         Landing::Internet => w.internet(reply_packet),
         Landing::VpnGateway(id) => {
             // The VPN peer answers into the VPC; a reply to a tunnel address stays on the internet.
-            if net.vpn_gateways.get(id).is_some_and(|g| g.outside_ips.contains(&reply_packet.src)) {
+            if net
+                .vpn_gateways
+                .get(id)
+                .is_some_and(|g| g.outside_ips.contains(&reply_packet.src))
+            {
                 end(Disposition::ExitsNetwork, Landing::Internet, reply_packet)
             } else {
-                w.from_vgw(id, reply_packet)
+                w.enter_from_vgw(id, reply_packet)
             }
         }
-        Landing::Outside(_) | Landing::Nowhere => end(Disposition::ExitsNetwork, Landing::Outside(String::new()), reply_packet),
+        Landing::Outside(_) | Landing::Nowhere => end(
+            Disposition::ExitsNetwork,
+            Landing::Outside(String::new()),
+            reply_packet,
+        ),
     };
-    let reply = Trace { disposition: r.disposition, steps: w.steps, block: r.block, landing: r.landing.clone(), final_packet: r.packet };
+    let reply = Trace {
+        disposition: r.disposition,
+        steps: w.steps,
+        block: r.block,
+        landing: r.landing.clone(),
+        final_packet: r.packet,
+    };
     let home = match start {
-        Start::Eni(id) => r.landing == Landing::Eni(id.clone()) && r.disposition == Disposition::Accepted,
-        Start::Internet | Start::InternetGateway(_) => r.landing == Landing::Internet && r.packet.dst == packet.src,
+        Start::Eni(id) => {
+            r.landing == Landing::Eni(id.clone()) && r.disposition == Disposition::Accepted
+        }
+        Start::Internet | Start::InternetGateway(_) => {
+            r.landing == Landing::Internet && r.packet.dst == packet.src
+        }
         Start::VpnGateway(id) => r.landing == Landing::VpnGateway(id.clone()),
-        Start::Subnet(_) | Start::Vpc(_) => matches!(r.disposition, Disposition::Accepted | Disposition::ExitsNetwork),
+        Start::Subnet(_) | Start::Vpc(_) => matches!(
+            r.disposition,
+            Disposition::Accepted | Disposition::ExitsNetwork
+        ),
     };
     let home = home || matches!(e.landing, Landing::Outside(_));
-    Flow { forward, reply: Some(reply), established: home }
+    Flow {
+        forward,
+        reply: Some(reply),
+        established: home,
+    }
 }
 
 /// Parse an address for a walk start (helper for callers that take text).

@@ -6,6 +6,13 @@
 //! Verdict mapping: ACCEPTED ⇔ NetworkPathFound; DENIED_IN / DENIED_OUT / NO_ROUTE ⇔ not found, with
 //! the explanation code of the blocking component.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test helpers fail loudly on corpus data they rely on"
+)]
+
 use std::path::{Path, PathBuf};
 
 use perimeter_net::hs::{Packet, parse_ip};
@@ -23,9 +30,24 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "EXITS_NETWORK",
         "Batfish null-routes unclaimed AWS addresses using its bundled ip-ranges.json; perimeter bundles no ip-ranges data, so an address nobody in the snapshot owns stays on the internet (not reachable either way)",
     ),
-    ("direct-connect-gateway", "*", "SKIP", "Direct Connect: on-prem prefixes come from BGP in Cisco configs, which are not AWS JSON (not modelled)"),
-    ("direct-connect-private-vif", "*", "SKIP", "Direct Connect: on-prem prefixes come from BGP in Cisco configs, which are not AWS JSON (not modelled)"),
-    ("load-balancer", "*", "SKIP", "elastic load balancers are not modelled (stretch goal)"),
+    (
+        "direct-connect-gateway",
+        "*",
+        "SKIP",
+        "Direct Connect: on-prem prefixes come from BGP in Cisco configs, which are not AWS JSON (not modelled)",
+    ),
+    (
+        "direct-connect-private-vif",
+        "*",
+        "SKIP",
+        "Direct Connect: on-prem prefixes come from BGP in Cisco configs, which are not AWS JSON (not modelled)",
+    ),
+    (
+        "load-balancer",
+        "*",
+        "SKIP",
+        "elastic load balancers are not modelled (stretch goal)",
+    ),
 ];
 
 fn disposition_name(d: Disposition) -> &'static str {
@@ -47,14 +69,28 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn load(dir: &Path) -> Network {
-    let scenario: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("scenario.json")).unwrap()).unwrap();
-    let files: Vec<String> = scenario["files_loaded_by_batfish_test"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().rsplit('/').next().unwrap().to_owned()).collect();
+    let scenario: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("scenario.json")).unwrap()).unwrap();
+    let files: Vec<String> = scenario["files_loaded_by_batfish_test"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().rsplit('/').next().unwrap().to_owned())
+        .collect();
     load_files(&dir.join("aws_configs"), Some(&files)).unwrap()
 }
 
 fn eni_for(net: &Network, instance: &str, ip: u128) -> String {
-    let inst = net.instances.get(instance).unwrap_or_else(|| panic!("instance {instance} not loaded"));
-    inst.eni_ids.iter().find(|e| net.network_interfaces.get(e).is_some_and(|n| n.owns(ip))).or(inst.eni_ids.first()).unwrap().clone()
+    let inst = net
+        .instances
+        .get(instance)
+        .unwrap_or_else(|| panic!("instance {instance} not loaded"));
+    inst.eni_ids
+        .iter()
+        .find(|e| net.network_interfaces.get(e).is_some_and(|n| n.owns(ip)))
+        .or(inst.eni_ids.first())
+        .unwrap()
+        .clone()
 }
 
 struct Case {
@@ -66,7 +102,10 @@ fn build(net: &Network, e: &Value) -> Option<Case> {
     let src = &e["src"];
     let kind = src["kind"].as_str().unwrap();
     let ip_text = src["ip"].as_str().map(str::to_owned).or_else(|| {
-        src.get("ip_candidates").or_else(|| src.get("ip_candidates_inferred")).and_then(|c| c[0].as_str()).map(str::to_owned)
+        src.get("ip_candidates")
+            .or_else(|| src.get("ip_candidates_inferred"))
+            .and_then(|c| c[0].as_str())
+            .map(str::to_owned)
     });
     let src_ip = parse_ip(ip_text.as_deref().unwrap_or("0.0.0.0")).unwrap();
     let start = match kind {
@@ -84,9 +123,22 @@ fn build(net: &Network, e: &Value) -> Option<Case> {
     };
     let dst = parse_ip(e["dst"]["ip"].as_str()?)?;
     let proto = u8::try_from(e["protocol_number"].as_u64().unwrap_or(0)).unwrap();
-    let sport = e["srcPort"].as_u64().map_or(0, |p| u16::try_from(p).unwrap());
-    let dport = e["dstPort"].as_u64().map_or(0, |p| u16::try_from(p).unwrap());
-    Some(Case { start, packet: Packet { src: src_ip, dst, proto, sport, dport } })
+    let sport = e["srcPort"]
+        .as_u64()
+        .map_or(0, |p| u16::try_from(p).unwrap());
+    let dport = e["dstPort"]
+        .as_u64()
+        .map_or(0, |p| u16::try_from(p).unwrap());
+    Some(Case {
+        start,
+        packet: Packet {
+            src: src_ip,
+            dst,
+            proto,
+            sport,
+            dport,
+        },
+    })
 }
 
 #[test]
@@ -95,20 +147,29 @@ fn batfish_expectations() {
         println!("batfish-aws conformance did not run: PERIMETER_CORPORA is not set");
         return;
     };
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().filter_map(Result::ok).map(|d| d.path()).filter(|p| p.join("expected.json").exists()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|d| d.path())
+        .filter(|p| p.join("expected.json").exists())
+        .collect();
     dirs.sort();
     let (mut checked, mut matched, mut known, mut skipped) = (0, 0, 0, 0);
     let mut failures = Vec::new();
     for dir in dirs {
         let scenario = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let expectations: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+        let expectations: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
+                .unwrap();
         if expectations.is_empty() {
             continue;
         }
         let net = load(&dir);
         for e in &expectations {
             let name = e["name"].as_str().unwrap();
-            let diff = KNOWN_DIFFERENCES.iter().find(|(s, n, _, _)| *s == scenario && (*n == "*" || *n == name));
+            let diff = KNOWN_DIFFERENCES
+                .iter()
+                .find(|(s, n, _, _)| *s == scenario && (*n == "*" || *n == name));
             if diff.is_some_and(|d| d.2 == "SKIP") {
                 skipped += 1;
                 continue;
@@ -118,10 +179,17 @@ fn batfish_expectations() {
             let (got, expected_any): (String, Vec<String>) = if kind == "bidirectional_reverse" {
                 // The reverse leg is the reply of the forward leg: walk the forward flow and check its reply.
                 let fwd_name = name.replace("#reverse", "#forward");
-                let fwd = expectations.iter().find(|x| x["name"].as_str() == Some(fwd_name.as_str())).expect("forward leg");
+                let fwd = expectations
+                    .iter()
+                    .find(|x| x["name"].as_str() == Some(fwd_name.as_str()))
+                    .expect("forward leg");
                 let case = build(&net, fwd).expect("buildable forward leg");
                 let flow = eval_flow(&net, &case.start, case.packet);
-                let got = if flow.established { "ACCEPTED".to_owned() } else { format!("reply {:?}", flow.reply.map(|r| (r.disposition, r.block))) };
+                let got = if flow.established {
+                    "ACCEPTED".to_owned()
+                } else {
+                    format!("reply {:?}", flow.reply.map(|r| (r.disposition, r.block)))
+                };
                 (got, vec!["ACCEPTED".to_owned()])
             } else {
                 let Some(case) = build(&net, e) else {
@@ -132,14 +200,28 @@ fn batfish_expectations() {
                 let d = disposition_name(flow.forward.disposition).to_owned();
                 let expected: Vec<String> = match e["expected_disposition"].as_str() {
                     Some(x) => vec![x.to_owned()],
-                    None => e["expected_disposition_any_of"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_owned()).collect(),
+                    None => e["expected_disposition_any_of"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x.as_str().unwrap().to_owned())
+                        .collect(),
                 };
                 // Verdict mapping: an accepted forward walk must also have its reply come back.
                 if d == "ACCEPTED" && !flow.established {
-                    failures.push(format!("{scenario} {name}: accepted but reply blocked: {:?}", flow.reply.map(|r| r.block)));
+                    failures.push(format!(
+                        "{scenario} {name}: accepted but reply blocked: {:?}",
+                        flow.reply.map(|r| r.block)
+                    ));
                 }
                 // Blocked flows must name an explanation code.
-                if ["DENIED_IN", "DENIED_OUT", "NO_ROUTE"].contains(&d.as_str()) && flow.forward.block.as_ref().is_none_or(|b| b.code.is_empty()) {
+                if ["DENIED_IN", "DENIED_OUT", "NO_ROUTE"].contains(&d.as_str())
+                    && flow
+                        .forward
+                        .block
+                        .as_ref()
+                        .is_none_or(|b| b.code.is_empty())
+                {
                     failures.push(format!("{scenario} {name}: {d} without explanation"));
                 }
                 (d, expected)
@@ -148,16 +230,27 @@ fn batfish_expectations() {
                 if got == *ours {
                     known += 1;
                 } else {
-                    failures.push(format!("{scenario} {name}: documented difference expected {ours}, got {got}"));
+                    failures.push(format!(
+                        "{scenario} {name}: documented difference expected {ours}, got {got}"
+                    ));
                 }
             } else if expected_any.contains(&got) {
                 matched += 1;
             } else {
-                failures.push(format!("{scenario} {name}: expected {expected_any:?}, got {got}"));
+                failures.push(format!(
+                    "{scenario} {name}: expected {expected_any:?}, got {got}"
+                ));
             }
         }
     }
-    println!("batfish-aws: {checked} checked, {matched} match, {known} documented differences, {skipped} not modelled");
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    println!(
+        "batfish-aws: {checked} checked, {matched} match, {known} documented differences, {skipped} not modelled"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(matched >= 50, "too few expectations matched: {matched}");
 }

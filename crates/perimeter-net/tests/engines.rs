@@ -1,6 +1,8 @@
 //! Differential tests: the symbolic engine against the concrete walker on random packets over
 //! random networks. Every run checks at least 100,000 packets.
 
+#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "test helpers")]
+
 use perimeter_net::hs::{Ip, Packet, parse_ip};
 use perimeter_net::model::{Network, NetworkInterface};
 use perimeter_net::symbolic::Engine;
@@ -19,21 +21,39 @@ fn sample(set: &perimeter_net::hs::HeaderSet, r: &mut Rng) -> Option<Packet> {
         let x = (u128::from(r.next_u64()) << 64) | u128::from(r.next_u64());
         *slot = b.lo[d] + if span == u128::MAX { x } else { x % (span + 1) };
     }
-    Some(Packet { src: f[0], dst: f[1], proto: u8::try_from(f[2]).ok()?, sport: u16::try_from(f[3]).ok()?, dport: u16::try_from(f[4]).ok()? })
+    Some(Packet {
+        src: f[0],
+        dst: f[1],
+        proto: u8::try_from(f[2]).ok()?,
+        sport: u16::try_from(f[3]).ok()?,
+        dport: u16::try_from(f[4]).ok()?,
+    })
 }
 
-const DPORTS: &[u16] = &[0, 22, 80, 443, 1023, 1024, 3306, 3389, 8000, 8050, 8100, 8101, 65535, 49152];
+const DPORTS: &[u16] = &[
+    0, 22, 80, 443, 1023, 1024, 3306, 3389, 8000, 8050, 8100, 8101, 65535, 49152,
+];
 const SPORTS: &[u16] = &[0, 22, 80, 443, 1000, 1024, 49152, 65535];
 const PROTOS: &[u8] = &[6, 6, 6, 17, 1, 0, 50];
 
 fn addrs(e: &NetworkInterface) -> Vec<Ip> {
-    e.addresses.iter().map(|a| a.private).chain(e.ipv6.iter().copied()).collect()
+    e.addresses
+        .iter()
+        .map(|a| a.private)
+        .chain(e.ipv6.iter().copied())
+        .collect()
 }
 
 fn random_source(r: &mut Rng) -> Ip {
     let text = match r.below(6) {
         0 => "8.8.8.8".to_owned(),
-        1 => format!("{}.{}.{}.{}", 1 + r.below(200), r.below(256), r.below(256), r.below(256)),
+        1 => format!(
+            "{}.{}.{}.{}",
+            1 + r.below(200),
+            r.below(256),
+            r.below(256),
+            r.below(256)
+        ),
         2 => format!("10.{}.{}.{}", r.below(3), r.below(12), r.below(256)),
         3 => format!("54.0.0.{}", 1 + r.below(20)),
         4 => "240.254.254.1".to_owned(),
@@ -44,8 +64,16 @@ fn random_source(r: &mut Rng) -> Ip {
 
 fn random_ports(r: &mut Rng) -> (u8, u16, u16) {
     let proto = *r.pick(PROTOS).unwrap();
-    let dport = if r.chance(20) { u16::try_from(r.below(65536)).unwrap() } else { *r.pick(DPORTS).unwrap() };
-    let sport = if r.chance(20) { u16::try_from(r.below(65536)).unwrap() } else { *r.pick(SPORTS).unwrap() };
+    let dport = if r.chance(20) {
+        u16::try_from(r.below(65536)).unwrap()
+    } else {
+        *r.pick(DPORTS).unwrap()
+    };
+    let sport = if r.chance(20) {
+        u16::try_from(r.below(65536)).unwrap()
+    } else {
+        *r.pick(SPORTS).unwrap()
+    };
     (proto, sport, dport)
 }
 
@@ -56,31 +84,65 @@ struct Tally {
 }
 
 fn check_exposure(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &mut Tally) {
-    let publics: Vec<&NetworkInterface> = net.network_interfaces.iter().filter(|e| e.public_ip().is_some()).collect();
-    let Some(eni) = r.pick(&publics).copied() else { return };
+    let publics: Vec<&NetworkInterface> = net
+        .network_interfaces
+        .iter()
+        .filter(|e| e.public_ip().is_some())
+        .collect();
+    let Some(eni) = r.pick(&publics).copied() else {
+        return;
+    };
     let dst = eni.public_ip().unwrap();
     let (proto, sport, dport) = random_ports(r);
     let answer = engine.decide_exposure(eni);
-    let drawn = if r.chance(40) { sample(&answer.allowed, r) } else { None };
-    let p = drawn.unwrap_or(Packet { src: random_source(r), dst, proto, sport, dport });
+    let drawn = if r.chance(40) {
+        sample(&answer.allowed, r)
+    } else {
+        None
+    };
+    let p = drawn.unwrap_or(Packet {
+        src: random_source(r),
+        dst,
+        proto,
+        sport,
+        dport,
+    });
     let flow = eval_flow(net, &Start::Internet, p);
     let concrete = flow.established && flow.forward.landing == Landing::Eni(eni.id.clone());
     tally.packets += 1;
     if answer.allowed.contains(&p) {
         tally.allowed += 1;
-        assert!(concrete, "symbolic says exposed, walker disagrees: {p:?} to {} {:?} {:?}", eni.id, flow.forward, flow.reply);
+        assert!(
+            concrete,
+            "symbolic says exposed, walker disagrees: {p:?} to {} {:?} {:?}",
+            eni.id, flow.forward, flow.reply
+        );
     } else if answer.unknown.contains(&p) {
         tally.unknown += 1;
-        let unknown = flow.forward.disposition == Disposition::Unknown || flow.reply.as_ref().is_some_and(|t| t.disposition == Disposition::Unknown);
-        assert!(!concrete && unknown, "symbolic says unknown, walker decided: {p:?} {:?}", flow.forward);
+        let unknown = flow.forward.disposition == Disposition::Unknown
+            || flow
+                .reply
+                .as_ref()
+                .is_some_and(|t| t.disposition == Disposition::Unknown);
+        assert!(
+            !concrete && unknown,
+            "symbolic says unknown, walker decided: {p:?} {:?}",
+            flow.forward
+        );
     } else {
-        assert!(!concrete, "walker says exposed, symbolic disagrees: {p:?} to {} {:?} {:?}", eni.id, flow.forward, flow.reply);
+        assert!(
+            !concrete,
+            "walker says exposed, symbolic disagrees: {p:?} to {} {:?} {:?}",
+            eni.id, flow.forward, flow.reply
+        );
     }
 }
 
 fn check_pair(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &mut Tally) {
     let enis: Vec<&NetworkInterface> = net.network_interfaces.iter().collect();
-    let (Some(s), Some(d)) = (r.pick(&enis).copied(), r.pick(&enis).copied()) else { return };
+    let (Some(s), Some(d)) = (r.pick(&enis).copied(), r.pick(&enis).copied()) else {
+        return;
+    };
     if s.id == d.id {
         return;
     }
@@ -88,26 +150,58 @@ fn check_pair(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &mut T
     let (proto, sport, dport) = random_ports(r);
     let answer = engine.decide_pair(s, d);
     let exists = engine.decide_pair_exists(s, d);
-    let expected = if !answer.allowed.is_empty() { Some(true) } else if answer.unknown.is_empty() { Some(false) } else { None };
-    assert_eq!(exists, expected, "fast pair decision differs from the pair set: {} -> {}", s.id, d.id);
-    let drawn = if r.chance(40) { sample(&answer.allowed, r) } else { None };
-    let p = drawn.unwrap_or(Packet { src: *r.pick(&sa).unwrap(), dst: *r.pick(&da).unwrap(), proto, sport, dport });
+    let expected = if !answer.allowed.is_empty() {
+        Some(true)
+    } else if answer.unknown.is_empty() {
+        Some(false)
+    } else {
+        None
+    };
+    assert_eq!(
+        exists, expected,
+        "fast pair decision differs from the pair set: {} -> {}",
+        s.id, d.id
+    );
+    let drawn = if r.chance(40) {
+        sample(&answer.allowed, r)
+    } else {
+        None
+    };
+    let p = drawn.unwrap_or(Packet {
+        src: *r.pick(&sa).unwrap(),
+        dst: *r.pick(&da).unwrap(),
+        proto,
+        sport,
+        dport,
+    });
     let flow = eval_flow(net, &Start::Eni(s.id.clone()), p);
     let concrete = flow.established && flow.forward.landing == Landing::Eni(d.id.clone());
     tally.packets += 1;
     if answer.allowed.contains(&p) {
         tally.allowed += 1;
-        assert!(concrete, "symbolic says reachable, walker disagrees: {p:?} {} -> {} {:?} {:?}", s.id, d.id, flow.forward, flow.reply);
+        assert!(
+            concrete,
+            "symbolic says reachable, walker disagrees: {p:?} {} -> {} {:?} {:?}",
+            s.id, d.id, flow.forward, flow.reply
+        );
     } else if answer.unknown.contains(&p) {
         tally.unknown += 1;
     } else {
-        assert!(!concrete, "walker says reachable, symbolic disagrees: {p:?} {} -> {} {:?} {:?}", s.id, d.id, flow.forward, flow.reply);
+        assert!(
+            !concrete,
+            "walker says reachable, symbolic disagrees: {p:?} {} -> {} {:?} {:?}",
+            s.id, d.id, flow.forward, flow.reply
+        );
     }
 }
 
 #[test]
 fn symbolic_agrees_with_walker_on_random_packets() {
-    let mut tally = Tally { packets: 0, allowed: 0, unknown: 0 };
+    let mut tally = Tally {
+        packets: 0,
+        allowed: 0,
+        unknown: 0,
+    };
     for seed in 0..NETWORKS {
         let net = generate_network(seed, &Shape::small());
         let mut engine = Engine::new(&net);
@@ -120,9 +214,20 @@ fn symbolic_agrees_with_walker_on_random_packets() {
             }
         }
     }
-    println!("engines: {} packets compared, {} in the symbolic allowed set, {} unknown", tally.packets, tally.allowed, tally.unknown);
-    assert!(tally.packets >= 100_000, "only {} packets compared", tally.packets);
+    println!(
+        "engines: {} packets compared, {} in the symbolic allowed set, {} unknown",
+        tally.packets, tally.allowed, tally.unknown
+    );
+    assert!(
+        tally.packets >= 100_000,
+        "only {} packets compared",
+        tally.packets
+    );
     // The comparison is only meaningful if both outcomes occur often.
-    assert!(tally.allowed >= 5_000, "too few allowed packets: {}", tally.allowed);
+    assert!(
+        tally.allowed >= 5_000,
+        "too few allowed packets: {}",
+        tally.allowed
+    );
     assert!(tally.packets - tally.allowed - tally.unknown >= 5_000);
 }
