@@ -313,6 +313,34 @@ fn main() {
         );
     }
 
+    if wanted("worst") {
+        // Worst case at the default bounds: many long patterns whose product blows
+        // up. The work budget (400M word operations) stops it; this measures the
+        // time to the Unknown.
+        let pats: Vec<Pattern> = (0..1500)
+            .map(|i| {
+                let c = char::from(b'a' + (i % 20) as u8);
+                Pattern::glob(
+                    &format!("*{c}{}*{c}", "?".repeat(i / 20 + 8)),
+                    Case::Sensitive,
+                )
+            })
+            .collect();
+        let (m, lo, hi, res) = measure(|| {
+            let mut v = Vocabulary::new();
+            let k = v.add_key("k", KeyKind::String, Arity::Single).unwrap();
+            for p in &pats {
+                v.add_pattern(k, p.clone()).unwrap();
+            }
+            v.finish().map(|_| ()).map_err(|e| e.to_string())
+        });
+        report(
+            "worst case: 1500 patterns `*c??…?*c` → unknown at default bounds",
+            (m, lo, hi),
+            &format!("{res:?}"),
+        );
+    }
+
     if wanted("scaling") {
         // Scaling of ARN-shaped patterns (partition only).
         for n in [100usize, 200] {
