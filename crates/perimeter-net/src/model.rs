@@ -368,6 +368,15 @@ impl NetworkInterface {
             .or_else(|| self.ipv6.first().copied())
     }
 
+    /// A load balancer's interface: its listeners decide what it accepts, and they are not modelled.
+    #[must_use]
+    pub fn is_load_balancer(&self) -> bool {
+        matches!(
+            self.interface_type.as_str(),
+            "network_load_balancer" | "gateway_load_balancer"
+        ) || self.description.starts_with("ELB ")
+    }
+
     /// The first public address.
     #[must_use]
     pub fn public_ip(&self) -> Option<Ip> {
@@ -678,6 +687,15 @@ impl Network {
             .private_owner
             .get(&(vpc_id.to_owned(), ip))
             .and_then(|id| self.network_interfaces.get(id))
+    }
+
+    /// Whether an ENI belongs to a NAT gateway (it accepts only replies to its translations).
+    #[must_use]
+    pub fn is_nat_eni(&self, eni: &NetworkInterface) -> bool {
+        self.nat_gateways.iter().any(|n| {
+            n.eni_ids.contains(&eni.id)
+                || (n.vpc_id == eni.vpc_id && n.addresses.iter().any(|(pv, _)| eni.owns(*pv)))
+        })
     }
 
     /// The subnet of a VPC whose CIDR holds an address.

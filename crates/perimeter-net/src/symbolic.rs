@@ -453,6 +453,10 @@ impl<'a> Engine<'a> {
     pub fn decide_exposure(&mut self, eni: &NetworkInterface) -> Answer {
         let net = self.net;
         let mut out = Answer::default();
+        // A NAT gateway accepts no connection; a load balancer's listeners are not modelled.
+        if net.is_nat_eni(eni) {
+            return out;
+        }
         let Some(subnet) = net.subnets.get(&eni.subnet_id) else {
             return out;
         };
@@ -512,6 +516,12 @@ impl<'a> Engine<'a> {
             out = Answer {
                 allowed: out.allowed.union(&a.allowed),
                 unknown: out.unknown.union(&a.unknown),
+            };
+        }
+        if eni.is_load_balancer() {
+            out = Answer {
+                allowed: HeaderSet::empty(),
+                unknown: out.allowed.union(&out.unknown),
             };
         }
         out
@@ -688,10 +698,20 @@ impl<'a> Engine<'a> {
         if src.id == dst.id {
             return Answer::default();
         }
+        if self.net.is_nat_eni(dst) {
+            return Answer::default();
+        }
         let class = self.pair_class(&src.subnet_id, &src.groups, &dst.subnet_id, &dst.groups);
-        class
+        let a = class
             .restrict(SRC, &addr_set(src))
-            .restrict(DST, &addr_set(dst))
+            .restrict(DST, &addr_set(dst));
+        if dst.is_load_balancer() {
+            return Answer {
+                allowed: HeaderSet::empty(),
+                unknown: a.allowed.union(&a.unknown),
+            };
+        }
+        a
     }
 
     /// The network part of the pair answer (network ACLs and routes both ways), for any ENIs of
@@ -745,10 +765,24 @@ impl<'a> Engine<'a> {
             groups,
             subnet,
             subnet_id: eni.subnet_id.clone(),
+            nat: self.net.is_nat_eni(eni),
+            load_balancer: eni.is_load_balancer(),
         }
     }
 
     fn exists_core(&mut self, s: &PairEnd, d: &PairEnd, netp: &Answer) -> Option<bool> {
+        if d.nat {
+            return Some(false);
+        }
+        let answer = self.exists_filters(s, d, netp);
+        if d.load_balancer && answer == Some(true) {
+            None
+        } else {
+            answer
+        }
+    }
+
+    fn exists_filters(&mut self, s: &PairEnd, d: &PairEnd, netp: &Answer) -> Option<bool> {
         let (sa, da) = (&s.addrs, &d.addrs);
         let hits = |b: &crate::hs::HBox| {
             sa.ranges()
@@ -855,6 +889,8 @@ pub struct PairEnd {
     groups: u32,
     subnet: u32,
     subnet_id: String,
+    nat: bool,
+    load_balancer: bool,
 }
 
 /// Dimensions re-exported for report code.

@@ -857,6 +857,14 @@ impl<'a> Walker<'a> {
             self.step(&nat_id, "nat-gateway").subnet = Some(nat.subnet_id.clone());
             return self.nat_inbound(&nat_id, p);
         }
+        if self.mode == Mode::Forward && eni.is_load_balancer() {
+            return unknown(
+                p,
+                eni_id,
+                "network-interface",
+                format!("`{eni_id}` belongs to a load balancer, whose listeners are not modelled"),
+            );
+        }
         if self.mode == Mode::Forward && !eni.groups.is_empty() {
             match eval_security_groups(net, &eni.groups, false, &p) {
                 SgVerdict::Allowed(hit) => {
