@@ -698,7 +698,9 @@ impl<'a> Engine<'a> {
         if src.id == dst.id {
             return Answer::default();
         }
-        if self.net.is_nat_eni(dst) {
+        // A NAT gateway neither accepts connections nor opens them (replies to its own address
+        // find no session).
+        if self.net.is_nat_eni(dst) || self.net.is_nat_eni(src) {
             return Answer::default();
         }
         let class = self.pair_class(&src.subnet_id, &src.groups, &dst.subnet_id, &dst.groups);
@@ -771,7 +773,7 @@ impl<'a> Engine<'a> {
     }
 
     fn exists_core(&mut self, s: &PairEnd, d: &PairEnd, netp: &Answer) -> Option<bool> {
-        if d.nat {
+        if d.nat || s.nat {
             return Some(false);
         }
         let answer = self.exists_filters(s, d, netp);
