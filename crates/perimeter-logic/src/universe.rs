@@ -771,7 +771,8 @@ struct KeyInfo {
     width: u32,
 }
 
-/// A set of classes of one key.
+/// A set of classes of one key. The binary operations expect both sets to belong to
+/// the same key (with different keys the result keeps `self`'s key and means nothing).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ClassSet {
     key: KeyId,

@@ -501,6 +501,47 @@ fn check_set_ops(values: Option<&[&str]>, any_x: bool, all_x: bool) {
     let all = fx.u.for_all_values(&set).unwrap();
     assert_eq!(fx.u.eval(any, &a), any_x, "ForAnyValue x* on {values:?}");
     assert_eq!(fx.u.eval(all, &a), all_x, "ForAllValues x* on {values:?}");
+    // `values_exactly(C)` holds iff the key is present with exactly the classes C.
+    if let KeyValue::Set(cs) = &a.values[5] {
+        let mut set = fx.u.classes_none(fx.m).unwrap();
+        for c in cs {
+            set = set.union(&only(&fx.u, fx.m, *c));
+        }
+        let exactly = fx.u.values_exactly(&set).unwrap();
+        assert!(fx.u.eval(exactly, &a), "values_exactly on {values:?}");
+        let absent = Assignment {
+            values: vec![KeyValue::Absent; 6],
+        };
+        assert!(!fx.u.eval(exactly, &absent));
+        let other = set.complement();
+        let wrong = fx.u.values_exactly(&other).unwrap();
+        assert!(!fx.u.eval(wrong, &a) || other == set);
+        assert_eq!(set.len(), cs.len());
+    }
+}
+
+/// The class set holding exactly class `c` of the fixture's `tags` key: the
+/// intersection, over its patterns, of the pattern's classes or their complement, as
+/// the class witness matches the pattern or not.
+fn only(u: &Universe, k: KeyId, c: ClassId) -> perimeter_logic::ClassSet {
+    let pats = [
+        Pattern::glob("x*", Case::Sensitive),
+        Pattern::glob("*y", Case::Sensitive),
+        Pattern::literal("xy", Case::Sensitive),
+    ];
+    let Value::String(w) = u.class_witness(k, c).unwrap() else {
+        panic!()
+    };
+    let mut set = u.classes_all(k).unwrap();
+    for p in &pats {
+        let s = u.classes_like(k, p).unwrap();
+        set = if p.matches(&w) {
+            set.intersection(&s)
+        } else {
+            set.difference(&s)
+        };
+    }
+    set
 }
 
 #[test]
