@@ -841,4 +841,60 @@ mod tests {
             HeaderSet::empty()
         );
     }
+
+    mod laws {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        // Small dimensions make collisions (and therefore interesting overlaps) likely.
+        fn boxes() -> impl Strategy<Value = HeaderSet> {
+            let b = (0u128..8, 0u128..4, 0u128..8, 0u128..4, 0u128..4, 0u128..3).prop_map(
+                |(sl, sw, dl, dw, pl, pw)| {
+                    HeaderSet::from_box(HBox {
+                        lo: [sl, dl, pl, 0, 0],
+                        hi: [sl + sw, dl + dw, pl + pw, 65535, 3],
+                    })
+                },
+            );
+            proptest::collection::vec(b, 0..4)
+                .prop_map(|v| v.iter().fold(HeaderSet::empty(), |acc, x| acc.union(x)))
+        }
+
+        fn pkt() -> impl Strategy<Value = Packet> {
+            (0u128..12, 0u128..12, 0u8..8, 0u16..4).prop_map(|(src, dst, proto, dport)| Packet {
+                src,
+                dst,
+                proto,
+                sport: 7,
+                dport,
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+            #[test]
+            fn set_operations_match_membership(a in boxes(), b in boxes(), p in pkt()) {
+                prop_assert_eq!(a.union(&b).contains(&p), a.contains(&p) || b.contains(&p));
+                prop_assert_eq!(a.intersect(&b).contains(&p), a.contains(&p) && b.contains(&p));
+                prop_assert_eq!(a.subtract(&b).contains(&p), a.contains(&p) && !b.contains(&p));
+                prop_assert_eq!(a.disjoint().contains(&p), a.contains(&p));
+                prop_assert_eq!(a.replies().contains(&p.reply()), a.contains(&p));
+                prop_assert!(a.subtract(&a).is_empty());
+            }
+
+            #[test]
+            fn interval_sets_obey_the_laws(x in proptest::collection::vec((0u128..40, 0u128..6), 0..5), y in proptest::collection::vec((0u128..40, 0u128..6), 0..5), v in 0u128..50) {
+                let a = IntervalSet::from_ranges(x.iter().map(|(l, w)| (*l, l + w)).collect());
+                let b = IntervalSet::from_ranges(y.iter().map(|(l, w)| (*l, l + w)).collect());
+                prop_assert_eq!(a.union(&b).contains(v), a.contains(v) || b.contains(v));
+                prop_assert_eq!(a.intersect(&b).contains(v), a.contains(v) && b.contains(v));
+                prop_assert_eq!(a.subtract(&b).contains(v), a.contains(v) && !b.contains(v));
+                prop_assert_eq!(a.complement(49).contains(v), v <= 49 && !a.contains(v));
+                // CIDR covers are exact.
+                let cover = IntervalSet::from_ranges(a.to_cidrs().iter().map(|c| (c.lo, c.hi())).collect());
+                prop_assert_eq!(cover, a);
+            }
+        }
+    }
 }
