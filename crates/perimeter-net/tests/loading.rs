@@ -1,7 +1,7 @@
 //! The loader: layouts, diagnostics with file and JSON pointer, recovery, the bundled example
 //! account, and the path-request and analysis shapes.
 
-#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "test helpers")]
+#![expect(clippy::unwrap_used, reason = "test helpers")]
 
 use std::path::{Path, PathBuf};
 
