@@ -44,7 +44,27 @@ pub fn action_problem(catalog: &Catalog, action: &str) -> Option<(&'static str, 
         ));
     }
     let exists = if name.contains(['*', '?']) {
-        !catalog.actions_matching(action).is_empty()
+        catalog.service(prefix).is_some_and(|service| {
+            // Actions are sorted ignoring case: only those that start with the pattern's literal
+            // head can match.
+            let head = name
+                .split(['*', '?'])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let actions = service.actions();
+            let from = actions.partition_point(|a| a.name().to_ascii_lowercase() < head);
+            actions
+                .get(from..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|a| {
+                    a.name()
+                        .get(..head.len())
+                        .is_some_and(|h| h.eq_ignore_ascii_case(&head))
+                })
+                .any(|a| super::glob_subset::glob_match(name, a.name(), true))
+        })
     } else {
         catalog.action(prefix, name).is_some()
     };

@@ -11,9 +11,9 @@
 //! statement that has that key is not flagged. Only `Allow` statements of identity policies grant
 //! these actions.
 
+use super::glob_subset::glob_match as glob;
 use super::{Ctx, PolicyType, Rule, finding, has_condition_key, is_allow};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::pattern::glob;
 use crate::syntax::{StatementSyntax, Str};
 
 pub const RULE: Rule = Rule {

@@ -8,7 +8,7 @@
 //! resources case-sensitively; of two identical entries the later one is reported. Statements are
 //! compared without their `Sid`, with each element as a set.
 
-use super::glob_subset::includes;
+use super::glob_subset::{includes, includes_arn};
 use super::{Ctx, Rule, finding};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::syntax::{PrincipalSyntax, StatementSyntax, Str, StrList};
@@ -74,10 +74,17 @@ fn redundant_items(items: &[Str], case_insensitive: bool, fields: usize) -> Vec<
         };
         let covering = own.iter().chain(wild).copied().find(|&j| {
             let Some(b) = items.get(j) else { return false };
+            let inc = |x: &str, y: &str| {
+                if case_insensitive {
+                    includes(x, y, true)
+                } else {
+                    includes_arn(x, y)
+                }
+            };
             j != i
-                && includes(&b.value, &a.value, case_insensitive)
+                && inc(&b.value, &a.value)
                 // Of two equivalent entries, only the later one is redundant.
-                && !(j > i && includes(&a.value, &b.value, case_insensitive))
+                && !(j > i && inc(&a.value, &b.value))
         });
         let covering = covering.or_else(|| {
             (!is_pattern(a))

@@ -14,9 +14,9 @@
 //! `examples/accessanalyzer/validate-policy.rst`); the message for `sts:AssumeRole` is AWS's, word
 //! for word. The other checks need `AWS::IAM::AssumeRolePolicyDocument`.
 
+use super::glob_subset::glob_match as glob;
 use super::{Ctx, PolicyType, Rule, finding};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::pattern::glob;
 use crate::syntax::{PrincipalSyntax, Str};
 
 pub const RULE: Rule = Rule {
