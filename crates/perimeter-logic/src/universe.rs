@@ -1268,15 +1268,14 @@ impl Universe {
 
     /// The key is in the request (for a multi-valued key: possibly with no values).
     pub fn present(&mut self, key: KeyId) -> Result<Bdd, LogicError> {
-        let a = self.absent(key)?;
         let k = self.info(key)?;
+        let (f, w, n) = (k.first_var, k.width, k.n as u64);
         match k.decl.arity {
             Arity::Single => {
-                let codes: Vec<u64> = (1..=k.n as u64).collect();
-                let (f, w) = (k.first_var, k.width);
+                let codes: Vec<u64> = (1..=n).collect();
                 self.codes_bdd(f, w, &codes).map_err(node_limit)
             }
-            Arity::Multi => self.not(a),
+            Arity::Multi => self.bdd.var(f).map_err(node_limit),
         }
     }
 

@@ -129,6 +129,7 @@ enum Atom {
     DateCmp(CmpOp),
     Bool(bool),
     Absent(usize),
+    Present(usize),
     AnyM(usize),
     AllM(usize),
     /// `ForAllValues` with a negated inner operator (`StringNotLike`).
@@ -160,6 +161,7 @@ fn atom() -> impl Strategy<Value = Atom> {
         (0..6usize).prop_map(|o| Atom::DateCmp(OPS[o])),
         any::<bool>().prop_map(Atom::Bool),
         (0..6usize).prop_map(Atom::Absent),
+        (0..6usize).prop_map(Atom::Present),
         (0..3usize).prop_map(Atom::AnyM),
         (0..3usize).prop_map(Atom::AllM),
         (0..3usize).prop_map(Atom::AllNotM),
@@ -195,6 +197,7 @@ fn concrete(fx: &Fixture, f: &Form, r: &Req) -> bool {
             }
             Atom::DateCmp(op) => r.d.is_some_and(|x| op.eval(&x, &fx.date)),
             Atom::Bool(v) => r.b == Some(v),
+            Atom::Present(k) => !concrete(fx, &Form::A(Atom::Absent(k)), r),
             Atom::Absent(k) => match k {
                 0 => r.s.is_none(),
                 1 => r.ip.is_none(),
@@ -242,6 +245,7 @@ fn compile(fx: &mut Fixture, f: &Form) -> Bdd {
             Atom::DateCmp(op) => u.date_cmp(fx.d, op, fx.date).unwrap(),
             Atom::Bool(v) => u.bool_eq(fx.b, v).unwrap(),
             Atom::Absent(k) => u.absent([fx.s, fx.ip, fx.n, fx.d, fx.b, fx.m][k]).unwrap(),
+            Atom::Present(k) => u.present([fx.s, fx.ip, fx.n, fx.d, fx.b, fx.m][k]).unwrap(),
             Atom::AnyM(i) => {
                 let set = u
                     .classes_like(fx.m, &fx.mpatterns[i % fx.mpatterns.len()])
