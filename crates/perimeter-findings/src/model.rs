@@ -389,3 +389,44 @@ pub struct AnalyzerSummary {
     pub last_resource_analyzed_at: Option<Timestamp>,
     pub status: String,
 }
+
+/// `FindingChangeType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FindingChangeType {
+    Changed,
+    New,
+    Unchanged,
+}
+
+/// `AccessPreviewFinding`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessPreviewFinding {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_finding_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_finding_status: Option<FindingStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_public: Option<bool>,
+    pub resource_type: String,
+    pub created_at: Timestamp,
+    pub change_type: FindingChangeType,
+    pub status: FindingStatus,
+    pub resource_owner_account: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Vec<FindingSource>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_control_policy_restriction: Option<String>,
+}

@@ -428,14 +428,14 @@ impl Store {
             if let Some(mut stored) = open.remove(&key) {
                 stored.finding.analyzed_at = now;
                 stored.explanation.clone_from(&input.explanation);
-                tx.execute(
+                tx.prepare_cached(
                     "UPDATE findings SET body = ?3 WHERE analyzer_arn = ?1 AND id = ?2",
-                    params![
-                        analyzer_arn,
-                        stored.finding.id,
-                        encode(&stored.finding.id, &stored)?
-                    ],
-                )?;
+                )?
+                .execute(params![
+                    analyzer_arn,
+                    stored.finding.id,
+                    encode(&stored.finding.id, &stored)?
+                ])?;
                 outcome.unchanged += 1;
             } else {
                 let generation = generations.get(&key).copied().unwrap_or(0);
@@ -456,8 +456,10 @@ impl Store {
                     explanation: input.explanation.clone(),
                     key: key.clone(),
                 };
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO findings(analyzer_arn, id, key, status, resource, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(
                     params![
                         analyzer_arn,
                         finding.id,
@@ -586,6 +588,111 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(outcome)
+    }
+
+    // ----- access previews -------------------------------------------------------------------
+
+    /// The access-preview comparison (`ListAccessPreviewFindings`), read-only: `proposed` are the
+    /// findings of the proposed configuration of the resources in `resource_arns`. Per the API
+    /// documentation of `FindingChangeType`:
+    /// - access that no open finding covers is `NEW`, with the status it would get (ACTIVE, or
+    ///   ARCHIVED when an archive rule matches);
+    /// - access an open finding already covers is `UNCHANGED`, with that finding's id and status;
+    /// - an open finding on one of these resources whose access the proposal removes is `CHANGED`,
+    ///   with preview status RESOLVED and its existing id and status.
+    pub fn preview_findings(
+        &self,
+        analyzer_arn: &str,
+        resource_arns: &[String],
+        proposed: &[FindingInput],
+        now: Timestamp,
+    ) -> Result<Vec<AccessPreviewFinding>> {
+        self.require_arn(analyzer_arn)?;
+        let rules = self.rules(analyzer_arn)?;
+        let mut open: BTreeMap<String, Finding> = self
+            .stored_findings(analyzer_arn)?
+            .into_iter()
+            .filter(|s| s.finding.status != FindingStatus::Resolved)
+            .filter(|s| {
+                s.finding
+                    .resource
+                    .as_ref()
+                    .is_some_and(|r| resource_arns.contains(r))
+            })
+            .map(|s| (s.key, s.finding))
+            .collect();
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        let preview_id = |n: usize| {
+            let mut h = Sha256::new();
+            h.update(analyzer_arn.as_bytes());
+            h.update([0]);
+            h.update(now.millis().to_le_bytes());
+            h.update(n.to_le_bytes());
+            uuid_from_digest(&h.finalize())
+        };
+        for input in proposed {
+            let key = finding_key(input);
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            let preview = to_finding(input, String::new(), now);
+            let (change_type, existing, status) = match open.remove(&key) {
+                Some(existing) => (
+                    FindingChangeType::Unchanged,
+                    Some(existing.clone()),
+                    existing.status,
+                ),
+                None => {
+                    let archived = rules.iter().any(|r| filter_matches(&preview, &r.filter));
+                    let status = if archived {
+                        FindingStatus::Archived
+                    } else {
+                        FindingStatus::Active
+                    };
+                    (FindingChangeType::New, None, status)
+                }
+            };
+            out.push(AccessPreviewFinding {
+                id: preview_id(out.len()),
+                existing_finding_id: existing.as_ref().map(|f| f.id.clone()),
+                existing_finding_status: existing.as_ref().map(|f| f.status),
+                principal: preview.principal,
+                action: preview.action,
+                condition: (preview.error.is_none()).then_some(preview.condition),
+                resource: preview.resource,
+                is_public: preview.is_public,
+                resource_type: preview.resource_type,
+                created_at: now,
+                change_type,
+                status,
+                resource_owner_account: preview.resource_owner_account,
+                error: preview.error,
+                sources: preview.sources,
+                resource_control_policy_restriction: preview.resource_control_policy_restriction,
+            });
+        }
+        for (_, gone) in open {
+            out.push(AccessPreviewFinding {
+                id: preview_id(out.len()),
+                existing_finding_id: Some(gone.id.clone()),
+                existing_finding_status: Some(gone.status),
+                principal: gone.principal,
+                action: gone.action,
+                condition: gone.error.is_none().then_some(gone.condition),
+                resource: gone.resource,
+                is_public: gone.is_public,
+                resource_type: gone.resource_type,
+                created_at: now,
+                change_type: FindingChangeType::Changed,
+                status: FindingStatus::Resolved,
+                resource_owner_account: gone.resource_owner_account,
+                error: gone.error,
+                sources: gone.sources,
+                resource_control_policy_restriction: gone.resource_control_policy_restriction,
+            });
+        }
+        Ok(out)
     }
 
     // ----- findings --------------------------------------------------------------------------
@@ -721,15 +828,15 @@ impl Store {
     ) -> Result<Finding> {
         stored.finding.status = status;
         stored.finding.updated_at = now;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE findings SET status = ?3, body = ?4 WHERE analyzer_arn = ?1 AND id = ?2",
-            params![
-                analyzer_arn,
-                stored.finding.id,
-                status.as_str(),
-                encode(&stored.finding.id, &stored)?
-            ],
-        )?;
+        )?
+        .execute(params![
+            analyzer_arn,
+            stored.finding.id,
+            status.as_str(),
+            encode(&stored.finding.id, &stored)?
+        ])?;
         Ok(stored.finding)
     }
 

@@ -635,3 +635,82 @@ fn event_shape_matches_eventbridge_example() {
     assert_eq!(d["status"], "ACTIVE");
     assert_eq!(d["createdAt"], "2026-01-01T00:00:00Z");
 }
+
+#[test]
+fn access_preview_new_unchanged_changed() {
+    // AccessPreviewFinding.changeType (botocore model documentation): New = newly introduced access;
+    // Unchanged = an existing finding that would remain; Changed = an existing finding whose status
+    // changes, e.g. ACTIVE -> RESOLVED when the proposal removes the access.
+    let (mut store, arn) = setup();
+    store
+        .record_scan(
+            &arn,
+            vec![
+                input("arn:aws:s3:::b", "222222222222", &["s3:GetObject"]),
+                input("arn:aws:s3:::b", "333333333333", &["s3:GetObject"]),
+                public("arn:aws:s3:::other"),
+            ],
+            t(0),
+        )
+        .unwrap();
+    store
+        .create_archive_rule(
+            "perimeter",
+            "partner5",
+            eq("principal.AWS", &["555555555555"]),
+            t(0),
+        )
+        .unwrap();
+    let before = all(&store, &arn);
+    let keep = before
+        .iter()
+        .find(|f| f.principal.as_ref().unwrap()["AWS"] == "222222222222")
+        .unwrap();
+    let proposed = vec![
+        input("arn:aws:s3:::b", "222222222222", &["s3:GetObject"]),
+        input("arn:aws:s3:::b", "444444444444", &["s3:GetObject"]),
+        input("arn:aws:s3:::b", "555555555555", &["s3:GetObject"]),
+    ];
+    let preview = store
+        .preview_findings(&arn, &["arn:aws:s3:::b".to_owned()], &proposed, t(1))
+        .unwrap();
+    assert_eq!(preview.len(), 4);
+    let by = |acct: &str| {
+        preview
+            .iter()
+            .find(|p| p.principal.as_ref().unwrap()["AWS"] == acct)
+            .unwrap()
+    };
+    let u = by("222222222222");
+    assert_eq!(
+        (u.change_type, u.status),
+        (FindingChangeType::Unchanged, FindingStatus::Active)
+    );
+    assert_eq!(u.existing_finding_id.as_deref(), Some(keep.id.as_str()));
+    let n = by("444444444444");
+    assert_eq!(
+        (n.change_type, n.status, n.existing_finding_id.as_ref()),
+        (FindingChangeType::New, FindingStatus::Active, None)
+    );
+    // A new finding an archive rule matches would be archived on deployment.
+    assert_eq!(by("555555555555").status, FindingStatus::Archived);
+    let c = by("333333333333");
+    assert_eq!(
+        (c.change_type, c.status, c.existing_finding_status),
+        (
+            FindingChangeType::Changed,
+            FindingStatus::Resolved,
+            Some(FindingStatus::Active)
+        )
+    );
+    // The other bucket is not part of the preview; nothing was written.
+    assert!(
+        preview
+            .iter()
+            .all(|p| p.resource.as_deref() == Some("arn:aws:s3:::b"))
+    );
+    assert_eq!(all(&store, &arn), before);
+    let v = serde_json::to_value(c).unwrap();
+    assert_eq!(v["changeType"], "CHANGED");
+    assert_eq!(v["existingFindingStatus"], "ACTIVE");
+}
