@@ -25,5 +25,7 @@ pub use filter::{
     validate_filter,
 };
 pub use model::*;
-pub use store::{FindingSelector, ScanOutcome, Store, StoreError, analyzer_arn, finding_key};
+pub use store::{
+    FindingSelector, ScanOutcome, Store, StoreError, analyzer_arn, analyzer_name_for, finding_key,
+};
 pub use time::Timestamp;

@@ -140,6 +140,16 @@ pub fn finding_key(input: &FindingInput) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The analyzer name perimeter uses for a snapshot's account and zone of trust:
+/// `perimeter-<account>-account` or `perimeter-<account>-organization` (one analyzer per snapshot
+/// account and zone of trust).
+pub fn analyzer_name_for(account: &str, analyzer_type: AnalyzerType) -> String {
+    format!(
+        "perimeter-{account}-{}",
+        analyzer_type.as_str().to_ascii_lowercase()
+    )
+}
+
 /// The analyzer ARN for a name in an account and Region.
 pub fn analyzer_arn(account: &str, region: &str, name: &str) -> String {
     let partition = if region.starts_with("cn-") {
