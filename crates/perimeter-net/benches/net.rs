@@ -39,11 +39,23 @@ fn main() {
         dangling_pct: 0,
     };
     let t = Instant::now();
-    let net = generate_network(1, &big);
+    let docs = perimeter_net::synth::generate_documents(1, &big);
+    let generate = t.elapsed();
+    let t = Instant::now();
+    let mut builder = perimeter_net::lower::NetworkBuilder::new();
+    let src = perimeter_net::lower::DocumentSource {
+        file: "bench.json".to_owned(),
+        ..Default::default()
+    };
+    for d in &docs {
+        builder.add_document(d, &src);
+    }
+    let net = builder.finish();
     let load = t.elapsed();
+    println!("generated the documents in {:.3} s", generate.as_secs_f64());
     let rules: usize = net.security_groups.iter().map(|g| g.rules.len()).sum();
     println!(
-        "exposure network: {} ENIs, {} security groups ({} rules), {} network ACLs, {} route tables; generated and lowered in {:.3} s",
+        "exposure network: {} ENIs, {} security groups ({} rules), {} network ACLs, {} route tables; lowered in {:.3} s",
         net.network_interfaces.len(),
         net.security_groups.len(),
         rules,

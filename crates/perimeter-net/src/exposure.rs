@@ -385,3 +385,35 @@ pub fn decide_exposure_report(net: &Network) -> ExposureReport {
         diagnostics: net.diagnostics.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::decide_severity;
+
+    const ANY: u128 = 1 << 32;
+
+    fn check(protos: (u128, u128), ports: &[(u128, u128)], sources: u128, expected: &str) {
+        assert_eq!(
+            decide_severity(protos, ports, sources),
+            expected,
+            "{protos:?} {ports:?} {sources}"
+        );
+    }
+
+    #[test]
+    fn severity_follows_the_port_classes() {
+        check((0, 255), &[(0, 65535)], ANY, "CRITICAL"); // every protocol
+        check((6, 6), &[(0, 65535)], ANY, "CRITICAL"); // every TCP port
+        check((6, 6), &[(22, 22)], ANY, "CRITICAL"); // SSH from the internet
+        check((6, 6), &[(3389, 3389)], ANY, "CRITICAL"); // RDP
+        check((6, 6), &[(5432, 5432)], ANY, "HIGH"); // PostgreSQL
+        check((6, 6), &[(6379, 6379)], ANY, "HIGH"); // Redis
+        check((6, 6), &[(443, 443)], ANY, "LOW"); // HTTPS
+        check((6, 6), &[(80, 80), (443, 443)], ANY, "LOW");
+        check((6, 6), &[(8080, 8080)], ANY, "MEDIUM");
+        check((17, 17), &[(53, 53)], ANY, "MEDIUM");
+        check((1, 1), &[(8, 8)], ANY, "MEDIUM"); // ICMP echo
+        check((6, 6), &[(22, 22)], 256, "HIGH"); // SSH from one /24 only: one step lower
+        check((6, 6), &[(443, 443)], 1, "LOW");
+    }
+}

@@ -127,6 +127,7 @@ fn eni_of<'a>(net: &'a Network, id: &str) -> Option<&'a NetworkInterface> {
 
 enum Dest {
     Eni(String, Ip),
+    Endpoint(String, Ip),
     Internet(Ip, Option<String>),
     Address(Ip),
 }
@@ -283,16 +284,36 @@ pub fn analyze_path(
                 };
                 Dest::Address(ip)
             } else if d.starts_with("vpce-") && net.vpc_endpoints.get(d).is_some() {
-                return Err(RequestError::Invalid(format!(
-                    "gateway endpoint `{d}` as a destination: give the service address with --destination-ip and destination `internet`"
-                )));
+                // A gateway endpoint: the service's addresses are the CIDRs of the prefix list its
+                // routes use.
+                let ip = match req.destination_ip.as_deref() {
+                    Some(t) => parse_addr(t)?,
+                    None => {
+                        let cidr = net
+                            .route_tables
+                            .iter()
+                            .flat_map(|rt| rt.routes.iter())
+                            .find(|r| {
+                                r.target == crate::model::RouteTarget::VpcEndpoint(d.to_owned())
+                            })
+                            .and_then(|r| r.destinations.first().copied())
+                            .ok_or_else(|| {
+                                RequestError::Invalid(format!(
+                                    "no route uses gateway endpoint `{d}`; give --destination-ip"
+                                ))
+                            })?;
+                        warnings.push(format!("destination address not given; used {} from the endpoint's prefix list", render_ip(cidr.lo + 1)));
+                        cidr.lo + 1
+                    }
+                };
+                Dest::Endpoint(d.to_owned(), ip)
             } else {
                 return Err(RequestError::NotFound(d.to_owned()));
             }
         }
     };
     let dst_ip = match &dest {
-        Dest::Eni(_, ip) | Dest::Internet(ip, _) | Dest::Address(ip) => *ip,
+        Dest::Eni(_, ip) | Dest::Endpoint(_, ip) | Dest::Internet(ip, _) | Dest::Address(ip) => *ip,
     };
     // Fill unspecified fields from the symbolic engine's witness, when it has one.
     let mut dport = req.destination_port;
@@ -376,6 +397,7 @@ pub fn analyze_path(
                     .as_ref()
                     .is_none_or(|g| flow.forward.steps.iter().any(|s| s.id == *g))
         }
+        Dest::Endpoint(id, _) => flow.forward.landing == Landing::Outside(id.clone()),
         Dest::Address(_) => matches!(
             flow.forward.disposition,
             Disposition::Accepted | Disposition::ExitsNetwork

@@ -1726,3 +1726,57 @@ pub fn eval_flow(net: &Network, start: &Start, packet: Packet) -> Flow {
 pub fn parse_address(text: &str) -> Option<Ip> {
     parse_ip(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lower::{DocumentSource, NetworkBuilder};
+
+    fn table(routes: serde_json::Value) -> Network {
+        let mut b = NetworkBuilder::new();
+        b.add_document(&serde_json::json!({"PrefixLists": [{"PrefixListId": "pl-1", "Cidrs": ["10.0.1.0/24", "52.0.0.0/8"]}]}), &DocumentSource::default());
+        b.add_document(&serde_json::json!({"RouteTables": [{"RouteTableId": "rtb-1", "VpcId": "vpc-1", "Routes": routes}]}), &DocumentSource::default());
+        b.finish()
+    }
+
+    fn check(routes: serde_json::Value, dst: &str, expected: Option<&str>) {
+        let net = table(routes);
+        let got = match lookup_route(&net, "rtb-1", parse_ip(dst).unwrap_or_default()) {
+            RouteVerdict::Route(r) => Some(crate::report::target_name(&r.target)),
+            RouteVerdict::NoRoute => None,
+            RouteVerdict::Unknown(_) => Some("unknown".to_owned()),
+        };
+        assert_eq!(got.as_deref(), expected, "{dst}");
+    }
+
+    #[test]
+    fn longest_prefix_wins_then_local_then_cidr_then_prefix_list() {
+        let routes = serde_json::json!([
+            {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "State": "active"},
+            {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"},
+            {"DestinationCidrBlock": "10.0.2.0/24", "NatGatewayId": "nat-1", "State": "active"},
+            {"DestinationPrefixListId": "pl-1", "GatewayId": "vpce-1", "State": "active"},
+            {"DestinationCidrBlock": "52.0.0.0/8", "TransitGatewayId": "tgw-1", "State": "active"},
+            {"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-1", "State": "active"}
+        ]);
+        check(routes.clone(), "10.0.3.4", Some("local"));
+        check(routes.clone(), "10.0.2.4", Some("nat-1")); // more specific than local
+        check(routes.clone(), "10.0.1.4", Some("vpce-1")); // the prefix list's /24 beats the /16
+        check(routes.clone(), "52.1.2.3", Some("tgw-1")); // same length: the CIDR route beats the prefix list
+        check(routes.clone(), "8.8.8.8", Some("igw-1"));
+        check(routes.clone(), "2001:db8::1", Some("eigw-1"));
+        check(
+            serde_json::json!([{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"}]),
+            "8.8.8.8",
+            None,
+        );
+        // A prefix list without entries makes non-local destinations unknown.
+        let unknown_pl = serde_json::json!([
+            {"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"},
+            {"DestinationPrefixListId": "pl-missing", "GatewayId": "vpce-1"},
+            {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"}
+        ]);
+        check(unknown_pl.clone(), "8.8.8.8", Some("unknown"));
+        check(unknown_pl, "10.0.0.9", Some("local"));
+    }
+}

@@ -15,7 +15,13 @@
 //! - same-subnet traffic is not filtered by the subnet's NACL (NACLs apply at the subnet boundary);
 //! - explanation codes: Reachability Analyzer explanation codes page.
 
-#![expect(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::too_many_arguments, reason = "test helpers")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::too_many_arguments,
+    reason = "test helpers"
+)]
 
 use perimeter_net::exposure::decide_exposure_report;
 use perimeter_net::hs::{Packet, parse_ip};
