@@ -120,6 +120,11 @@ const AWS_ERRORS_ON_VALID: &[(&str, &str, &str)] = &[
         "`ec2:DescribeTags` has no `ec2:ResourceTag/…` key in the Service Authorization Reference (Error – Unsupported action for condition key)",
     ),
     (
+        "moto-valid-050",
+        "INVALID_REGION",
+        "`ec2:Region` compared with `region`, which is no Region (Error – Invalid Region)",
+    ),
+    (
         "moto-valid-051",
         "INVALID_ARN_REGION",
         "`region` is no Region (Error – Invalid ARN Region)",

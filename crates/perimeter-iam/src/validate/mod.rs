@@ -24,6 +24,7 @@ mod actions;
 mod arn_format;
 mod catalog_actions;
 mod catalog_keys;
+mod condition_formats;
 mod condition_keys;
 mod condition_values;
 mod elements;
@@ -183,6 +184,7 @@ pub const RULES: &[Rule] = &[
     variables::RULE,
     condition_keys::RULE,
     condition_values::RULE,
+    condition_formats::RULE,
     ip::RULE,
     principals::RULE,
     role_trust::RULE,
