@@ -6,6 +6,7 @@
 
 mod analyze;
 mod checks;
+mod findings;
 mod net;
 mod output;
 mod sarif;
@@ -61,6 +62,8 @@ enum Command {
     /// Answer network path questions between instances, ENIs, gateways and the internet, hop by
     /// hop (offline VPC Reachability Analyzer).
     Reach(net::ReachArgs),
+    #[command(flatten)]
+    Findings(findings::FindingsCommand),
     /// Analyze an account snapshot: internet exposure of every network interface.
     Analyze(analyze::AnalyzeArgs),
 }
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::SimulateCustomPolicy(args) => simulate::run(args),
         Command::Reach(args) => net::run_reach(args),
         Command::Analyze(args) => analyze::run(args),
+        Command::Findings(cmd) => findings::run(cmd),
     };
     match result {
         Ok(code) => code,
