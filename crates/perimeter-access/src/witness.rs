@@ -111,6 +111,8 @@ fn key_type(kind: KeyKind, multi: bool) -> ContextKeyType {
         (KeyKind::Ip, true) => ContextKeyType::IpList,
         (KeyKind::Bool, false) => ContextKeyType::Boolean,
         (KeyKind::Bool, true) => ContextKeyType::BooleanList,
+        (_, false) => ContextKeyType::String,
+        (_, true) => ContextKeyType::StringList,
     }
 }
 

@@ -1,0 +1,149 @@
+//! External-access findings (IAM Access Analyzer's external access analysis, access-analyzer.md §1).
+//!
+//! The input is neutral ([`ExternalResource`]): a resource ARN and type, its owner, its parsed policy
+//! and the non-policy grants (S3 ACL grants and Block Public Access, KMS grants, snapshot shares). The
+//! output is a list of [`ExternalFinding`]s, each a principal × restricting-condition cube with the
+//! actions it may perform, in the shape of Access Analyzer's `Finding` minus the store's fields (id,
+//! status, timestamps), plus what grants it ([`Source`]).
+//!
+//! Policy findings follow the stratified abstraction of Backes et al. (CAV 2020; papers.md §3):
+//!
+//! - the *strata* are the principal and each restricting condition key of the policy; each stratum's
+//!   labels are `*` and the values the policy names for it, ordered by language inclusion;
+//! - a cube is one label per stratum; starting from the coarsest cube, a cube is emitted when the
+//!   allowed external requests inside it are not all inside its children (the maximal strictly
+//!   finer cubes), else its children are visited;
+//! - emitted cubes subsumed by another emitted cube are dropped.
+//!
+//! Invariant (soundness): every allowed external request lies in some emitted cube. A request in a
+//! visited cube either makes the cube emitted or lies in a child; the finest cubes have no children.
+//! Attacker-controlled keys are not strata, so they stay existentially quantified: a grant
+//! conditioned only on them is still reported.
+
+mod engine;
+mod grants;
+
+pub use engine::{PolicyFinding, find_policy_findings};
+pub use grants::{find_resource_findings, resource_policy_kind, service_prefixes};
+
+use std::collections::BTreeMap;
+
+use perimeter_iam::Policy;
+
+/// The zone of trust of the analyzer (access-analyzer.md §1.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ZoneOfTrust {
+    /// One account.
+    Account(String),
+    /// An organization: its id and the member accounts known (may be empty).
+    Organization { id: String, accounts: Vec<String> },
+}
+
+impl ZoneOfTrust {
+    /// The accounts inside the zone.
+    pub fn accounts(&self) -> Vec<String> {
+        match self {
+            ZoneOfTrust::Account(a) => vec![a.clone()],
+            ZoneOfTrust::Organization { accounts, .. } => accounts.clone(),
+        }
+    }
+
+    /// Whether an account id is inside the zone.
+    pub fn contains_account(&self, account: &str) -> bool {
+        self.accounts().iter().any(|a| a == account)
+    }
+}
+
+/// An S3 ACL grant (`Grants[]` of `get-bucket-acl`, or a preview `bucketAclGrants` entry).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AclGrantInput {
+    /// `CanonicalUser`, `Group`, `AmazonCustomerByEmail`.
+    pub grantee_type: String,
+    pub grantee_id: Option<String>,
+    pub grantee_uri: Option<String>,
+    /// `READ`, `WRITE`, `READ_ACP`, `WRITE_ACP`, `FULL_CONTROL`.
+    pub permission: String,
+}
+
+/// The Block Public Access settings that change the outcome (bucket and account level merged: a
+/// setting is on when it is on at either level).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockPublicAccess {
+    pub ignore_public_acls: bool,
+    pub restrict_public_buckets: bool,
+}
+
+/// A KMS grant.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KmsGrantInput {
+    pub grant_id: String,
+    pub grantee_principal: Option<String>,
+    pub operations: Vec<String>,
+}
+
+/// A snapshot share entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShareInput {
+    All,
+    Account(String),
+}
+
+/// One resource to analyse.
+#[derive(Clone, Debug, Default)]
+pub struct ExternalResource {
+    pub arn: String,
+    /// The Access Analyzer `ResourceType` spelling (`AWS::S3::Bucket`, …).
+    pub resource_type: String,
+    pub owner_account: String,
+    /// The resource policy (bucket, key, trust, queue, … policy).
+    pub policy: Option<Policy>,
+    pub acl_grants: Vec<AclGrantInput>,
+    /// The bucket owner's canonical user id (grants to it are not external).
+    pub acl_owner_id: Option<String>,
+    pub block_public_access: BlockPublicAccess,
+    pub kms_grants: Vec<KmsGrantInput>,
+    pub shares: Vec<ShareInput>,
+    /// For snapshots: encrypted snapshots cannot be public.
+    pub encrypted: Option<bool>,
+}
+
+/// What grants a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Policy statements (their indexes) whose allowed requests meet the cube.
+    Policy { statements: Vec<usize> },
+    /// An S3 ACL grant (index into [`ExternalResource::acl_grants`]).
+    AclGrant(usize),
+    /// A KMS grant (index into [`ExternalResource::kms_grants`]).
+    KmsGrant(usize),
+    /// A snapshot share entry (index into [`ExternalResource::shares`]).
+    Share(usize),
+}
+
+/// One external-access finding, before the store gives it an id, status and timestamps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExternalFinding {
+    /// `PrincipalMap`.
+    pub principal: BTreeMap<String, String>,
+    /// Sorted, deduplicated.
+    pub action: Vec<String>,
+    /// `ConditionKeyMap`.
+    pub condition: BTreeMap<String, String>,
+    pub is_public: bool,
+    pub source: Source,
+    /// The `sources[].type` of S3 findings (`POLICY`, `BUCKET_ACL`).
+    pub source_type: Option<&'static str>,
+    /// What is over-approximated and why (empty when exact with respect to the labels).
+    pub notes: Vec<String>,
+    /// A concrete allowed external request inside the finding, when one was built.
+    pub witness: Option<crate::witness::RequestWitness>,
+}
+
+/// An operational failure of the analysis (not a problem in the input).
+#[derive(Debug, thiserror::Error)]
+pub enum ExternalError {
+    #[error("{0}")]
+    Compile(#[from] crate::compile::CompileError),
+    #[error("{0}")]
+    Logic(#[from] perimeter_logic::LogicError),
+}
