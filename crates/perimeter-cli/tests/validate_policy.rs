@@ -3,6 +3,12 @@
 //!
 //! The AWS CLI example is typed in from awscli 1.x `awscli/examples/accessanalyzer/validate-policy.rst`
 //! (the Cognito trust policy with `"Sid": ""`), with AWS's recorded response.
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers outside #[test] functions: a failure there is a test failure"
+)]
 
 #[path = "../src/output.rs"]
 #[expect(
