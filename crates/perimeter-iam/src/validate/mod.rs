@@ -39,6 +39,7 @@ mod role_trust;
 mod service_principal;
 mod sid;
 mod size;
+mod tag_keys;
 mod variables;
 mod version;
 
@@ -193,6 +194,7 @@ pub const RULES: &[Rule] = &[
     redundant::RULE,
     catalog_actions::RULE,
     catalog_keys::RULE,
+    tag_keys::RULE,
 ];
 
 /// The codes produced by the parser and the lowering, which run before the rules.
@@ -330,6 +332,11 @@ pub(crate) fn condition_keys(
         .iter()
         .flat_map(|c| c.operators.iter())
         .flat_map(|op| op.keys.iter().map(move |k| (op, k)))
+}
+
+/// The `Effect` of a statement when it is exactly `Deny`.
+pub(crate) fn is_deny(st: &StatementSyntax) -> bool {
+    st.effect.as_ref().is_some_and(|e| e.value == "Deny")
 }
 
 /// Whether the statement has a condition on `key` (case-insensitive), under any operator.
