@@ -79,7 +79,10 @@ fn is_restricting(lower: &str, trust_policy: bool) -> bool {
 }
 
 /// The language of a principal value on the caller key, and its display.
-fn principal_label(kind: PrincipalKind, value: &str) -> Option<(Pattern, BTreeMap<String, String>, bool)> {
+fn principal_label(
+    kind: PrincipalKind,
+    value: &str,
+) -> Option<(Pattern, BTreeMap<String, String>, bool)> {
     let mut m = BTreeMap::new();
     match kind {
         PrincipalKind::Aws => {
@@ -88,14 +91,22 @@ fn principal_label(kind: PrincipalKind, value: &str) -> Option<(Pattern, BTreeMa
             }
             m.insert("AWS".to_owned(), value.to_owned());
             if is_account_id(value) {
-                return Some((account_pattern(Glob::literal(value), Case::Sensitive), m, true));
+                return Some((
+                    account_pattern(Glob::literal(value), Case::Sensitive),
+                    m,
+                    true,
+                ));
             }
             let arn = Arn::parse(value)?;
             let acct = arn.account;
             match arn.service {
                 "iam" if arn.resource == "root" => {
                     m.insert("AWS".to_owned(), acct.to_owned());
-                    Some((account_pattern(Glob::literal(acct), Case::Sensitive), m, true))
+                    Some((
+                        account_pattern(Glob::literal(acct), Case::Sensitive),
+                        m,
+                        true,
+                    ))
                 }
                 "iam" if arn.resource.starts_with("user/") => {
                     Some((Pattern::literal(value, Case::Sensitive), m, true))
@@ -104,7 +115,10 @@ fn principal_label(kind: PrincipalKind, value: &str) -> Option<(Pattern, BTreeMa
                     let rest = arn.resource.strip_prefix("role/")?;
                     let name = rest.rsplit('/').next().unwrap_or(rest);
                     Some((
-                        Pattern::literal(&format!("arn:aws:iam::{acct}:role/{name}"), Case::Sensitive),
+                        Pattern::literal(
+                            &format!("arn:aws:iam::{acct}:role/{name}"),
+                            Case::Sensitive,
+                        ),
                         m,
                         true,
                     ))
@@ -143,7 +157,11 @@ fn arn_pattern(text: &str) -> Option<Pattern> {
     }
     let parts: Vec<&str> = text.splitn(6, ':').collect();
     (parts.len() == 6).then(|| {
-        Pattern::segmented(':', parts.iter().map(|p| Glob::parse(p)).collect(), Case::Sensitive)
+        Pattern::segmented(
+            ':',
+            parts.iter().map(|p| Glob::parse(p)).collect(),
+            Case::Sensitive,
+        )
     })
 }
 
@@ -156,7 +174,11 @@ fn value_pattern(base: OperatorBase, text: &str, principal_account: bool) -> Opt
         Case::Sensitive
     };
     if principal_account {
-        let g = if base.uses_wildcards() { Glob::parse(text) } else { Glob::literal(text) };
+        let g = if base.uses_wildcards() {
+            Glob::parse(text)
+        } else {
+            Glob::literal(text)
+        };
         return Some(account_pattern(g, case));
     }
     match base.family() {
@@ -211,7 +233,12 @@ fn condition_values(policy: &Policy, trust: bool) -> Vec<(String, String, Operat
                 if v.template.has_variables() {
                     continue;
                 }
-                out.push((lower.clone(), c.key.clone(), c.operator.base, v.text.clone()));
+                out.push((
+                    lower.clone(),
+                    c.key.clone(),
+                    c.operator.base,
+                    v.text.clone(),
+                ));
             }
         }
     }
@@ -236,7 +263,10 @@ pub fn find_policy_findings(
     }
     let mut action_names: Vec<String> = Vec::new();
     for prefix in service_prefixes {
-        extras.push((ACTION, Pattern::glob(&format!("{prefix}:*"), Case::Insensitive)));
+        extras.push((
+            ACTION,
+            Pattern::glob(&format!("{prefix}:*"), Case::Insensitive),
+        ));
         if let Some(svc) = catalog.service(prefix) {
             for a in svc.actions() {
                 let full = format!("{prefix}:{}", a.name());
@@ -247,8 +277,16 @@ pub fn find_policy_findings(
     }
     let zone_accounts = zone.accounts();
     for a in &zone_accounts {
-        extras.push((PRINCIPAL, account_pattern(Glob::literal(a), Case::Sensitive)));
-        for k in ["aws:SourceAccount", "aws:SourceOwner", "kms:CallerAccount", "aws:PrincipalAccount"] {
+        extras.push((
+            PRINCIPAL,
+            account_pattern(Glob::literal(a), Case::Sensitive),
+        ));
+        for k in [
+            "aws:SourceAccount",
+            "aws:SourceOwner",
+            "kms:CallerAccount",
+            "aws:PrincipalAccount",
+        ] {
             extras.push((k, Pattern::literal(a, Case::Sensitive)));
         }
     }
@@ -275,7 +313,8 @@ pub fn find_policy_findings(
     let conds = condition_values(policy, trust_policy);
     let mut cond_patterns: Vec<Option<Pattern>> = Vec::new();
     for (lower, _, base, text) in &conds {
-        let derived_principal = matches!(lower.as_str(), "aws:principalarn" | "aws:principalaccount");
+        let derived_principal =
+            matches!(lower.as_str(), "aws:principalarn" | "aws:principalaccount");
         let p = value_pattern(*base, text, lower == "aws:principalaccount");
         if let Some(p) = &p {
             if derived_principal {
@@ -297,10 +336,16 @@ pub fn find_policy_findings(
     // The allowed external requests.
     let u = &mut space.universe;
     let mut ext = u.classes_all(space.principal)?;
-    let svc = u.classes_like(space.principal, &Pattern::glob("service/*", Case::Sensitive))?;
+    let svc = u.classes_like(
+        space.principal,
+        &Pattern::glob("service/*", Case::Sensitive),
+    )?;
     ext = ext.difference(&svc);
     for a in &zone_accounts {
-        let s = u.classes_like(space.principal, &account_pattern(Glob::literal(a), Case::Sensitive))?;
+        let s = u.classes_like(
+            space.principal,
+            &account_pattern(Glob::literal(a), Case::Sensitive),
+        )?;
         ext = ext.difference(&s);
     }
     let mut e = u.value_in(&ext)?;
@@ -337,7 +382,11 @@ pub fn find_policy_findings(
         }
         let mut inside = space.universe.classes_none(ck.key)?;
         for v in vals {
-            inside = inside.union(&space.universe.classes_like(ck.key, &Pattern::literal(&v, Case::Sensitive))?);
+            inside = inside.union(
+                &space
+                    .universe
+                    .classes_like(ck.key, &Pattern::literal(&v, Case::Sensitive))?,
+            );
         }
         let b = space.universe.value_in(&inside)?;
         let nb = space.universe.not(b)?;
@@ -371,7 +420,10 @@ pub fn find_policy_findings(
         }
         strata.push(finish_stratum(&mut space, String::new(), labels)?);
     }
-    let mut keys: Vec<(String, String)> = conds.iter().map(|(l, n, _, _)| (l.clone(), n.clone())).collect();
+    let mut keys: Vec<(String, String)> = conds
+        .iter()
+        .map(|(l, n, _, _)| (l.clone(), n.clone()))
+        .collect();
     keys.sort();
     keys.dedup_by(|a, b| a.0 == b.0);
     for (lower, name) in keys {
@@ -478,7 +530,11 @@ pub fn find_policy_findings(
     // Simple subsumption.
     let within = |a: &[usize], b: &[usize]| {
         strata.iter().zip(a.iter().zip(b)).all(|(s, (x, y))| {
-            s.within.get(*x).and_then(|r| r.get(*y)).copied().unwrap_or(false)
+            s.within
+                .get(*x)
+                .and_then(|r| r.get(*y))
+                .copied()
+                .unwrap_or(false)
         })
     };
     let mut keep = Vec::new();
@@ -494,7 +550,9 @@ pub fn find_policy_findings(
 
     let mut out = Vec::new();
     for i in keep {
-        let Some((cube, b, witness)) = emitted.get(i) else { continue };
+        let Some((cube, b, witness)) = emitted.get(i) else {
+            continue;
+        };
         let mut principal = BTreeMap::new();
         let mut condition = BTreeMap::new();
         let mut fixed = false;
@@ -545,7 +603,11 @@ pub fn find_policy_findings(
     Ok(out)
 }
 
-fn finish_stratum(space: &mut Space, key: String, labels: Vec<Label>) -> Result<Stratum, ExternalError> {
+fn finish_stratum(
+    space: &mut Space,
+    key: String,
+    labels: Vec<Label>,
+) -> Result<Stratum, ExternalError> {
     // Drop labels with the same language as an earlier one.
     let mut uniq: Vec<Label> = Vec::new();
     for l in labels {
@@ -574,8 +636,16 @@ fn finish_stratum(space: &mut Space, key: String, labels: Vec<Label>) -> Result<
     }
     let strictly = |i: usize, j: usize| {
         i != j
-            && within.get(i).and_then(|r| r.get(j)).copied().unwrap_or(false)
-            && !within.get(j).and_then(|r| r.get(i)).copied().unwrap_or(false)
+            && within
+                .get(i)
+                .and_then(|r| r.get(j))
+                .copied()
+                .unwrap_or(false)
+            && !within
+                .get(j)
+                .and_then(|r| r.get(i))
+                .copied()
+                .unwrap_or(false)
     };
     let mut children = Vec::new();
     let mut child_or = Vec::new();
