@@ -100,6 +100,9 @@ fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             .map(principal_values)
             .unwrap_or_default();
         mismatched_actions(st, &principals, out);
+        if super::is_allow(st) {
+            oidc_conditions(st, &principals, out);
+        }
         if !trust {
             continue;
         }
@@ -202,6 +205,60 @@ fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     .at(v.path.clone(), v.span),
                 );
             }
+        }
+    }
+}
+
+/// The provider host of an OIDC principal (`token.actions.githubusercontent.com` for
+/// `arn:aws:iam::…:oidc-provider/token.actions.githubusercontent.com`), or the web identity domain.
+fn oidc_host(value: &str) -> Option<&str> {
+    if let Some((_, host)) = value.split_once(":oidc-provider/") {
+        return Some(host);
+    }
+    WEB_IDENTITY_DOMAINS.contains(&value).then_some(value)
+}
+
+/// `MISSING_GITHUB_REPO_CONDITION_KEY` and `MISSING_CONDITION_KEY_FOR_OIDC_PRINCIPAL` (AWS check
+/// reference, the two security warnings of that name): an OIDC principal without a condition on
+/// its own keys lets any identity of that provider assume the role; for GitHub Actions, the
+/// repository must be pinned with `token.actions.githubusercontent.com:sub`.
+fn oidc_conditions(
+    st: &crate::syntax::StatementSyntax,
+    principals: &[(&str, &Str)],
+    out: &mut Vec<Diagnostic>,
+) {
+    for (key, v) in principals {
+        if *key != "Federated" {
+            continue;
+        }
+        let Some(host) = oidc_host(&v.value) else {
+            continue;
+        };
+        let host_prefix = format!("{}:", host.to_ascii_lowercase());
+        if host.eq_ignore_ascii_case("token.actions.githubusercontent.com") {
+            if !super::has_condition_key(st, "token.actions.githubusercontent.com:sub") {
+                out.push(
+                    finding(
+                        "MISSING_GITHUB_REPO_CONDITION_KEY",
+                        Severity::SecurityWarning,
+                        "Granting a federated GitHub principal permissions without a condition key can allow more sources to assume the role than you intended. Add the token.actions.githubusercontent.com:sub condition key and specify the branch and repository name in the value.".to_owned(),
+                    )
+                    .at(v.path.clone(), v.span),
+                );
+            }
+            continue;
+        }
+        let has_own_key = super::condition_keys(st)
+            .any(|(_, k)| k.key.value.to_ascii_lowercase().starts_with(&host_prefix));
+        if !has_own_key {
+            out.push(
+                finding(
+                    "MISSING_CONDITION_KEY_FOR_OIDC_PRINCIPAL",
+                    Severity::SecurityWarning,
+                    format!("Using an Open ID Connect principal without a condition can be overly permissive. Add condition keys with the prefix {host_prefix} that matches your federated OIDC principal {} to ensure that only the intended identity provider assumes the role.", v.value),
+                )
+                .at(v.path.clone(), v.span),
+            );
         }
     }
 }
