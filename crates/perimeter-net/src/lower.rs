@@ -47,6 +47,8 @@ pub struct NetworkBuilder {
     dirs_with_igws: HashSet<String>,
     vpc_region: HashMap<String, (String, String)>,
     peering_raw: Vec<RawPeering>,
+    pending_listeners: Vec<(String, Vec<crate::model::Listener>)>,
+    pending_cross_zone: Vec<String>,
 }
 
 /// Keys the loader knows but does not model (no diagnostic).
@@ -61,11 +63,6 @@ const IGNORED_KEYS: &[&str] = &[
     "CustomerGateways",
     "DBInstances",
     "DomainStatusList",
-    "LoadBalancers",
-    "LoadBalancerAttributes",
-    "LoadBalancerListeners",
-    "LoadBalancerTargetHealth",
-    "TargetGroups",
     "DirectConnectGateways",
     "DirectConnectGatewayAssociations",
     "VirtualInterfaces",
@@ -255,6 +252,15 @@ impl NetworkBuilder {
                 "VpnGateways" => self.each(items, &p, src, Self::lower_vgw),
                 "VpnConnections" => self.each(items, &p, src, Self::lower_vpn),
                 "ManagedPrefixLists" => self.each(items, &p, src, Self::lower_prefix_list),
+                "LoadBalancers" => self.each(items, &p, src, Self::lower_load_balancer),
+                "LoadBalancerListeners" => self.each(items, &p, src, Self::lower_listeners),
+                "Listeners" => {
+                    let wrapped = serde_json::json!({"LoadBalancerArn": value.as_array().and_then(|l| l.first()).and_then(|l| s(l, "LoadBalancerArn")), "Listeners": value});
+                    self.lower_listeners(&wrapped, &p, src);
+                }
+                "LoadBalancerAttributes" => self.each(items, &p, src, Self::lower_lb_attributes),
+                "TargetGroups" => self.each(items, &p, src, Self::lower_target_group),
+                "LoadBalancerTargetHealth" => self.each(items, &p, src, Self::lower_target_health),
                 k if IGNORED_KEYS.contains(&k) => {}
                 other => self.diag(
                     Severity::Warning,
@@ -1086,6 +1092,134 @@ impl NetworkBuilder {
         }
     }
 
+    fn lower_load_balancer(&mut self, v: &Value, p: &str, src: &DocumentSource) {
+        let Some(arn) = self.require(v, "LoadBalancerArn", p, src) else {
+            return;
+        };
+        if v.get("State")
+            .and_then(|st| s(st, "Code"))
+            .is_some_and(|c| c != "active")
+        {
+            return;
+        }
+        let lb_type = s(v, "Type").unwrap_or("application").to_owned();
+        let lb = crate::model::LoadBalancer {
+            arn: arn.to_owned(),
+            name: s(v, "LoadBalancerName").unwrap_or_default().to_owned(),
+            cross_zone: lb_type == "application",
+            lb_type,
+            groups: arr(v, "SecurityGroups")
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            listeners: Vec::new(),
+            listeners_known: false,
+        };
+        self.net.load_balancers.insert(arn, lb);
+    }
+
+    fn lower_listeners(&mut self, v: &Value, p: &str, src: &DocumentSource) {
+        let Some(arn) = self.require(v, "LoadBalancerArn", p, src) else {
+            return;
+        };
+        let mut listeners = Vec::new();
+        for l in arr(v, "Listeners") {
+            let Some(port) = int(l, "Port").and_then(|x| u16::try_from(x).ok()) else {
+                continue;
+            };
+            let target_groups = arr(l, "DefaultActions")
+                .iter()
+                .filter(|a| s(a, "Type") == Some("forward"))
+                .flat_map(|a| {
+                    let mut v: Vec<String> = s(a, "TargetGroupArn")
+                        .map(str::to_owned)
+                        .into_iter()
+                        .collect();
+                    if let Some(fc) = a.get("ForwardConfig") {
+                        v.extend(
+                            arr(fc, "TargetGroups")
+                                .iter()
+                                .filter_map(|t| s(t, "TargetGroupArn"))
+                                .map(str::to_owned),
+                        );
+                    }
+                    v
+                })
+                .collect();
+            listeners.push(crate::model::Listener {
+                arn: s(l, "ListenerArn").unwrap_or_default().to_owned(),
+                port,
+                protocol: s(l, "Protocol").unwrap_or("TCP").to_owned(),
+                target_groups,
+            });
+        }
+        self.pending_listeners.push((arn.to_owned(), listeners));
+    }
+
+    fn lower_lb_attributes(&mut self, v: &Value, _p: &str, _src: &DocumentSource) {
+        let Some(arn) = s(v, "LoadBalancerArn") else {
+            return;
+        };
+        let cross = arr(v, "Attributes").iter().any(|a| {
+            s(a, "Key") == Some("load_balancing.cross_zone.enabled")
+                && s(a, "Value") == Some("true")
+        });
+        if cross {
+            self.pending_cross_zone.push(arn.to_owned());
+        }
+    }
+
+    fn lower_target_group(&mut self, v: &Value, p: &str, src: &DocumentSource) {
+        let Some(arn) = self.require(v, "TargetGroupArn", p, src) else {
+            return;
+        };
+        let tg = crate::model::TargetGroup {
+            arn: arn.to_owned(),
+            target_type: s(v, "TargetType").unwrap_or("instance").to_owned(),
+            port: int(v, "Port").and_then(|x| u16::try_from(x).ok()),
+            targets: Vec::new(),
+        };
+        if self.net.target_groups.get(arn).is_none() {
+            self.net.target_groups.insert(arn, tg);
+        }
+    }
+
+    fn lower_target_health(&mut self, v: &Value, p: &str, src: &DocumentSource) {
+        let Some(arn) = self.require(v, "TargetGroupArn", p, src) else {
+            return;
+        };
+        let targets: Vec<(String, Option<u16>, bool)> = arr(v, "TargetHealthDescriptions")
+            .iter()
+            .filter_map(|d| {
+                let t = d.get("Target")?;
+                let healthy = d
+                    .get("TargetHealth")
+                    .and_then(|h| s(h, "State"))
+                    .is_none_or(|st| st == "healthy");
+                Some((
+                    s(t, "Id")?.to_owned(),
+                    int(t, "Port").and_then(|x| u16::try_from(x).ok()),
+                    healthy,
+                ))
+            })
+            .collect();
+        match self.net.target_groups.get_mut(arn) {
+            Some(tg) => tg.targets.extend(targets),
+            None => {
+                self.net.target_groups.insert(
+                    arn,
+                    crate::model::TargetGroup {
+                        arn: arn.to_owned(),
+                        target_type: "instance".to_owned(),
+                        port: None,
+                        targets,
+                    },
+                );
+            }
+        }
+    }
+
     fn lower_tgw_attachment(&mut self, v: &Value, p: &str, src: &DocumentSource) {
         let Some(id) = self.require(v, "TransitGatewayAttachmentId", p, src) else {
             return;
@@ -1285,6 +1419,18 @@ impl NetworkBuilder {
             if let Some(g) = self.net.vpn_gateways.get_mut(&vgw) {
                 g.routes.extend(routes);
                 g.outside_ips.extend(outside);
+            }
+        }
+        // Listeners and attributes may be read before their load balancer.
+        for (arn, listeners) in std::mem::take(&mut self.pending_listeners) {
+            if let Some(lb) = self.net.load_balancers.get_mut(&arn) {
+                lb.listeners.extend(listeners);
+                lb.listeners_known = true;
+            }
+        }
+        for arn in std::mem::take(&mut self.pending_cross_zone) {
+            if let Some(lb) = self.net.load_balancers.get_mut(&arn) {
+                lb.cross_zone = true;
             }
         }
         self.resolve_subnets();

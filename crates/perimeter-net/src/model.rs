@@ -523,6 +523,64 @@ pub struct PrefixList {
     pub cidrs: Option<Vec<Cidr>>,
 }
 
+/// An elastic load balancer (elbv2) with its listeners.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadBalancer {
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// `network`, `application` or `gateway`.
+    pub lb_type: String,
+    /// Security groups (ALB, and NLBs created with groups).
+    pub groups: Vec<String>,
+    /// Listeners.
+    pub listeners: Vec<Listener>,
+    /// Whether listener data was loaded (otherwise what it accepts is unknown).
+    pub listeners_known: bool,
+    /// Cross-zone load balancing (`load_balancing.cross_zone.enabled`; ALBs always).
+    pub cross_zone: bool,
+}
+
+/// A listener.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listener {
+    /// ARN.
+    pub arn: String,
+    /// Port.
+    pub port: u16,
+    /// `TCP`, `UDP`, `TCP_UDP`, `TLS`, `HTTP`, `HTTPS`, `GENEVE`.
+    pub protocol: String,
+    /// Target groups of its forward actions.
+    pub target_groups: Vec<String>,
+}
+
+impl Listener {
+    /// Whether the listener takes this IP protocol.
+    #[must_use]
+    pub fn takes(&self, proto: u8) -> bool {
+        match self.protocol.as_str() {
+            "UDP" => proto == 17,
+            "TCP_UDP" => proto == 6 || proto == 17,
+            "GENEVE" => proto == 17,
+            _ => proto == 6,
+        }
+    }
+}
+
+/// A target group with its registered targets and their health.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetGroup {
+    /// ARN.
+    pub arn: String,
+    /// `instance`, `ip`, `lambda`, `alb`.
+    pub target_type: String,
+    /// Default port.
+    pub port: Option<u16>,
+    /// `(target id, port, healthy)`.
+    pub targets: Vec<(String, Option<u16>, bool)>,
+}
+
 /// An id-indexed table.
 #[derive(Clone, Debug)]
 pub struct Table<T> {
@@ -622,6 +680,10 @@ pub struct Network {
     pub vpn_gateways: Table<VpnGateway>,
     /// Prefix lists.
     pub prefix_lists: Table<PrefixList>,
+    /// Load balancers, by ARN.
+    pub load_balancers: Table<LoadBalancer>,
+    /// Target groups, by ARN.
+    pub target_groups: Table<TargetGroup>,
     /// VPCs whose internet gateways are unknown (no `describe-internet-gateways` data in their folder).
     pub igw_unknown_vpcs: std::collections::HashSet<String>,
     /// Problems found while loading and resolving.
@@ -696,6 +758,15 @@ impl Network {
             n.eni_ids.contains(&eni.id)
                 || (n.vpc_id == eni.vpc_id && n.addresses.iter().any(|(pv, _)| eni.owns(*pv)))
         })
+    }
+
+    /// The load balancer an ENI belongs to (`Description` is `ELB <type>/<name>/<id>`).
+    #[must_use]
+    pub fn load_balancer_of(&self, eni: &NetworkInterface) -> Option<&LoadBalancer> {
+        let suffix = eni.description.strip_prefix("ELB ")?;
+        self.load_balancers
+            .iter()
+            .find(|lb| lb.arn.ends_with(&format!("loadbalancer/{suffix}")))
     }
 
     /// The subnet of a VPC whose CIDR holds an address.

@@ -390,7 +390,16 @@ pub fn analyze_path(
     };
     let flow = eval_flow(net, &start, packet);
     let dest_ok = match &dest {
-        Dest::Eni(id, _) => flow.forward.landing == Landing::Eni(id.clone()),
+        Dest::Eni(id, _) => {
+            // A load balancer passes the connection on to a target.
+            flow.forward.landing == Landing::Eni(id.clone())
+                || (net
+                    .network_interfaces
+                    .get(id)
+                    .is_some_and(NetworkInterface::is_load_balancer)
+                    && flow.forward.disposition == Disposition::Accepted
+                    && flow.forward.steps.iter().any(|s| s.id == *id))
+        }
         Dest::Internet(_, igw) => {
             flow.forward.landing == Landing::Internet
                 && igw

@@ -519,9 +519,31 @@ impl<'a> Engine<'a> {
             };
         }
         if eni.is_load_balancer() {
+            // What a load balancer passes on depends on its targets, which this engine does not
+            // follow: its reachable listener ports are reported as unknown.
+            let mut maybe = out.allowed.union(&out.unknown);
+            if let Some(lb) = net.load_balancer_of(eni).filter(|lb| lb.listeners_known) {
+                let mut ports = HeaderSet::empty();
+                for l in &lb.listeners {
+                    for proto in [6u8, 17] {
+                        if l.takes(proto) {
+                            let pt = IntervalSet::point(u128::from(proto));
+                            let dp = IntervalSet::point(u128::from(l.port));
+                            ports = ports.union(&HeaderSet::product([
+                                &full(SRC),
+                                &full(DST),
+                                &pt,
+                                &full(SPORT),
+                                &dp,
+                            ]));
+                        }
+                    }
+                }
+                maybe = maybe.intersect(&ports);
+            }
             out = Answer {
                 allowed: HeaderSet::empty(),
-                unknown: out.allowed.union(&out.unknown),
+                unknown: maybe,
             };
         }
         out

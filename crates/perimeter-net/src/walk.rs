@@ -213,6 +213,8 @@ struct Walker<'a> {
     mode: Mode,
     steps: Vec<Step>,
     nat_sessions: Vec<(String, Ip, Ip)>,
+    /// Load balancer translations: (ENI, packet sent to the target, packet the client sent).
+    lb_sessions: Vec<(String, Packet, Packet)>,
     only_igw: Option<String>,
 }
 
@@ -857,13 +859,24 @@ impl<'a> Walker<'a> {
             self.step(&nat_id, "nat-gateway").subnet = Some(nat.subnet_id.clone());
             return self.nat_inbound(&nat_id, p);
         }
-        if self.mode == Mode::Forward && eni.is_load_balancer() {
-            return unknown(
-                p,
-                eni_id,
-                "network-interface",
-                format!("`{eni_id}` belongs to a load balancer, whose listeners are not modelled"),
-            );
+        if eni.is_load_balancer() {
+            match self.mode {
+                Mode::Forward => return self.load_balancer(eni, p),
+                Mode::Return => {
+                    if let Some(original) = self
+                        .lb_sessions
+                        .iter()
+                        .find(|(e, q, _)| e == eni_id && q.dst == p.src && q.src == p.dst)
+                        .map(|(_, _, o)| *o)
+                    {
+                        let r = original.reply();
+                        let s = self.step(eni_id, "network-interface");
+                        s.inbound = Some(p);
+                        s.outbound = Some(r);
+                        return self.leave_subnet(&eni.subnet_id.clone(), r, Some(eni));
+                    }
+                }
+            }
         }
         if self.mode == Mode::Forward && !eni.groups.is_empty() {
             match eval_security_groups(net, &eni.groups, false, &p) {
@@ -894,6 +907,162 @@ impl<'a> Walker<'a> {
             self.step(inst, "instance").vpc = Some(eni.vpc_id.clone());
         }
         end(Disposition::Accepted, Landing::Eni(eni_id.to_owned()), p)
+    }
+
+    /// A packet arriving at a load balancer's interface: listener, then forwarding to a healthy target.
+    fn load_balancer(&mut self, eni: &NetworkInterface, p: Packet) -> End {
+        let net = self.net;
+        let eni_id = eni.id.clone();
+        let Some(lb) = net.load_balancer_of(eni) else {
+            return unknown(
+                p,
+                &eni_id,
+                "network-interface",
+                format!("`{eni_id}` belongs to a load balancer that is not in the snapshot"),
+            );
+        };
+        if !lb.listeners_known {
+            return unknown(
+                p,
+                &eni_id,
+                "network-interface",
+                format!(
+                    "the listeners of load balancer `{}` are not in the snapshot",
+                    lb.name
+                ),
+            );
+        }
+        if !eni.groups.is_empty() {
+            match eval_security_groups(net, &eni.groups, false, &p) {
+                SgVerdict::Allowed(hit) => {
+                    let s = self.step(&hit.group_id.clone(), "security-group");
+                    s.sg_rule = Some(hit);
+                }
+                SgVerdict::Denied => {
+                    let mut b = block(
+                        "ENI_SG_RULES_MISMATCH",
+                        &eni_id,
+                        "network-interface",
+                        format!(
+                            "no ingress rule of the security groups of `{eni_id}` admits the packet"
+                        ),
+                    );
+                    b.direction = Some("ingress");
+                    b.security_groups.clone_from(&eni.groups);
+                    return blocked(Disposition::DeniedIn, p, b);
+                }
+                SgVerdict::Unknown(r) => return unknown(p, &eni_id, "network-interface", r),
+            }
+        }
+        let s = self.step(&eni_id, "network-interface");
+        s.vpc = Some(eni.vpc_id.clone());
+        s.subnet = Some(eni.subnet_id.clone());
+        let Some(listener) = lb
+            .listeners
+            .iter()
+            .find(|l| l.port == p.dport && l.takes(p.proto))
+        else {
+            return blocked(
+                Disposition::DeniedIn,
+                p,
+                block(
+                    "ELBV2_LISTENER_PORT_RESTRICTION",
+                    &lb.arn,
+                    "load-balancer",
+                    format!(
+                        "load balancer `{}` has no listener for {} port {}",
+                        lb.name,
+                        crate::report::render_protocol(p.proto),
+                        p.dport
+                    ),
+                ),
+            );
+        };
+        self.step(&listener.arn, "load-balancer-listener");
+        // Healthy targets, in this zone first; other zones only with cross-zone load balancing.
+        let az = net
+            .subnets
+            .get(&eni.subnet_id)
+            .map(|s| s.az.clone())
+            .unwrap_or_default();
+        let mut candidates: Vec<(Ip, u16, bool, String)> = Vec::new();
+        for tg in listener
+            .target_groups
+            .iter()
+            .filter_map(|a| net.target_groups.get(a))
+        {
+            for (id, port, healthy) in &tg.targets {
+                if !healthy {
+                    continue;
+                }
+                let target_eni = if id.starts_with("i-") {
+                    net.instances
+                        .get(id)
+                        .and_then(|i| i.eni_ids.first())
+                        .and_then(|e| net.network_interfaces.get(e))
+                } else {
+                    parse_ip(id).and_then(|ip| net.eni_by_private(&eni.vpc_id, ip))
+                };
+                let ip = match (target_eni, parse_ip(id)) {
+                    (_, Some(ip)) => ip,
+                    (Some(t), None) => match t.primary_ip() {
+                        Some(ip) => ip,
+                        None => continue,
+                    },
+                    (None, None) => continue,
+                };
+                let same_zone = target_eni
+                    .and_then(|t| net.subnets.get(&t.subnet_id))
+                    .is_some_and(|s| s.az == az);
+                let preserve = lb.lb_type == "network" && tg.target_type == "instance";
+                candidates.push((
+                    ip,
+                    port.or(tg.port).unwrap_or(listener.port),
+                    preserve,
+                    if same_zone {
+                        String::new()
+                    } else {
+                        "x".to_owned()
+                    },
+                ));
+            }
+        }
+        candidates.sort_by(|a, b| a.3.cmp(&b.3));
+        let chosen = candidates
+            .iter()
+            .find(|c| c.3.is_empty() || lb.cross_zone)
+            .cloned();
+        let Some((ip, port, preserve, _)) = chosen else {
+            return blocked(
+                Disposition::DeniedIn,
+                p,
+                block(
+                    "ELBV2_NO_TARGETS_IN_AZ",
+                    &lb.arn,
+                    "load-balancer",
+                    format!(
+                        "load balancer `{}` has no healthy target it can use in `{az}`",
+                        lb.name
+                    ),
+                ),
+            );
+        };
+        let own = eni.primary_ip().unwrap_or(p.dst);
+        let q = Packet {
+            src: if preserve { p.src } else { own },
+            dst: ip,
+            proto: p.proto,
+            sport: p.sport,
+            dport: port,
+        };
+        if !preserve {
+            self.lb_sessions.push((eni_id.clone(), q, p));
+        }
+        if let Some(s) = self.steps.iter_mut().rev().find(|s| s.id == eni_id) {
+            s.inbound = Some(p);
+            s.outbound = Some(q);
+        }
+        self.leave_subnet(&eni.subnet_id.clone(), q, Some(eni))
     }
 
     /// A packet addressed to a NAT gateway's own private address.
@@ -1617,6 +1786,7 @@ pub fn eval_walk(net: &Network, start: &Start, packet: Packet) -> Trace {
         mode: Mode::Forward,
         steps: Vec::new(),
         nat_sessions: Vec::new(),
+        lb_sessions: Vec::new(),
         only_igw: None,
     };
     let e = w.start(start, packet);
@@ -1649,6 +1819,7 @@ pub fn eval_flow(net: &Network, start: &Start, packet: Packet) -> Flow {
         mode: Mode::Forward,
         steps: Vec::new(),
         nat_sessions: Vec::new(),
+        lb_sessions: Vec::new(),
         only_igw: None,
     };
     let e = w.start(start, packet);
