@@ -28,6 +28,8 @@ use perimeter_iam::model::{
 use perimeter_iam::pattern::{Part, Template};
 use perimeter_logic::{Cidr, Date, Decimal};
 
+use crate::witness::RequestWitness;
+
 /// A z3 answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SmtAnswer {
@@ -506,6 +508,17 @@ fn cmp(base: OperatorBase, x: &str, v: &str) -> String {
 /// The `CheckNoNewAccess` question (is some request allowed by `new` and not by `existing`?) as one
 /// SMT-LIB block between `(push)` and `(pop)`. `identity` restricts callers to IAM principals.
 pub fn no_new_access_query(existing: &Policy, new: &Policy, identity: bool) -> Option<String> {
+    no_new_access_query_at(existing, new, identity, None)
+}
+
+/// The same question with the request fixed to a witness: z3 then only checks that the witness is a
+/// model of the question (fast), an independent check of the engine's FAIL.
+pub fn no_new_access_query_at(
+    existing: &Policy,
+    new: &Policy,
+    identity: bool,
+    pin: Option<&RequestWitness>,
+) -> Option<String> {
     let mut keys = BTreeMap::new();
     for p in [existing, new] {
         for st in &p.statements {
@@ -551,6 +564,34 @@ pub fn no_new_access_query(existing: &Policy, new: &Policy, identity: bool) -> O
     let _ = writeln!(out, "(assert {})", in_re(P, &callers));
     let _ = writeln!(out, "(assert {})", enc.allowed(new)?);
     let _ = writeln!(out, "(assert (not {}))", enc.allowed(existing)?);
+    if let Some(w) = pin {
+        let _ = writeln!(out, "(assert (= action {}))", lit(&w.action));
+        let _ = writeln!(out, "(assert (= resource {}))", lit(&w.resource));
+        let _ = writeln!(out, "(assert (= principal {}))", lit(&w.caller.0));
+        for (name, (i, sort)) in &enc.keys {
+            let entry = w.entries.iter().find(|(n, _, _)| n.eq_ignore_ascii_case(name));
+            match entry.and_then(|(_, _, vs)| vs.first()) {
+                None => {
+                    let _ = writeln!(out, "(assert (not k{i}p))");
+                }
+                Some(v) => {
+                    let value = match sort {
+                        Sort::Str => lit(v),
+                        Sort::Num => int_lit(Decimal::parse(v)?.raw()),
+                        Sort::Date => int_lit(i128::from(Date::parse(v)?.0)),
+                        Sort::Ip => {
+                            let ip: std::net::IpAddr = v.parse().ok()?;
+                            match ip {
+                                std::net::IpAddr::V4(a) => u32::from(a).to_string(),
+                                std::net::IpAddr::V6(a) => uint_lit(u128::from(a), 1 << 32),
+                            }
+                        }
+                    };
+                    let _ = writeln!(out, "(assert k{i}p)\n(assert (= k{i} {value}))");
+                }
+            }
+        }
+    }
     out.push_str("(check-sat)\n(pop 1)\n");
     Some(out)
 }
