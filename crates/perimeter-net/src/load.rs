@@ -32,6 +32,9 @@ const NETWORK_SERVICES: &[&str] = &["ec2", "elbv2", "directconnect"];
 const PER_RESOURCE_DIRS: &[&str] = &[
     "ec2-get-managed-prefix-list-entries",
     "ec2-search-transit-gateway-routes",
+    "elbv2-describe-listeners",
+    "elbv2-describe-target-health",
+    "elbv2-describe-load-balancer-attributes",
 ];
 const MAX_DEPTH: usize = 8;
 
@@ -135,7 +138,7 @@ fn source_for(root: &Path, file: &Path) -> DocumentSource {
     let resource_id = if PER_RESOURCE_DIRS.contains(&parent) {
         file.file_name()
             .and_then(|n| n.to_str())
-            .map(|n| n.trim_end_matches(".json").to_owned())
+            .map(|n| decode_quote_plus(n.trim_end_matches(".json")))
     } else {
         None
     };
@@ -145,6 +148,33 @@ fn source_for(root: &Path, file: &Path) -> DocumentSource {
         region,
         resource_id,
     }
+}
+
+/// Undo Python's `urllib.parse.quote_plus`, which CloudMapper applies to per-resource file names.
+fn decode_quote_plus(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(v) = hex {
+                    out.push(v);
+                    i += 2;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Load every network file under a snapshot folder. Problems in files become diagnostics in the

@@ -195,6 +195,19 @@ impl NetworkBuilder {
             self.lower_prefix_list_entries(pl_id.clone(), doc, src);
             return;
         }
+        // CloudMapper's per-resource elbv2 calls: the parent ARN is the file name.
+        if let Some(arn) = &src.resource_id {
+            if obj.contains_key("TargetHealthDescriptions") {
+                let wrapped = serde_json::json!({"TargetGroupArn": arn, "TargetHealthDescriptions": obj.get("TargetHealthDescriptions")});
+                self.lower_target_health(&wrapped, "", src);
+                return;
+            }
+            if obj.contains_key("Attributes") {
+                let wrapped = serde_json::json!({"LoadBalancerArn": arn, "Attributes": obj.get("Attributes")});
+                self.lower_lb_attributes(&wrapped, "", src);
+                return;
+            }
+        }
         for (key, value) in obj {
             let p = ptr("", key);
             let items = value.as_array().map_or(&[][..], Vec::as_slice);

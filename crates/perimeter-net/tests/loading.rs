@@ -314,3 +314,49 @@ fn analysis_json_mirrors_the_ec2_model() {
     assert_eq!(route["DestinationCidr"], json!("0.0.0.0/0"));
     assert!(route["GatewayId"].as_str().unwrap().starts_with("igw-"));
 }
+
+#[test]
+fn cloudmapper_elbv2_files() {
+    // CloudMapper names per-resource calls with the quote_plus-encoded parent ARN.
+    let dir = scratch("elbv2");
+    let r = dir.join("us-east-1");
+    let lb = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/front/abc";
+    let tg = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/web/def";
+    let quote = |s: &str| s.replace(':', "%3A").replace('/', "%2F");
+    std::fs::write(r.join("elbv2-describe-load-balancers.json"), json!({"LoadBalancers": [{"LoadBalancerArn": lb, "LoadBalancerName": "front", "Type": "network", "State": {"Code": "active"}}]}).to_string()).unwrap();
+    std::fs::write(
+        r.join("elbv2-describe-target-groups.json"),
+        json!({"TargetGroups": [{"TargetGroupArn": tg, "TargetType": "instance", "Port": 8080}]})
+            .to_string(),
+    )
+    .unwrap();
+    for (d, body) in [
+        (
+            "elbv2-describe-listeners",
+            json!({"Listeners": [{"LoadBalancerArn": lb, "ListenerArn": "l-1", "Port": 443, "Protocol": "TCP", "DefaultActions": [{"Type": "forward", "TargetGroupArn": tg}]}]}),
+        ),
+        (
+            "elbv2-describe-load-balancer-attributes",
+            json!({"Attributes": [{"Key": "load_balancing.cross_zone.enabled", "Value": "true"}]}),
+        ),
+    ] {
+        std::fs::create_dir_all(r.join(d)).unwrap();
+        std::fs::write(r.join(d).join(quote(lb)), body.to_string()).unwrap();
+    }
+    std::fs::create_dir_all(r.join("elbv2-describe-target-health")).unwrap();
+    std::fs::write(
+        r.join("elbv2-describe-target-health").join(quote(tg)),
+        json!({"TargetHealthDescriptions": [{"Target": {"Id": "i-1", "Port": 8080}, "TargetHealth": {"State": "healthy"}}]}).to_string(),
+    )
+    .unwrap();
+    let net = load_snapshot(&dir).unwrap();
+    let lbv = net.load_balancers.get(lb).unwrap();
+    assert!(lbv.listeners_known, "{lbv:?} {:?}", net.diagnostics);
+    assert!(lbv.cross_zone);
+    assert_eq!(lbv.listeners[0].port, 443);
+    assert_eq!(
+        net.target_groups.get(tg).unwrap().targets,
+        [("i-1".to_owned(), Some(8080), true)]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
