@@ -294,9 +294,16 @@ pub fn render_table(
             } else {
                 line.len().saturating_sub(col).max(1)
             };
-            // A window around the span for very long lines.
-            let from = col.saturating_sub(MAX_LINE / 2).min(line.len());
-            let to = (col + width.min(MAX_LINE) + 20).min(line.len()).max(from);
+            // The whole line when it is short, else a window around the span.
+            let (from, to) = if line.len() <= MAX_LINE {
+                (0, line.len())
+            } else {
+                let from = col.saturating_sub(MAX_LINE / 2).min(line.len());
+                (
+                    from,
+                    (col + width.min(MAX_LINE) + 20).min(line.len()).max(from),
+                )
+            };
             let shown: String = line.get(from..to).unwrap_or_default().iter().collect();
             let lead = if from > 0 { "…" } else { "" };
             let tail = if to < line.len() { "…" } else { "" };

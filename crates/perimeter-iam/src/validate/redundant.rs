@@ -6,7 +6,8 @@
 //! (`role/jane-admin` under `role/jane*`) and "Suggestion – Redundant statement" (the same statement
 //! twice). Coverage is glob inclusion ([`super::glob_subset`]): actions compare case-insensitively,
 //! resources case-sensitively; of two identical entries the later one is reported. Statements are
-//! compared without their `Sid`, with each element as a set.
+//! compared without their `Sid`, with each element as a set. An action the catalog does not know
+//! is reported as `INVALID_ACTION` only.
 
 use super::glob_subset::{includes, includes_arn};
 use super::{Ctx, Rule, finding};
@@ -173,6 +174,12 @@ fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     for st in &cx.syntax.statements {
         for list in [&st.action, &st.not_action].into_iter().flatten() {
             for (a, b) in redundant_items(&list.items, true, 1) {
+                // An action that does not exist is INVALID_ACTION, not redundant.
+                if super::catalog_actions::action_problem(crate::catalog::Catalog::get(), &a.value)
+                    .is_some()
+                {
+                    continue;
+                }
                 out.push(
                     finding(
                         "REDUNDANT_ACTION",
