@@ -8,6 +8,12 @@
 //!    caller would run it), reported as a ratio of medians;
 //! 4. adversarial globs (`a*a*a*a*a*a*a*a*b` variants, 50 statements on one key).
 
+#![expect(
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a benchmark over fixed tables; a policy that does not parse is a bug in the generator"
+)]
+
 use std::time::{Duration, Instant};
 
 use perimeter_access::check::{AccessCheckPolicyType, default_limits, try_no_new_access};
@@ -37,7 +43,13 @@ fn report(name: &str, mut xs: Vec<Duration>) -> Duration {
     let p50 = percentile(&mut xs, 0.5);
     let p99 = percentile(&mut xs, 0.99);
     let max = xs.last().copied().unwrap_or_default();
-    println!("{name}: n={} p50={:.3} ms p99={:.3} ms max={:.3} ms", xs.len(), p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3, max.as_secs_f64() * 1e3);
+    println!(
+        "{name}: n={} p50={:.3} ms p99={:.3} ms max={:.3} ms",
+        xs.len(),
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        max.as_secs_f64() * 1e3
+    );
     p50
 }
 
@@ -61,28 +73,51 @@ fn gen_policy(seed: &mut u64, statements: usize, effect_deny_every: usize) -> Po
         *seed ^= *seed << 17;
         *seed
     };
-    let services = ["s3", "ec2", "iam", "dynamodb", "sqs", "sns", "kms", "lambda"];
-    let verbs = ["Get", "Put", "List", "Describe", "Delete", "Create", "Update", "Tag"];
+    let services = [
+        "s3", "ec2", "iam", "dynamodb", "sqs", "sns", "kms", "lambda",
+    ];
+    let verbs = [
+        "Get", "Put", "List", "Describe", "Delete", "Create", "Update", "Tag",
+    ];
     let mut sts = Vec::new();
     for i in 0..statements {
         let svc = services[(next() % 8) as usize];
         let verb = verbs[(next() % 8) as usize];
-        let action = if next() % 3 == 0 { format!("{svc}:{verb}*") } else { format!("{svc}:{verb}Object{}", next() % 5) };
+        let action = if next() % 3 == 0 {
+            format!("{svc}:{verb}*")
+        } else {
+            format!("{svc}:{verb}Object{}", next() % 5)
+        };
         let resource = match next() % 4 {
             0 => "*".to_owned(),
             1 => format!("arn:aws:{svc}:*:111122223333:res/{}/*", next() % 20),
             2 => format!("arn:aws:{svc}:us-east-1:*:res/team-{}", next() % 20),
             _ => format!("arn:aws:{svc}:::bucket-{}/*", next() % 20),
         };
-        let effect = if effect_deny_every > 0 && i % effect_deny_every == effect_deny_every - 1 { "Deny" } else { "Allow" };
+        let effect = if effect_deny_every > 0 && i % effect_deny_every == effect_deny_every - 1 {
+            "Deny"
+        } else {
+            "Allow"
+        };
         let cond = match next() % 4 {
-            0 => format!(r#","Condition":{{"StringEquals":{{"aws:RequestTag/team":"t{}"}}}}"#, next() % 10),
-            1 => format!(r#","Condition":{{"IpAddress":{{"aws:SourceIp":"10.{}.0.0/16"}}}}"#, next() % 50),
+            0 => format!(
+                r#","Condition":{{"StringEquals":{{"aws:RequestTag/team":"t{}"}}}}"#,
+                next() % 10
+            ),
+            1 => format!(
+                r#","Condition":{{"IpAddress":{{"aws:SourceIp":"10.{}.0.0/16"}}}}"#,
+                next() % 50
+            ),
             _ => String::new(),
         };
-        sts.push(format!(r#"{{"Effect":"{effect}","Action":"{action}","Resource":"{resource}"{cond}}}"#));
+        sts.push(format!(
+            r#"{{"Effect":"{effect}","Action":"{action}","Resource":"{resource}"{cond}}}"#
+        ));
     }
-    let text = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, sts.join(","));
+    let text = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        sts.join(",")
+    );
     perimeter_iam::parse_and_lower(&text).unwrap_or_else(|d| panic!("{d:?}"))
 }
 
@@ -95,28 +130,49 @@ fn main() {
         for line in text.lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
             let p = |k: &str| perimeter_iam::parse_and_lower(&v[k].to_string()).ok();
-            let (Some(e), Some(n)) = (p("existingPolicyDocument"), p("newPolicyDocument")) else { continue };
-            let t = AccessCheckPolicyType::from_aws(v["policyType"].as_str().unwrap_or("")).unwrap_or(AccessCheckPolicyType::IdentityPolicy);
+            let (Some(e), Some(n)) = (p("existingPolicyDocument"), p("newPolicyDocument")) else {
+                continue;
+            };
+            let t = AccessCheckPolicyType::from_aws(v["policyType"].as_str().unwrap_or(""))
+                .unwrap_or(AccessCheckPolicyType::IdentityPolicy);
             corpus.push((e, n, t));
         }
-        let engine = report("check-no-new-access, aa-custom-checks corpus", time_checks(&corpus, 5));
-        let z3 = report("z3 back end, same questions (first 40)", z3_times(&corpus, 40));
-        println!("ratio z3/engine at p50: {:.0}x", z3.as_secs_f64() / engine.as_secs_f64().max(1e-9));
+        let engine = report(
+            "check-no-new-access, aa-custom-checks corpus",
+            time_checks(&corpus, 5),
+        );
+        let z3 = report(
+            "z3 back end, same questions (first 40)",
+            z3_times(&corpus, 40),
+        );
+        println!(
+            "ratio z3/engine at p50: {:.0}x",
+            z3.as_secs_f64() / engine.as_secs_f64().max(1e-9)
+        );
     } else {
         println!("PERIMETER_CORPORA is not set: corpus benchmark skipped");
     }
     // 2. Generated 50-statement policies.
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let gen: Vec<_> = (0..40)
+    let generated: Vec<_> = (0..40)
         .map(|_| {
             let e = gen_policy(&mut seed, 50, 5);
             let n = gen_policy(&mut seed, 50, 0);
             (e, n, AccessCheckPolicyType::IdentityPolicy)
         })
         .collect();
-    let engine = report("check-no-new-access, generated 50-statement pairs", time_checks(&gen, 3));
-    let z3 = report("z3 back end, same questions (first 5)", z3_times(&gen, 5));
-    println!("ratio z3/engine at p50: {:.0}x", z3.as_secs_f64() / engine.as_secs_f64().max(1e-9));
+    let engine = report(
+        "check-no-new-access, generated 50-statement pairs",
+        time_checks(&generated, 3),
+    );
+    let z3 = report(
+        "z3 back end, same questions (first 5)",
+        z3_times(&generated, 5),
+    );
+    println!(
+        "ratio z3/engine at p50: {:.0}x",
+        z3.as_secs_f64() / engine.as_secs_f64().max(1e-9)
+    );
     // 4. Adversarial globs on one key.
     let adv = |n: usize| {
         let sts: Vec<String> = (0..n)
@@ -129,15 +185,27 @@ fn main() {
                 format!(r#"{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringLike":{{"aws:username":"{g}"}}}}}}"#)
             })
             .collect();
-        perimeter_iam::parse_and_lower(&format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, sts.join(","))).unwrap_or_else(|d| panic!("{d:?}"))
+        perimeter_iam::parse_and_lower(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            sts.join(",")
+        ))
+        .unwrap_or_else(|d| panic!("{d:?}"))
     };
     let a = adv(50);
     let b = adv(49);
     let s = Instant::now();
-    let r = try_no_new_access(&b, &a, AccessCheckPolicyType::IdentityPolicy, default_limits());
+    let r = try_no_new_access(
+        &b,
+        &a,
+        AccessCheckPolicyType::IdentityPolicy,
+        default_limits(),
+    );
     let verdict = match &r {
         Ok(r) => serde_json::to_string(&r.result).unwrap_or_default(),
         Err(e) => e.to_string(),
     };
-    println!("adversarial globs (50 statements of a*a*…a*X on one key): {:.1} ms, result {verdict}", s.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "adversarial globs (50 statements of a*a*…a*X on one key): {:.1} ms, result {verdict}",
+        s.elapsed().as_secs_f64() * 1e3
+    );
 }

@@ -215,8 +215,10 @@ fn identity_scope(space: &mut Space, ty: AccessCheckPolicyType) -> Result<Bdd, C
     Ok(scope)
 }
 
-const NNA_PASS: &str = "The modified permissions do not grant new access compared to your existing policy.";
-const NNA_FAIL: &str = "The modified permissions grant new access compared to your existing policy.";
+const NNA_PASS: &str =
+    "The modified permissions do not grant new access compared to your existing policy.";
+const NNA_FAIL: &str =
+    "The modified permissions grant new access compared to your existing policy.";
 
 /// `CheckNoNewAccess`: PASS iff every request `new` allows, `existing` allows too.
 pub fn check_no_new_access(
@@ -260,7 +262,8 @@ pub struct Access {
 }
 
 const ANG_PASS: &str = "The policy document does not grant access to perform one or more of the listed actions or resources.";
-const ANG_FAIL: &str = "The policy document grants access to perform one or more of the listed actions or resources.";
+const ANG_FAIL: &str =
+    "The policy document grants access to perform one or more of the listed actions or resources.";
 
 /// `CheckAccessNotGranted`: FAIL iff the policy allows one of the actions on one of the resources
 /// (either list may be empty: then any action, or any resource).
@@ -270,10 +273,12 @@ pub fn check_access_not_granted(
     ty: AccessCheckPolicyType,
 ) -> Result<CheckResponse, CheckInputError> {
     validate_access(access)?;
-    Ok(match try_access_not_granted(policy, access, ty, default_limits()) {
-        Ok(r) => r,
-        Err(e) => unknown_response(ANG_FAIL, vec![e.to_string()]),
-    })
+    Ok(
+        match try_access_not_granted(policy, access, ty, default_limits()) {
+            Ok(r) => r,
+            Err(e) => unknown_response(ANG_FAIL, vec![e.to_string()]),
+        },
+    )
 }
 
 /// The request constraints of `CheckAccessNotGranted` (botocore model): exactly one `Access`, at
@@ -341,7 +346,11 @@ pub fn try_access_not_granted(
     }
     let mut q = Bdd::FALSE;
     for a in access {
-        let mut act = if a.actions.is_empty() { Bdd::TRUE } else { Bdd::FALSE };
+        let mut act = if a.actions.is_empty() {
+            Bdd::TRUE
+        } else {
+            Bdd::FALSE
+        };
         for x in &a.actions {
             if let Some(p) = glob(x, Case::Insensitive) {
                 let s = space.universe.classes_like(space.action, &p)?;
@@ -349,7 +358,11 @@ pub fn try_access_not_granted(
                 act = space.universe.or(act, b)?;
             }
         }
-        let mut res = if a.resources.is_empty() { Bdd::TRUE } else { Bdd::FALSE };
+        let mut res = if a.resources.is_empty() {
+            Bdd::TRUE
+        } else {
+            Bdd::FALSE
+        };
         for r in &a.resources {
             if let Some(p) = glob(r, Case::Sensitive) {
                 let s = space.universe.classes_like(space.resource, &p)?;
@@ -436,10 +449,14 @@ fn is_trusted(key: &str, resource_type: &str) -> bool {
     }
     // Web identity and SAML audience/subject keys pin the federated caller of a trust policy.
     resource_type == "AWS::IAM::AssumeRolePolicyDocument"
-        && (k.ends_with(":aud") || k.ends_with(":sub") || k.ends_with(":oaud") || k.starts_with("saml:"))
+        && (k.ends_with(":aud")
+            || k.ends_with(":sub")
+            || k.ends_with(":oaud")
+            || k.starts_with("saml:"))
 }
 
-const NPA_PASS: &str = "The resource policy does not grant public access for the given resource type.";
+const NPA_PASS: &str =
+    "The resource policy does not grant public access for the given resource type.";
 const NPA_FAIL: &str = "The resource policy grants public access for the given resource type.";
 
 /// An error in the request itself (not in the policy): an unknown resource type.
@@ -489,21 +506,25 @@ fn try_no_public_access(
     limits: Limits,
 ) -> Result<CheckResponse, CompileError> {
     let fresh = fresh_account(policy);
-    let fresh_pat = Pattern::literal(&format!("arn:aws:iam::{fresh}:user/perimeter-external"), Case::Sensitive);
-    let mut extra: Vec<(&str, Pattern)> = Vec::new();
-    extra.push((crate::compile::PRINCIPAL, fresh_pat.clone()));
+    let fresh_pat = Pattern::literal(
+        &format!("arn:aws:iam::{fresh}:user/perimeter-external"),
+        Case::Sensitive,
+    );
+    let extra: Vec<(&str, Pattern)> = vec![(crate::compile::PRINCIPAL, fresh_pat.clone())];
     let mut space = compile_space(&[policy], &extra, limits)?;
     if !space.unknown.is_empty() {
         return Ok(unknown_response(NPA_FAIL, space.unknown.clone()));
     }
     // The external caller: a user of an account the policy never names, anonymous, or a web identity.
     let ext = space.universe.classes_like(space.principal, &fresh_pat)?;
-    let anon = space
-        .universe
-        .classes_like(space.principal, &Pattern::literal("anonymous", Case::Sensitive))?;
-    let fed = space
-        .universe
-        .classes_like(space.principal, &Pattern::glob("federated/*", Case::Sensitive))?;
+    let anon = space.universe.classes_like(
+        space.principal,
+        &Pattern::literal("anonymous", Case::Sensitive),
+    )?;
+    let fed = space.universe.classes_like(
+        space.principal,
+        &Pattern::glob("federated/*", Case::Sensitive),
+    )?;
     let mut callers = ext.union(&anon);
     if resource_type == "AWS::IAM::AssumeRolePolicyDocument" {
         callers = callers.union(&fed);
@@ -514,7 +535,11 @@ fn try_no_public_access(
     // not narrowed to the resource type's service.
     let _ = services;
     // Trusted keys: absent, or a value no fixed policy value names.
-    let keys: Vec<_> = space.context.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let keys: Vec<_> = space
+        .context
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (lower, ck) in keys {
         if !is_trusted(&lower, resource_type) {
             continue;
@@ -556,10 +581,10 @@ fn try_no_public_access(
                             let lit = Pattern::literal(&v.text, case);
                             if let Ok(s) = space.universe.classes_like(ck.key, &lit) {
                                 pinned = pinned.union(&s);
-                            } else if let Ok(s) = space.universe.classes_like(
-                                ck.key,
-                                &Pattern::whole(g, case),
-                            ) {
+                            } else if let Ok(s) = space
+                                .universe
+                                .classes_like(ck.key, &Pattern::whole(g, case))
+                            {
                                 pinned = pinned.union(&s);
                             }
                         }
@@ -721,7 +746,8 @@ pub fn compare_policies(
                 },
                 Decision::Violated(w) => {
                     let rw = request_of(&space, &w);
-                    let ok = replay(px, side, &rw) == Some(true) && replay(py, side, &rw) == Some(false);
+                    let ok =
+                        replay(px, side, &rw) == Some(true) && replay(py, side, &rw) == Some(false);
                     Direction {
                         allows_more: Some(true),
                         reason: (!ok).then(|| {
@@ -759,5 +785,251 @@ pub fn compare_policies(
         result,
         a_not_b: ab,
         b_not_a: ba,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(body: &str) -> Policy {
+        let text = format!(r#"{{"Version":"2012-10-17","Statement":[{body}]}}"#);
+        perimeter_iam::parse_and_lower(&text).unwrap_or_else(|d| panic!("{d:?}\n{text}"))
+    }
+
+    /// `check(existing, new, type, PASS?)`; a FAIL must carry a witness that replayed.
+    fn check(existing: &str, new: &str, ty: AccessCheckPolicyType, pass: bool) {
+        let r = check_no_new_access(&p(existing), &p(new), ty);
+        assert_eq!(r.is_pass(), pass, "existing {existing}\nnew {new}\n{r:?}");
+        if !pass {
+            assert!(r.witness.is_some(), "no replayed witness: {r:?}");
+        }
+    }
+
+    const ID: AccessCheckPolicyType = AccessCheckPolicyType::IdentityPolicy;
+    const RES: AccessCheckPolicyType = AccessCheckPolicyType::ResourcePolicy;
+
+    #[test]
+    fn no_new_access_table() {
+        let allow =
+            |a: &str, r: &str| format!(r#"{{"Effect":"Allow","Action":"{a}","Resource":"{r}"}}"#);
+        // Wildcards in actions (reference_policies_elements_action.html).
+        check(&allow("s3:*", "*"), &allow("s3:GetObject", "*"), ID, true);
+        check(&allow("s3:GetObject", "*"), &allow("s3:*", "*"), ID, false);
+        // Actions are case-insensitive, resources case-sensitive (access-analyzer.md §7.2).
+        check(
+            &allow("S3:GETOBJECT", "*"),
+            &allow("s3:getobject", "*"),
+            ID,
+            true,
+        );
+        check(
+            &allow("s3:GetObject", "arn:aws:s3:::B/*"),
+            &allow("s3:GetObject", "arn:aws:s3:::b/x"),
+            ID,
+            false,
+        );
+        // NotAction grants every other action, of every service.
+        check(
+            r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#,
+            &allow("iam:PassRole", "*"),
+            ID,
+            false,
+        );
+        check(
+            r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#,
+            &allow("s3:PutObject", "*"),
+            ID,
+            true,
+        );
+        // Reference idiom: Allow */* and Deny the sensitive access (custom-policy-check samples).
+        let reference = format!(
+            r#"{},{{"Effect":"Deny","Action":"iam:PassRole","Resource":"arn:aws:iam::*:role/admin"}}"#,
+            allow("*", "*")
+        );
+        check(
+            &reference,
+            &allow("iam:PassRole", "arn:aws:iam::111122223333:role/app"),
+            ID,
+            true,
+        );
+        check(&reference, &allow("iam:PassRole", "*"), ID, false);
+        // A missing key: IfExists matches it, the plain operator does not (condition operators doc).
+        let cond = |op: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"{op}":{{"aws:SourceVpc":"vpc-1"}}}}}}"#
+            )
+        };
+        check(
+            &cond("StringEquals"),
+            &cond("StringEqualsIfExists"),
+            ID,
+            false,
+        );
+        check(
+            &cond("StringEqualsIfExists"),
+            &cond("StringEquals"),
+            ID,
+            true,
+        );
+        // ForAllValues holds when the key is absent (reference_policies_condition-single-vs-multi-valued-context-keys.html).
+        let tags = r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["a"]}}}"#;
+        check(tags, &allow("s3:GetObject", "*"), ID, false);
+        check(&allow("s3:GetObject", "*"), tags, ID, true);
+        // IP ranges.
+        let ip = |c: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"IpAddress":{{"aws:SourceIp":"{c}"}}}}}}"#
+            )
+        };
+        check(&ip("10.0.0.0/8"), &ip("10.1.0.0/16"), ID, true);
+        check(&ip("10.1.0.0/16"), &ip("10.0.0.0/8"), ID, false);
+        // Identical policy variables (reference_policies_variables.html): same requests.
+        let var = allow("s3:GetObject", "arn:aws:s3:::b/${aws:username}/*");
+        check(&var, &var, ID, true);
+        check(&var, &allow("s3:GetObject", "arn:aws:s3:::b/*"), ID, false);
+        check(&allow("s3:GetObject", "arn:aws:s3:::b/*"), &var, ID, true);
+    }
+
+    #[test]
+    fn principals_table() {
+        let allow = |principal: &str, cond: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Principal":{principal},"Action":"s3:GetObject","Resource":"*"{cond}}}"#
+            )
+        };
+        let account = allow(r#"{"AWS":"111122223333"}"#, "");
+        // An account principal covers every principal of the account (samples allowlist-account-principals.md).
+        check(
+            &account,
+            &allow(r#"{"AWS":"arn:aws:iam::111122223333:user/alice"}"#, ""),
+            RES,
+            true,
+        );
+        check(
+            &account,
+            &allow(r#"{"AWS":"arn:aws:iam::111122223333:role/r"}"#, ""),
+            RES,
+            true,
+        );
+        check(
+            &account,
+            &allow(r#"{"AWS":"arn:aws:iam::444455556666:root"}"#, ""),
+            RES,
+            false,
+        );
+        // A service principal or `*` in the candidate is new access.
+        check(
+            &account,
+            &allow(r#"{"Service":"s3.amazonaws.com"}"#, ""),
+            RES,
+            false,
+        );
+        check(&account, &allow(r#""*""#, ""), RES, false);
+        // aws:PrincipalAccount is tied to the principal: `*` pinned to the account is the account.
+        let pinned = allow(
+            r#""*""#,
+            r#","Condition":{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}"#,
+        );
+        check(&account, &pinned, RES, true);
+        check(&pinned, &account, RES, true);
+        // aws:PrincipalArn pins the role (sessions of the role carry the role ARN).
+        let role = allow(
+            r#""*""#,
+            r#","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/app-*"}}"#,
+        );
+        check(&account, &role, RES, true);
+        check(&role, &account, RES, false);
+    }
+
+    fn public(policy: &str, rt: &str, pass: bool) {
+        let r = check_no_public_access(&p(policy), rt).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.is_pass(), pass, "{policy}\n{r:?}");
+    }
+
+    #[test]
+    fn public_access_table() {
+        let s3 = |principal: &str, cond: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Principal":{principal},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"{cond}}}"#
+            )
+        };
+        let b = "AWS::S3::Bucket";
+        // Definitions of AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status.
+        public(&s3(r#""*""#, ""), b, false);
+        public(&s3(r#"{"AWS":"111122223333"}"#, ""), b, true);
+        public(
+            &s3(
+                r#""*""#,
+                r#","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#,
+            ),
+            b,
+            true,
+        );
+        public(
+            &s3(
+                r#""*""#,
+                r#","Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/1"}}"#,
+            ),
+            b,
+            false,
+        );
+        public(
+            &s3(
+                r#""*""#,
+                r#","Condition":{"StringEquals":{"aws:SourceVpc":"vpc-91237329"}}"#,
+            ),
+            b,
+            true,
+        );
+        public(
+            &s3(
+                r#""*""#,
+                r#","Condition":{"StringLike":{"aws:SourceVpc":"vpc-*"}}"#,
+            ),
+            b,
+            false,
+        );
+        public(
+            &s3(
+                r#""*""#,
+                r#","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-123"}}"#,
+            ),
+            b,
+            true,
+        );
+        public(
+            &s3(
+                r#""*""#,
+                r#","Condition":{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}"#,
+            ),
+            b,
+            true,
+        );
+        // Attacker-chosen keys do not restrict (access-analyzer.md §1.4).
+        public(
+            &s3(
+                r#""*""#,
+                r#","Condition":{"Bool":{"aws:SecureTransport":"true"}}"#,
+            ),
+            b,
+            false,
+        );
+        // Trust policies: a web identity without a pinned audience is public.
+        let trust = |cond: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"cognito-identity.amazonaws.com"}},"Action":"sts:AssumeRoleWithWebIdentity"{cond}}}"#
+            )
+        };
+        let t = "AWS::IAM::AssumeRolePolicyDocument";
+        public(&trust(""), t, false);
+        public(
+            &trust(
+                r#","Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:1234"}}"#,
+            ),
+            t,
+            true,
+        );
+        assert!(check_no_public_access(&p(&s3(r#""*""#, "")), "AWS::Nope::Thing").is_err());
     }
 }

@@ -140,7 +140,11 @@ struct Shapes {
 }
 
 fn seg(parts: [&str; 6]) -> Pattern {
-    Pattern::segmented(':', parts.iter().map(|p| Glob::parse(p)).collect(), Case::Sensitive)
+    Pattern::segmented(
+        ':',
+        parts.iter().map(|p| Glob::parse(p)).collect(),
+        Case::Sensitive,
+    )
 }
 
 fn shapes() -> Shapes {
@@ -148,7 +152,14 @@ fn shapes() -> Shapes {
         root: Some(seg(["arn", "aws", "iam", "", ACCOUNT_SHAPE, "root"])),
         user: Some(seg(["arn", "aws", "iam", "", ACCOUNT_SHAPE, "user/*"])),
         role: Some(seg(["arn", "aws", "iam", "", ACCOUNT_SHAPE, "role/*"])),
-        fed_user: Some(seg(["arn", "aws", "sts", "", ACCOUNT_SHAPE, "federated-user/*"])),
+        fed_user: Some(seg([
+            "arn",
+            "aws",
+            "sts",
+            "",
+            ACCOUNT_SHAPE,
+            "federated-user/*",
+        ])),
         service: Some(Pattern::glob("service/*", Case::Sensitive)),
         federated: Some(Pattern::glob("federated/*", Case::Sensitive)),
         canonical: Some(Pattern::glob("canonical/*", Case::Sensitive)),
@@ -334,15 +345,18 @@ fn named(kind: PrincipalKind, value: &str) -> Named {
                 _ => Named::Nothing,
             }
         }
-        PrincipalKind::Service => {
-            Named::Literal(Pattern::literal(&format!("service/{value}"), Case::Insensitive))
-        }
-        PrincipalKind::Federated => {
-            Named::Literal(Pattern::literal(&format!("federated/{value}"), Case::Sensitive))
-        }
-        PrincipalKind::CanonicalUser => {
-            Named::Literal(Pattern::literal(&format!("canonical/{value}"), Case::Sensitive))
-        }
+        PrincipalKind::Service => Named::Literal(Pattern::literal(
+            &format!("service/{value}"),
+            Case::Insensitive,
+        )),
+        PrincipalKind::Federated => Named::Literal(Pattern::literal(
+            &format!("federated/{value}"),
+            Case::Sensitive,
+        )),
+        PrincipalKind::CanonicalUser => Named::Literal(Pattern::literal(
+            &format!("canonical/{value}"),
+            Case::Sensitive,
+        )),
     }
 }
 
@@ -452,9 +466,11 @@ pub fn compile_space(
     // Atom keys.
     let mut atom_keys = Vec::new();
     for (i, _) in c.atoms.iter().enumerate() {
-        let k = c
-            .vocab
-            .add_key(&format!("perimeter:var:{i}"), KeyKind::String, Arity::Single)?;
+        let k = c.vocab.add_key(
+            &format!("perimeter:var:{i}"),
+            KeyKind::String,
+            Arity::Single,
+        )?;
         c.vocab
             .add_pattern(k, Pattern::literal("true", Case::Sensitive))?;
         atom_keys.push(k);
@@ -629,7 +645,11 @@ impl Collector {
                             ));
                             continue;
                         }
-                        self.atom(AtomTarget::Context(lower.clone()), &v.template, atom_mode(base));
+                        self.atom(
+                            AtomTarget::Context(lower.clone()),
+                            &v.template,
+                            atom_mode(base),
+                        );
                         if let Some(g) = template_glob(&v.template, true) {
                             let case = match atom_mode(base) {
                                 AtomMode::LiteralIgnoreCase | AtomMode::GlobIgnoreCase => {
@@ -744,7 +764,10 @@ impl Space {
         Ok(self.universe.classes_like(key, p)?)
     }
 
-    fn shape_set(&mut self, f: impl Fn(&Shapes) -> &Option<Pattern>) -> Result<ClassSet, CompileError> {
+    fn shape_set(
+        &mut self,
+        f: impl Fn(&Shapes) -> &Option<Pattern>,
+    ) -> Result<ClassSet, CompileError> {
         let p = f(&self.shapes).clone();
         match p {
             Some(p) => self.like(self.principal, &p),
@@ -868,9 +891,16 @@ impl Space {
 
     /// The requests one statement matches (its effect aside).
     pub fn compile_statement(&mut self, st: &Statement) -> Result<Bdd, CompileError> {
-        let a = self.compile_clause(&st.action, self.action, Case::Insensitive, AtomTarget::Action)?;
+        let a = self.compile_clause(
+            &st.action,
+            self.action,
+            Case::Insensitive,
+            AtomTarget::Action,
+        )?;
         let r = match &st.resource {
-            Some(r) => self.compile_clause(r, self.resource, Case::Sensitive, AtomTarget::Resource)?,
+            Some(r) => {
+                self.compile_clause(r, self.resource, Case::Sensitive, AtomTarget::Resource)?
+            }
             None => Bdd::TRUE,
         };
         let p = match &st.principal {
@@ -924,12 +954,19 @@ impl Space {
         }
     }
 
-    fn named_set(&mut self, kind: PrincipalKind, value: &str) -> Result<(ClassSet, bool), CompileError> {
+    fn named_set(
+        &mut self,
+        kind: PrincipalKind,
+        value: &str,
+    ) -> Result<(ClassSet, bool), CompileError> {
         // Returns the classes named, and whether this names every layer of every caller (`*`).
         match named(kind, value) {
             Named::Everything => Ok((self.universe.classes_all(self.principal)?, true)),
             Named::Account(a) => {
-                let s = self.like(self.principal, &account_pattern(Glob::literal(&a), Case::Sensitive))?;
+                let s = self.like(
+                    self.principal,
+                    &account_pattern(Glob::literal(&a), Case::Sensitive),
+                )?;
                 let iam = self.iam_callers()?;
                 Ok((s.intersection(&iam), false))
             }

@@ -18,7 +18,7 @@ pub mod smt;
 pub mod witness;
 
 pub use check::{
-    Access, AccessCheckPolicyType, CheckResponse, CheckResult, ComparePoliciesResponse,
-    Comparison, ReasonSummary, check_access_not_granted, check_no_new_access,
-    check_no_public_access, compare_policies,
+    Access, AccessCheckPolicyType, CheckResponse, CheckResult, ComparePoliciesResponse, Comparison,
+    ReasonSummary, check_access_not_granted, check_no_new_access, check_no_public_access,
+    compare_policies,
 };

@@ -57,7 +57,10 @@ fn re_char(c: char, ignore_case: bool) -> String {
     if ignore_case {
         let class = perimeter_logic::glob::fold_class(c);
         if class.len() > 1 {
-            let alts: Vec<String> = class.iter().map(|x| format!("(str.to_re {})", lit(&x.to_string()))).collect();
+            let alts: Vec<String> = class
+                .iter()
+                .map(|x| format!("(str.to_re {})", lit(&x.to_string())))
+                .collect();
             return format!("(re.union {})", alts.join(" "));
         }
     }
@@ -111,11 +114,19 @@ fn re_of(ts: &[Tok], ignore_case: bool, no_colon: bool) -> String {
             }
             Tok::One => {
                 flush(&mut run, &mut parts);
-                parts.push(if no_colon { NOT_COLON.to_owned() } else { "re.allchar".to_owned() });
+                parts.push(if no_colon {
+                    NOT_COLON.to_owned()
+                } else {
+                    "re.allchar".to_owned()
+                });
             }
             Tok::Many => {
                 flush(&mut run, &mut parts);
-                parts.push(if no_colon { format!("(re.* {NOT_COLON})") } else { ANY.to_owned() });
+                parts.push(if no_colon {
+                    format!("(re.* {NOT_COLON})")
+                } else {
+                    ANY.to_owned()
+                });
             }
         }
     }
@@ -188,17 +199,27 @@ struct Enc {
 const P: &str = "principal";
 
 fn shape(account_re: &str, service: &str, resource: &str) -> String {
-    format!(
-        "(re.++ (str.to_re \"arn:aws:{service}::\") {account_re} (str.to_re \":\") {resource})"
-    )
+    format!("(re.++ (str.to_re \"arn:aws:{service}::\") {account_re} (str.to_re \":\") {resource})")
 }
 
 fn iam_shapes() -> String {
     let acct = format!("(re.* {NOT_COLON})");
     let root = shape(&acct, "iam", "(str.to_re \"root\")");
-    let user = shape(&acct, "iam", &format!("(re.++ (str.to_re \"user/\") {ANY})"));
-    let role = shape(&acct, "iam", &format!("(re.++ (str.to_re \"role/\") {ANY})"));
-    let fed = shape(&acct, "sts", &format!("(re.++ (str.to_re \"federated-user/\") {ANY})"));
+    let user = shape(
+        &acct,
+        "iam",
+        &format!("(re.++ (str.to_re \"user/\") {ANY})"),
+    );
+    let role = shape(
+        &acct,
+        "iam",
+        &format!("(re.++ (str.to_re \"role/\") {ANY})"),
+    );
+    let fed = shape(
+        &acct,
+        "sts",
+        &format!("(re.++ (str.to_re \"federated-user/\") {ANY})"),
+    );
     format!("(re.union {root} {user} {role} {fed})")
 }
 
@@ -238,7 +259,9 @@ fn named(kind: PrincipalKind, value: &str) -> Option<Named> {
             };
             match arn.service {
                 "iam" if arn.resource == "root" => Named::Account(arn.account.to_owned()),
-                "iam" if arn.resource.starts_with("user/") => Named::Literal(format!("(= {P} {})", lit(value))),
+                "iam" if arn.resource.starts_with("user/") => {
+                    Named::Literal(format!("(= {P} {})", lit(value)))
+                }
                 "iam" => match arn.resource.strip_prefix("role/") {
                     Some(rest) => {
                         let name = rest.rsplit('/').next().unwrap_or(rest);
@@ -260,7 +283,9 @@ fn named(kind: PrincipalKind, value: &str) -> Option<Named> {
             let t: Vec<Tok> = format!("service/{value}").chars().map(Tok::Char).collect();
             Named::Literal(in_re(P, &re_of(&t, true, false)))
         }
-        PrincipalKind::Federated => Named::Literal(format!("(= {P} {})", lit(&format!("federated/{value}")))),
+        PrincipalKind::Federated => {
+            Named::Literal(format!("(= {P} {})", lit(&format!("federated/{value}"))))
+        }
         PrincipalKind::CanonicalUser => {
             Named::Literal(format!("(= {P} {})", lit(&format!("canonical/{value}"))))
         }
@@ -296,7 +321,10 @@ impl Enc {
                 Named::Everything => everything = true,
                 Named::Account(a) => {
                     let t: Vec<Tok> = a.chars().map(Tok::Char).collect();
-                    let f = format!("(and {iam} {})", in_re(P, &account_re(&re_of(&t, false, false))));
+                    let f = format!(
+                        "(and {iam} {})",
+                        in_re(P, &account_re(&re_of(&t, false, false)))
+                    );
                     names.push(f.clone());
                     accounts.push(f);
                 }
@@ -308,22 +336,30 @@ impl Enc {
             }
         }
         if !pc.negated {
-            return Some(if everything { "true".to_owned() } else { or(names) });
+            return Some(if everything {
+                "true".to_owned()
+            } else {
+                or(names)
+            });
         }
         if everything {
             return Some("false".to_owned());
         }
         let acct = or(accounts);
         let lits = or(literals);
-        let shape_re = |svc: &str, res: &str| {
-            in_re(P, &shape(&format!("(re.* {NOT_COLON})"), svc, res))
-        };
+        let shape_re =
+            |svc: &str, res: &str| in_re(P, &shape(&format!("(re.* {NOT_COLON})"), svc, res));
         let root = shape_re("iam", "(str.to_re \"root\")");
         let user = shape_re("iam", &format!("(re.++ (str.to_re \"user/\") {ANY})"));
-        let fed = shape_re("sts", &format!("(re.++ (str.to_re \"federated-user/\") {ANY})"));
+        let fed = shape_re(
+            "sts",
+            &format!("(re.++ (str.to_re \"federated-user/\") {ANY})"),
+        );
         let single = in_re(
             P,
-            &format!("(re.union (re.++ (str.to_re \"service/\") {ANY}) (re.++ (str.to_re \"federated/\") {ANY}) (re.++ (str.to_re \"canonical/\") {ANY}))"),
+            &format!(
+                "(re.union (re.++ (str.to_re \"service/\") {ANY}) (re.++ (str.to_re \"federated/\") {ANY}) (re.++ (str.to_re \"canonical/\") {ANY}))"
+            ),
         );
         Some(format!(
             "(not (or (and {root} {acct}) (and {user} {lits} {acct}) (and {fed} {lits} {acct}) (and {single} {lits})))"
@@ -360,16 +396,23 @@ impl Enc {
         let mut alts = Vec::new();
         for v in &c.values {
             let m = match fam {
-                OperatorFamily::String | OperatorFamily::Arn | OperatorFamily::Bool | OperatorFamily::Binary => {
+                OperatorFamily::String
+                | OperatorFamily::Arn
+                | OperatorFamily::Bool
+                | OperatorFamily::Binary => {
                     if sort != Sort::Str {
                         return None;
                     }
                     let ts = toks(&v.template, base.uses_wildcards())?;
                     let ic = matches!(
                         base,
-                        OperatorBase::StringEqualsIgnoreCase | OperatorBase::StringNotEqualsIgnoreCase | OperatorBase::Bool
+                        OperatorBase::StringEqualsIgnoreCase
+                            | OperatorBase::StringNotEqualsIgnoreCase
+                            | OperatorBase::Bool
                     );
-                    if fam == OperatorFamily::Bool && perimeter_iam::eval::values::parse_bool(&v.text).is_none() {
+                    if fam == OperatorFamily::Bool
+                        && perimeter_iam::eval::values::parse_bool(&v.text).is_none()
+                    {
                         continue;
                     }
                     let re = if fam == OperatorFamily::Arn {
@@ -400,29 +443,43 @@ impl Enc {
                     if sort != Sort::Num {
                         return None;
                     }
-                    let Some(d) = Decimal::parse(v.text.trim()) else { continue };
+                    let Some(d) = Decimal::parse(v.text.trim()) else {
+                        continue;
+                    };
                     cmp(base, &x, &int_lit(d.raw()))
                 }
                 OperatorFamily::Date => {
                     if sort != Sort::Date {
                         return None;
                     }
-                    let Some(d) = Date::parse(v.text.trim()) else { continue };
+                    let Some(d) = Date::parse(v.text.trim()) else {
+                        continue;
+                    };
                     cmp(base, &x, &int_lit(i128::from(d.0)))
                 }
                 OperatorFamily::Ip => {
                     if sort != Sort::Ip {
                         return None;
                     }
-                    let Some(cidr) = Cidr::parse(v.text.trim()) else { continue };
+                    let Some(cidr) = Cidr::parse(v.text.trim()) else {
+                        continue;
+                    };
                     let (lo, hi) = if let Some((l, h)) = cidr.v4_range() {
                         (u128::from(l), u128::from(h))
                     } else {
                         let (l, h) = cidr.v6_range()?;
                         (l, h)
                     };
-                    let off: u128 = if cidr.v4_range().is_some() { 0 } else { 1 << 32 };
-                    format!("(and (<= {} {x}) (<= {x} {}))", uint_lit(lo, off), uint_lit(hi, off))
+                    let off: u128 = if cidr.v4_range().is_some() {
+                        0
+                    } else {
+                        1 << 32
+                    };
+                    format!(
+                        "(and (<= {} {x}) (<= {x} {}))",
+                        uint_lit(lo, off),
+                        uint_lit(hi, off)
+                    )
                 }
                 OperatorFamily::Null => continue,
             };
@@ -535,7 +592,9 @@ pub fn no_new_access_query_at(
                     _ => Some(Sort::Str),
                 };
                 let n = keys.len();
-                let e = keys.entry(lower).or_insert((n, sort.unwrap_or(Sort::Str), sort.is_some()));
+                let e = keys
+                    .entry(lower)
+                    .or_insert((n, sort.unwrap_or(Sort::Str), sort.is_some()));
                 if let Some(s) = sort {
                     if e.2 && e.1 != s {
                         return None;
@@ -547,20 +606,37 @@ pub fn no_new_access_query_at(
         }
     }
     let enc = Enc {
-        keys: keys.iter().map(|(k, (i, s, _))| (k.clone(), (*i, *s))).collect(),
+        keys: keys
+            .iter()
+            .map(|(k, (i, s, _))| (k.clone(), (*i, *s)))
+            .collect(),
     };
-    let mut out = String::from("(push 1)\n(declare-const action String)\n(declare-const resource String)\n(declare-const principal String)\n");
+    let mut out = String::from(
+        "(push 1)\n(declare-const action String)\n(declare-const resource String)\n(declare-const principal String)\n",
+    );
     for (i, s) in enc.keys.values() {
         let sort = match s {
             Sort::Str => "String",
             _ => "Int",
         };
-        let _ = writeln!(out, "(declare-const k{i} {sort})\n(declare-const k{i}p Bool)");
+        let _ = writeln!(
+            out,
+            "(declare-const k{i} {sort})\n(declare-const k{i}p Bool)"
+        );
         if *s == Sort::Ip {
-            let _ = writeln!(out, "(assert (and (<= 0 k{i}) (<= k{i} (+ {} {}))))", 1u128 << 32, u128::MAX);
+            let _ = writeln!(
+                out,
+                "(assert (and (<= 0 k{i}) (<= k{i} (+ {} {}))))",
+                1u128 << 32,
+                u128::MAX
+            );
         }
     }
-    let callers = if identity { iam_shapes() } else { valid_callers() };
+    let callers = if identity {
+        iam_shapes()
+    } else {
+        valid_callers()
+    };
     let _ = writeln!(out, "(assert {})", in_re(P, &callers));
     let _ = writeln!(out, "(assert {})", enc.allowed(new)?);
     let _ = writeln!(out, "(assert (not {}))", enc.allowed(existing)?);
@@ -569,7 +645,10 @@ pub fn no_new_access_query_at(
         let _ = writeln!(out, "(assert (= resource {}))", lit(&w.resource));
         let _ = writeln!(out, "(assert (= principal {}))", lit(&w.caller.0));
         for (name, (i, sort)) in &enc.keys {
-            let entry = w.entries.iter().find(|(n, _, _)| n.eq_ignore_ascii_case(name));
+            let entry = w
+                .entries
+                .iter()
+                .find(|(n, _, _)| n.eq_ignore_ascii_case(name));
             match entry.and_then(|(_, _, vs)| vs.first()) {
                 None => {
                     let _ = writeln!(out, "(assert (not k{i}p))");

@@ -153,7 +153,8 @@ fn literal_template(t: &Template) -> Template {
 
 /// Replaces a caller's account by a realistic 12-digit id when the class stays the same.
 fn prettify_caller(space: &Space, w: &Witness, caller: String) -> String {
-    let Some(perimeter_logic::KeyValue::Class(class)) = w.assignment.values.get(space.principal.index())
+    let Some(perimeter_logic::KeyValue::Class(class)) =
+        w.assignment.values.get(space.principal.index())
     else {
         return caller;
     };
@@ -163,9 +164,18 @@ fn prettify_caller(space: &Space, w: &Witness, caller: String) -> String {
     if perimeter_iam::arn::is_account_id(account) {
         return caller;
     }
-    for candidate in ["111122223333", "444455556666", "777788889999", "123456789012"] {
+    for candidate in [
+        "111122223333",
+        "444455556666",
+        "777788889999",
+        "123456789012",
+    ] {
         let text = format!("{arn}:{p}:{service}:{region}:{candidate}:{resource}");
-        if space.universe.class_of(space.principal, &Value::String(text.clone())).ok().flatten()
+        if space
+            .universe
+            .class_of(space.principal, &Value::String(text.clone()))
+            .ok()
+            .flatten()
             == Some(*class)
         {
             return text;
@@ -223,7 +233,10 @@ pub fn request_of(space: &Space, w: &Witness) -> RequestWitness {
             AtomMode::Literal | AtomMode::LiteralIgnoreCase => literal_template(&a.template),
             _ => a.template.clone(),
         };
-        let ic = matches!(a.mode, AtomMode::LiteralIgnoreCase | AtomMode::GlobIgnoreCase);
+        let ic = matches!(
+            a.mode,
+            AtomMode::LiteralIgnoreCase | AtomMode::GlobIgnoreCase
+        );
         if let Some((var, value)) = solve_template(&t, &text, ic)
             && !entries.iter().any(|(n, _, _)| n.eq_ignore_ascii_case(&var))
         {
@@ -233,7 +246,11 @@ pub fn request_of(space: &Space, w: &Witness) -> RequestWitness {
     if let Some(c) = caller_from_key(&caller) {
         if let Some(arn) = c.principal_arn() {
             entries.retain(|(n, _, _)| !n.eq_ignore_ascii_case("aws:PrincipalArn"));
-            entries.push(("aws:PrincipalArn".to_owned(), ContextKeyType::String, vec![arn]));
+            entries.push((
+                "aws:PrincipalArn".to_owned(),
+                ContextKeyType::String,
+                vec![arn],
+            ));
         }
         if let Some(acct) = c.account() {
             entries.retain(|(n, _, _)| !n.eq_ignore_ascii_case("aws:PrincipalAccount"));

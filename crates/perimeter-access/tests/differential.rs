@@ -5,6 +5,8 @@
 //! one `CheckNoNewAccess` question. Needs `z3` on `PATH` (Debian
 //! package `z3`); without it the test prints one line and returns.
 
+#![expect(clippy::indexing_slicing, reason = "the generator picks from fixed non-empty tables")]
+
 use perimeter_access::check::{AccessCheckPolicyType, default_limits, try_no_new_access};
 use perimeter_access::smt::{SmtAnswer, no_new_access_query, no_new_access_query_at, run_z3};
 
@@ -30,12 +32,28 @@ impl Rng {
 }
 
 const ACTIONS: &[&str] = &[
-    "s3:GetObject", "s3:PutObject", "s3:Get*", "s3:*", "*", "s3:*Object", "ec2:StartInstances",
-    "ec2:*", "S3:getobject", "s3:?etObject", "iam:Pass*", "s3:GetObject*",
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:Get*",
+    "s3:*",
+    "*",
+    "s3:*Object",
+    "ec2:StartInstances",
+    "ec2:*",
+    "S3:getobject",
+    "s3:?etObject",
+    "iam:Pass*",
+    "s3:GetObject*",
 ];
 const RESOURCES: &[&str] = &[
-    "*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/a*", "arn:aws:s3:::c", "arn:aws:s3:::*",
-    "arn:aws:s3:::b/a/x", "arn:aws:ec2:*:*:instance/*", "arn:aws:s3:::b?/*",
+    "*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:s3:::b/a*",
+    "arn:aws:s3:::c",
+    "arn:aws:s3:::*",
+    "arn:aws:s3:::b/a/x",
+    "arn:aws:ec2:*:*:instance/*",
+    "arn:aws:s3:::b?/*",
 ];
 const PRINCIPALS: &[&str] = &[
     "\"*\"",
@@ -49,8 +67,14 @@ const PRINCIPALS: &[&str] = &[
     "{\"Federated\": \"cognito-identity.amazonaws.com\"}",
 ];
 const STRING_OPS: &[&str] = &[
-    "StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringEqualsIgnoreCase",
-    "StringNotEqualsIgnoreCase", "StringEqualsIfExists", "StringNotLikeIfExists",
+    "StringEquals",
+    "StringNotEquals",
+    "StringLike",
+    "StringNotLike",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringEqualsIfExists",
+    "StringNotLikeIfExists",
 ];
 const STRING_KEYS: &[&str] = &["aws:username", "s3:prefix", "aws:RequestTag/team"];
 const STRING_VALUES: &[&str] = &["alice", "Alice", "a*", "*", "b?b", "home/*", "", "x:y"];
@@ -66,13 +90,24 @@ fn condition(r: &mut Rng) -> String {
         ),
         4 => format!(
             "\"{}\": {{\"s3:max-keys\": \"{}\"}}",
-            r.pick(&["NumericLessThan", "NumericGreaterThanEquals", "NumericEquals", "NumericNotEquals"]),
+            r.pick(&[
+                "NumericLessThan",
+                "NumericGreaterThanEquals",
+                "NumericEquals",
+                "NumericNotEquals"
+            ]),
             r.pick(&["10", "10.5", "-3", "100"])
         ),
         5 => format!(
             "\"{}\": {{\"aws:SourceIp\": [\"{}\"]}}",
             r.pick(&["IpAddress", "NotIpAddress", "IpAddressIfExists"]),
-            r.pick(&["10.0.0.0/8", "10.1.0.0/16", "1.2.3.4/32", "0.0.0.0/0", "2001:db8::/32"])
+            r.pick(&[
+                "10.0.0.0/8",
+                "10.1.0.0/16",
+                "1.2.3.4/32",
+                "0.0.0.0/0",
+                "2001:db8::/32"
+            ])
         ),
         6 => format!(
             "\"{}\": {{\"aws:SecureTransport\": \"{}\"}}",
@@ -82,13 +117,24 @@ fn condition(r: &mut Rng) -> String {
         7 => format!(
             "\"{}\": {{\"aws:SourceArn\": \"{}\"}}",
             r.pick(&["ArnLike", "ArnNotLike", "ArnEquals"]),
-            r.pick(&["arn:aws:sns:*:111122223333:*", "arn:aws:s3:::b", "*", "arn:aws:sns:us-east-1:*:t*"])
+            r.pick(&[
+                "arn:aws:sns:*:111122223333:*",
+                "arn:aws:s3:::b",
+                "*",
+                "arn:aws:sns:us-east-1:*:t*"
+            ])
         ),
         _ => format!(
             "\"{}\": {{\"{}\": \"{}\"}}",
             r.pick(&["StringEquals", "StringLike", "StringNotEquals", "ArnLike"]),
             r.pick(&["aws:PrincipalAccount", "aws:PrincipalArn"]),
-            r.pick(&["111122223333", "4444*", "arn:aws:iam::111122223333:*", "arn:aws:iam::*:role/app", "*"])
+            r.pick(&[
+                "111122223333",
+                "4444*",
+                "arn:aws:iam::111122223333:*",
+                "arn:aws:iam::*:role/app",
+                "*"
+            ])
         ),
     }
 }
@@ -100,13 +146,24 @@ fn list(r: &mut Rng, xs: &[&str]) -> String {
 }
 
 fn statement(r: &mut Rng, resource_policy: bool) -> String {
-    let mut parts = vec![format!("\"Effect\": \"{}\"", if r.chance(70) { "Allow" } else { "Deny" })];
+    let mut parts = vec![format!(
+        "\"Effect\": \"{}\"",
+        if r.chance(70) { "Allow" } else { "Deny" }
+    )];
     let a = if r.chance(15) { "NotAction" } else { "Action" };
     parts.push(format!("\"{a}\": {}", list(r, ACTIONS)));
-    let res = if r.chance(15) { "NotResource" } else { "Resource" };
+    let res = if r.chance(15) {
+        "NotResource"
+    } else {
+        "Resource"
+    };
     parts.push(format!("\"{res}\": {}", list(r, RESOURCES)));
     if resource_policy {
-        let p = if r.chance(10) { "NotPrincipal" } else { "Principal" };
+        let p = if r.chance(10) {
+            "NotPrincipal"
+        } else {
+            "Principal"
+        };
         parts.push(format!("\"{p}\": {}", r.pick(PRINCIPALS)));
     }
     let n = r.below(3);
@@ -126,7 +183,10 @@ fn statement(r: &mut Rng, resource_policy: bool) -> String {
 fn policy(r: &mut Rng, resource_policy: bool) -> String {
     let n = 1 + r.below(3);
     let sts: Vec<String> = (0..n).map(|_| statement(r, resource_policy)).collect();
-    format!("{{\"Version\": \"2012-10-17\", \"Statement\": [{}]}}", sts.join(", "))
+    format!(
+        "{{\"Version\": \"2012-10-17\", \"Statement\": [{}]}}",
+        sts.join(", ")
+    )
 }
 
 /// A pair is often a mutation of one policy, so that both answers occur.
@@ -146,7 +206,11 @@ fn pair(r: &mut Rng) -> (String, String, bool) {
 
 #[test]
 fn engine_agrees_with_z3() {
-    if std::process::Command::new("z3").arg("--version").output().is_err() {
+    if std::process::Command::new("z3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         println!("z3 is not installed: differential test did not run");
         return;
     }
@@ -159,11 +223,18 @@ fn engine_agrees_with_z3() {
     let mut skipped = 0;
     while cases.len() < n {
         let (a, b, rp) = pair(&mut r);
-        let (Ok(pa), Ok(pb)) = (perimeter_iam::parse_and_lower(&a), perimeter_iam::parse_and_lower(&b)) else {
+        let (Ok(pa), Ok(pb)) = (
+            perimeter_iam::parse_and_lower(&a),
+            perimeter_iam::parse_and_lower(&b),
+        ) else {
             skipped += 1;
             continue;
         };
-        let ty = if rp { AccessCheckPolicyType::ResourcePolicy } else { AccessCheckPolicyType::IdentityPolicy };
+        let ty = if rp {
+            AccessCheckPolicyType::ResourcePolicy
+        } else {
+            AccessCheckPolicyType::IdentityPolicy
+        };
         // Both directions.
         for (old, new, ot, nt) in [(&pa, &pb, &a, &b), (&pb, &pa, &b, &a)] {
             let Some(q) = no_new_access_query(old, new, !rp) else {
@@ -175,7 +246,10 @@ fn engine_agrees_with_z3() {
     }
     if let Some(dir) = std::env::var_os("PERIMETER_DIFF_DUMP") {
         for (i, c) in cases.iter().enumerate() {
-            let _ = std::fs::write(std::path::Path::new(&dir).join(format!("q{i}.smt2")), format!("(set-logic ALL)\n{}", c.3));
+            let _ = std::fs::write(
+                std::path::Path::new(&dir).join(format!("q{i}.smt2")),
+                format!("(set-logic ALL)\n{}", c.3),
+            );
         }
     }
     let engine: Vec<_> = cases
@@ -186,7 +260,12 @@ fn engine_agrees_with_z3() {
     // pinned question, which is fast, and the full question when the pinned one is not sat).
     for ((old, new, ty, q, ..), e) in cases.iter_mut().zip(&engine) {
         if let Some(w) = &e.witness
-            && let Some(pinned) = no_new_access_query_at(old, new, *ty == AccessCheckPolicyType::IdentityPolicy, Some(w))
+            && let Some(pinned) = no_new_access_query_at(
+                old,
+                new,
+                *ty == AccessCheckPolicyType::IdentityPolicy,
+                Some(w),
+            )
         {
             *q = pinned;
         }
@@ -201,12 +280,21 @@ fn engine_agrees_with_z3() {
         (h1.join().unwrap(), h2.join().unwrap())
     });
     let answers: Vec<SmtAnswer> = a1.into_iter().chain(a2).collect();
-    assert_eq!(answers.len(), cases.len(), "z3 answered {} of {} questions", answers.len(), cases.len());
+    assert_eq!(
+        answers.len(),
+        cases.len(),
+        "z3 answered {} of {} questions",
+        answers.len(),
+        cases.len()
+    );
     let mut bad = Vec::new();
     let (mut sat, mut unsat, mut unknown) = (0, 0, 0);
     for ((c, e), z) in cases.iter().zip(&engine).zip(&answers) {
         let engine_fail = !e.is_pass();
-        let replayed = e.witness.is_some() && e.reasons.iter().all(|r| !r.description.contains("did not replay"));
+        let replayed = e.witness.is_some()
+            && e.reasons
+                .iter()
+                .all(|r| !r.description.contains("did not replay"));
         match z {
             SmtAnswer::Unknown => unknown += 1,
             SmtAnswer::Sat => sat += 1,
@@ -232,5 +320,10 @@ fn engine_agrees_with_z3() {
         cases.len(),
         bad.len()
     );
-    assert!(bad.is_empty(), "{} disagreements, first:\n{}", bad.len(), bad.iter().take(3).cloned().collect::<Vec<_>>().join("\n\n"));
+    assert!(
+        bad.is_empty(),
+        "{} disagreements, first:\n{}",
+        bad.len(),
+        bad.iter().take(3).cloned().collect::<Vec<_>>().join("\n\n")
+    );
 }

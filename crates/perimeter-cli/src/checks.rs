@@ -17,7 +17,9 @@ use perimeter_access::{
 use perimeter_iam::model::Policy;
 use serde_json::{Value, json};
 
-use crate::output::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json, read_value_arg};
+use crate::output::{
+    EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json, read_value_arg,
+};
 
 /// Arguments of `check-no-new-access`.
 #[derive(clap::Args, Debug, Clone)]
@@ -98,7 +100,8 @@ fn input_json(arg: &Option<String>) -> anyhow::Result<Value> {
         None => Ok(Value::Object(Default::default())),
         Some(v) => {
             let (text, _) = read_value_arg(v)?;
-            let v: Value = serde_json::from_str(&text).context("`--cli-input-json` is not valid JSON")?;
+            let v: Value =
+                serde_json::from_str(&text).context("`--cli-input-json` is not valid JSON")?;
             if !v.is_object() {
                 bail!("`--cli-input-json` must be a JSON object");
             }
@@ -179,7 +182,12 @@ fn sarif(rule: &str, r: &CheckResponse, artifact: &str) -> Value {
     })
 }
 
-fn print_response(r: &CheckResponse, format: OutputFormat, rule: &str, artifact: &str) -> anyhow::Result<()> {
+fn print_response(
+    r: &CheckResponse,
+    format: OutputFormat,
+    rule: &str,
+    artifact: &str,
+) -> anyhow::Result<()> {
     match format {
         OutputFormat::Json => print_json(r),
         OutputFormat::Sarif => print_json(&sarif(rule, r, artifact)),
@@ -208,25 +216,41 @@ fn artifact(flag: &Option<String>) -> String {
 pub fn run_no_new_access(args: &NoNewAccessArgs) -> anyhow::Result<ExitCode> {
     let input = input_json(&args.cli_input_json)?;
     let existing = required(
-        field(&args.existing_policy_document, &input, "existingPolicyDocument")?,
+        field(
+            &args.existing_policy_document,
+            &input,
+            "existingPolicyDocument",
+        )?,
         "--existing-policy-document",
     )?;
     let new = required(
         field(&args.new_policy_document, &input, "newPolicyDocument")?,
         "--new-policy-document",
     )?;
-    let ty = required(field(&args.policy_type, &input, "policyType")?, "--policy-type")?;
+    let ty = required(
+        field(&args.policy_type, &input, "policyType")?,
+        "--policy-type",
+    )?;
     let ty = policy_type(&ty)?;
     let existing = parse_policy(&existing, "--existing-policy-document")?;
     let new = parse_policy(&new, "--new-policy-document")?;
     let r = check_no_new_access(&existing, &new, ty);
-    print_response(&r, args.output, "CheckNoNewAccess", &artifact(&args.new_policy_document))?;
+    print_response(
+        &r,
+        args.output,
+        "CheckNoNewAccess",
+        &artifact(&args.new_policy_document),
+    )?;
     Ok(exit_for(r.is_pass()))
 }
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -257,9 +281,9 @@ fn access_arg(values: &[String]) -> anyhow::Result<Vec<Access>> {
             out.extend(access_list(&v)?);
         } else {
             for part in t.split_whitespace() {
-                let (k, list) = part
-                    .split_once('=')
-                    .ok_or_else(|| anyhow!("`--access` shorthand is `actions=a,b resources=arn1,arn2`"))?;
+                let (k, list) = part.split_once('=').ok_or_else(|| {
+                    anyhow!("`--access` shorthand is `actions=a,b resources=arn1,arn2`")
+                })?;
                 let items = list.split(',').filter(|s| !s.is_empty()).map(str::to_owned);
                 match k {
                     "actions" => shorthand.actions.extend(items),
@@ -278,8 +302,14 @@ fn access_arg(values: &[String]) -> anyhow::Result<Vec<Access>> {
 /// `check-access-not-granted`.
 pub fn run_access_not_granted(args: &AccessNotGrantedArgs) -> anyhow::Result<ExitCode> {
     let input = input_json(&args.cli_input_json)?;
-    let doc = required(field(&args.policy_document, &input, "policyDocument")?, "--policy-document")?;
-    let ty = required(field(&args.policy_type, &input, "policyType")?, "--policy-type")?;
+    let doc = required(
+        field(&args.policy_document, &input, "policyDocument")?,
+        "--policy-document",
+    )?;
+    let ty = required(
+        field(&args.policy_type, &input, "policyType")?,
+        "--policy-type",
+    )?;
     let ty = policy_type(&ty)?;
     let access = if args.access.is_empty() {
         match input.get("access") {
@@ -291,18 +321,34 @@ pub fn run_access_not_granted(args: &AccessNotGrantedArgs) -> anyhow::Result<Exi
     };
     let policy = parse_policy(&doc, "--policy-document")?;
     let r = check_access_not_granted(&policy, &access, ty)?;
-    print_response(&r, args.output, "CheckAccessNotGranted", &artifact(&args.policy_document))?;
+    print_response(
+        &r,
+        args.output,
+        "CheckAccessNotGranted",
+        &artifact(&args.policy_document),
+    )?;
     Ok(exit_for(r.is_pass()))
 }
 
 /// `check-no-public-access`.
 pub fn run_no_public_access(args: &NoPublicAccessArgs) -> anyhow::Result<ExitCode> {
     let input = input_json(&args.cli_input_json)?;
-    let doc = required(field(&args.policy_document, &input, "policyDocument")?, "--policy-document")?;
-    let rt = required(field(&args.resource_type, &input, "resourceType")?, "--resource-type")?;
+    let doc = required(
+        field(&args.policy_document, &input, "policyDocument")?,
+        "--policy-document",
+    )?;
+    let rt = required(
+        field(&args.resource_type, &input, "resourceType")?,
+        "--resource-type",
+    )?;
     let policy = parse_policy(&doc, "--policy-document")?;
     let r = check_no_public_access(&policy, &rt)?;
-    print_response(&r, args.output, "CheckNoPublicAccess", &artifact(&args.policy_document))?;
+    print_response(
+        &r,
+        args.output,
+        "CheckNoPublicAccess",
+        &artifact(&args.policy_document),
+    )?;
     Ok(exit_for(r.is_pass()))
 }
 
@@ -315,7 +361,10 @@ pub fn run_compare_policies(args: &ComparePoliciesArgs) -> anyhow::Result<ExitCo
     match args.output {
         OutputFormat::Json | OutputFormat::Sarif => print_json(&r)?,
         OutputFormat::Table | OutputFormat::Text => {
-            println!("{}", serde_json::to_value(r.result)?.as_str().unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_value(r.result)?.as_str().unwrap_or_default()
+            );
             for (name, d) in [("A_NOT_B", &r.a_not_b), ("B_NOT_A", &r.b_not_a)] {
                 let w = d.witness.as_ref().map(serde_json::to_string).transpose()?;
                 println!(
