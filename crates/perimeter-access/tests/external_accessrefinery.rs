@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use perimeter_access::external::{ExternalResource, ZoneOfTrust, find_resource_findings};
+use perimeter_access::witness::{Side, caller_from_key, replay};
+use perimeter_iam::eval::ResourcePolicyKind;
 
 type Tuple = (
     BTreeMap<String, String>,
@@ -37,6 +39,7 @@ fn findings_equal_recorded_access_analyzer_findings() {
     let text = std::fs::read_to_string(path).unwrap();
     let zone = ZoneOfTrust::Account("222634363387".to_owned());
     let mut compared = 0;
+    let mut witnesses = 0;
     let mut mismatches = Vec::new();
     for line in text.lines() {
         let case: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -52,8 +55,24 @@ fn findings_equal_recorded_access_analyzer_findings() {
             policy: Some(policy),
             ..ExternalResource::default()
         };
-        let ours: BTreeSet<Tuple> = find_resource_findings(&r, &zone)
-            .unwrap()
+        let found = find_resource_findings(&r, &zone).unwrap();
+        // Acceptance 3: every witness replays through the reference evaluator as allowed and external.
+        for f in &found {
+            let w = f.witness.as_ref().unwrap();
+            let policy = r.policy.as_ref().unwrap();
+            assert_eq!(
+                replay(policy, Side::Resource(ResourcePolicyKind::Generic), w),
+                Some(true),
+                "{id}: {w:?}"
+            );
+            let caller = caller_from_key(&w.caller.0).unwrap();
+            assert!(
+                caller.account().is_none_or(|a| a != "222634363387"),
+                "{id}: {w:?}"
+            );
+            witnesses += 1;
+        }
+        let ours: BTreeSet<Tuple> = found
             .into_iter()
             .map(|f| (f.principal, f.action, f.condition, f.is_public))
             .collect();
@@ -85,6 +104,7 @@ fn findings_equal_recorded_access_analyzer_findings() {
         }
     }
     assert_eq!(compared, 32);
+    assert_eq!(witnesses, 811);
     assert!(
         mismatches.is_empty(),
         "{} mismatches:\n{}",

@@ -1,29 +1,464 @@
 //! `perimeter analyze SNAPSHOT`: everything perimeter can say about an account snapshot.
 //!
-//! Today that is the network half: internet exposure of every ENI and instance, hop by hop
-//! (`perimeter-net`). External-access findings over resource policies (IAM Access Analyzer's job)
-//! are not computed yet; the command says so on stderr instead of implying a clean bill.
+//! - External-access findings (IAM Access Analyzer's external access analysis) over every resource of
+//!   the snapshot (`perimeter-account`), computed by `perimeter_access::external`, optionally recorded
+//!   in a findings store (`--db`, lifecycle by `perimeter-findings`);
+//! - the network half: internet exposure of every ENI and instance (`perimeter-net`).
+//!
+//! Exit code 1 when there are ACTIVE findings or network exposure.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::output::OutputFormat;
+use perimeter_access::external::{
+    AclGrantInput, ExternalFinding, ExternalResource, KmsGrantInput, ShareInput, Source,
+    ZoneOfTrust, find_resource_findings,
+};
+use perimeter_account::{Resource, ResourceExtras, ShareTarget, Snapshot};
+use perimeter_findings::{
+    AnalyzerType, Explanation, Finding, FindingInput, FindingSource, FindingStatus, Store,
+    Timestamp, analyzer_arn, analyzer_name_for,
+};
+
+use crate::output::{EXIT_CLEAN, EXIT_FINDINGS, OutputFormat, print_json};
+
+/// `--zone-of-trust`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ZoneArg {
+    #[default]
+    Account,
+    Organization,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct AnalyzeArgs {
     /// The snapshot folder, in CloudMapper's collect layout (`DIR/<region>/ec2-describe-*.json`, …).
     pub snapshot: PathBuf,
+    /// The zone of trust: the snapshot's account, or its organization.
+    #[arg(long, value_enum, default_value = "account")]
+    pub zone_of_trust: ZoneArg,
+    /// Record the findings in this findings store (SQLite), with Access Analyzer's lifecycle.
+    #[arg(long)]
+    pub db: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     pub output: OutputFormat,
+}
+
+/// The zone of trust of a snapshot.
+pub fn zone_of(snapshot: &Snapshot, zone: ZoneArg) -> anyhow::Result<ZoneOfTrust> {
+    let Some(account) = snapshot.account_id.clone() else {
+        anyhow::bail!(
+            "the snapshot names no account (no `sts-get-caller-identity.json` and no IAM ARNs)"
+        );
+    };
+    Ok(match (zone, &snapshot.organization) {
+        (ZoneArg::Account, _) => ZoneOfTrust::Account(account),
+        (ZoneArg::Organization, Some(org)) => {
+            let mut accounts: Vec<String> = org.accounts.iter().map(|a| a.id.clone()).collect();
+            if !accounts.contains(&account) {
+                accounts.push(account);
+            }
+            ZoneOfTrust::Organization {
+                id: org.id.clone(),
+                accounts,
+            }
+        }
+        (ZoneArg::Organization, None) => {
+            anyhow::bail!(
+                "`--zone-of-trust organization` needs the organization in the snapshot (organizations-describe-organization.json)"
+            )
+        }
+    })
+}
+
+/// The neutral input of one snapshot resource, and the problems met building it.
+pub fn external_resource(r: &Resource) -> (ExternalResource, Vec<String>) {
+    let mut problems = Vec::new();
+    let policy = r
+        .policy
+        .as_ref()
+        .and_then(|p| match perimeter_iam::parse_and_lower(&p.text) {
+            Ok(policy) => Some(policy),
+            Err(diags) => {
+                let first = diags.first().map(|d| d.message.clone()).unwrap_or_default();
+                problems.push(format!(
+                    "the policy at {} does not parse: {first}",
+                    p.origin
+                ));
+                None
+            }
+        });
+    let mut x = ExternalResource {
+        arn: r.arn.clone(),
+        resource_type: r.resource_type.as_str().to_owned(),
+        owner_account: r.owner_account.clone(),
+        policy,
+        ..ExternalResource::default()
+    };
+    match &r.extras {
+        ResourceExtras::S3Bucket(s3) => {
+            x.acl_grants = s3
+                .acl_grants
+                .iter()
+                .flatten()
+                .map(|g| AclGrantInput {
+                    grantee_type: g.grantee_type.clone(),
+                    grantee_id: g.grantee_id.clone(),
+                    grantee_uri: g.grantee_uri.clone(),
+                    permission: g.permission.clone(),
+                })
+                .collect();
+            x.acl_owner_id = s3.acl_owner_id.clone();
+            for bpa in [
+                &s3.bucket_public_access_block,
+                &s3.account_public_access_block,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                x.block_public_access.ignore_public_acls |= bpa.ignore_public_acls;
+                x.block_public_access.restrict_public_buckets |= bpa.restrict_public_buckets;
+            }
+        }
+        ResourceExtras::KmsKey(k) => {
+            x.kms_grants = k
+                .grants
+                .iter()
+                .map(|g| KmsGrantInput {
+                    grant_id: g.grant_id.clone(),
+                    grantee_principal: g.grantee_principal.clone(),
+                    operations: g.operations.clone(),
+                })
+                .collect();
+        }
+        ResourceExtras::Ec2Snapshot(s) => {
+            x.shares = shares(&s.create_volume_permissions);
+            x.encrypted = s.encrypted;
+        }
+        ResourceExtras::RdsSnapshot(s) => {
+            x.shares = shares(&s.restore);
+            x.encrypted = s.encrypted;
+        }
+        ResourceExtras::SecretsManagerSecret(_) | ResourceExtras::None => {}
+    }
+    (x, problems)
+}
+
+fn shares(p: &[perimeter_account::SharePermission]) -> Vec<ShareInput> {
+    p.iter()
+        .map(|s| match &s.target {
+            ShareTarget::All => ShareInput::All,
+            ShareTarget::Account(a) => ShareInput::Account(a.clone()),
+        })
+        .collect()
+}
+
+/// The store's input for one finding, with its explanation from the snapshot's origins.
+pub fn finding_input(
+    r: &Resource,
+    f: &ExternalFinding,
+    policy: Option<&perimeter_iam::Policy>,
+) -> FindingInput {
+    let mut explanation = Vec::new();
+    match &f.source {
+        Source::Policy { statements } => {
+            if let (Some(doc), Some(policy)) = (&r.policy, policy) {
+                for i in statements {
+                    let st = policy.statements.iter().find(|s| s.index == *i);
+                    explanation.push(Explanation::Statement {
+                        file: doc.origin.file.clone(),
+                        pointer: doc.origin.pointer.clone(),
+                        statement_index: u32::try_from(*i).unwrap_or(u32::MAX),
+                        sid: st.and_then(|s| s.sid.clone()),
+                        statement_pointer: st
+                            .map(|s| perimeter_iam::diagnostic::path_to_pointer(&s.path))
+                            .unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        Source::AclGrant(i) => {
+            if let ResourceExtras::S3Bucket(s3) = &r.extras
+                && let Some(g) = s3.acl_grants.iter().flatten().nth(*i)
+            {
+                explanation.push(Explanation::AclGrant {
+                    file: g.origin.file.clone(),
+                    pointer: g.origin.pointer.clone(),
+                    grantee: g
+                        .grantee_uri
+                        .clone()
+                        .or_else(|| g.grantee_id.clone())
+                        .unwrap_or_default(),
+                    permission: g.permission.clone(),
+                });
+                for bpa in [
+                    &s3.bucket_public_access_block,
+                    &s3.account_public_access_block,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    explanation.push(Explanation::BlockPublicAccess {
+                        file: bpa.origin.file.clone(),
+                        pointer: bpa.origin.pointer.clone(),
+                        setting: "IgnorePublicAcls".to_owned(),
+                        value: bpa.ignore_public_acls,
+                    });
+                }
+            }
+        }
+        Source::KmsGrant(i) => {
+            if let ResourceExtras::KmsKey(k) = &r.extras
+                && let Some(g) = k.grants.get(*i)
+            {
+                explanation.push(Explanation::KmsGrant {
+                    file: g.origin.file.clone(),
+                    pointer: g.origin.pointer.clone(),
+                    grant_id: g.grant_id.clone(),
+                });
+            }
+        }
+        Source::Share(i) => {
+            let (attr, list) = match &r.extras {
+                ResourceExtras::Ec2Snapshot(s) => {
+                    ("createVolumePermission", &s.create_volume_permissions)
+                }
+                ResourceExtras::RdsSnapshot(s) => ("restore", &s.restore),
+                _ => ("", &Vec::new()),
+            };
+            if let Some(s) = list.get(*i) {
+                explanation.push(Explanation::SnapshotAttribute {
+                    file: s.origin.file.clone(),
+                    pointer: s.origin.pointer.clone(),
+                    attribute: attr.to_owned(),
+                    value: match &s.target {
+                        ShareTarget::All => "all".to_owned(),
+                        ShareTarget::Account(a) => a.clone(),
+                    },
+                });
+            }
+        }
+    }
+    FindingInput {
+        resource: r.arn.clone(),
+        resource_type: r.resource_type.as_str().to_owned(),
+        resource_owner_account: r.owner_account.clone(),
+        principal: f.principal.clone(),
+        action: f.action.clone(),
+        condition: f.condition.clone(),
+        is_public: f.is_public,
+        sources: f
+            .source_type
+            .map(|t| {
+                vec![FindingSource {
+                    source_type: t.to_owned(),
+                    detail: None,
+                }]
+            })
+            .unwrap_or_default(),
+        error: None,
+        resource_control_policy_restriction: None,
+        explanation,
+    }
+}
+
+/// Every finding input of a snapshot; problems (unparsable policies, analysis failures) become
+/// `INTERNAL_ERROR` findings so that no access is silently dropped.
+pub fn analyze_snapshot(
+    snapshot: &Snapshot,
+    zone: &ZoneOfTrust,
+) -> (Vec<FindingInput>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    for r in &snapshot.resources {
+        let (x, problems) = external_resource(r);
+        let error = |why: String, notes: &mut Vec<String>| {
+            notes.push(format!("{}: {why}", r.arn));
+            FindingInput {
+                resource: r.arn.clone(),
+                resource_type: r.resource_type.as_str().to_owned(),
+                resource_owner_account: r.owner_account.clone(),
+                error: Some("INTERNAL_ERROR".to_owned()),
+                ..FindingInput::default()
+            }
+        };
+        for p in problems {
+            out.push(error(p, &mut notes));
+        }
+        match find_resource_findings(&x, zone) {
+            Ok(fs) => {
+                for f in &fs {
+                    for n in &f.notes {
+                        notes.push(format!("{}: {n}", r.arn));
+                    }
+                    out.push(finding_input(r, f, x.policy.as_ref()));
+                }
+            }
+            Err(e) => out.push(error(format!("the analysis failed: {e}"), &mut notes)),
+        }
+    }
+    notes.sort();
+    notes.dedup();
+    (out, notes)
+}
+
+/// A finding as ListFindings shows it when no store is used: the id is the store's content key.
+fn unstored(f: FindingInput, now: Timestamp) -> Finding {
+    let id = perimeter_findings::finding_key(&f);
+    let mut action = f.action;
+    action.sort();
+    action.dedup();
+    Finding {
+        id,
+        principal: (f.error.is_none()).then_some(f.principal),
+        action: (f.error.is_none()).then_some(action),
+        resource: Some(f.resource),
+        is_public: (f.error.is_none()).then_some(f.is_public),
+        resource_type: f.resource_type,
+        condition: f.condition,
+        created_at: now,
+        analyzed_at: now,
+        updated_at: now,
+        status: FindingStatus::Active,
+        resource_owner_account: f.resource_owner_account,
+        error: f.error,
+        sources: (!f.sources.is_empty()).then_some(f.sources),
+        resource_control_policy_restriction: f.resource_control_policy_restriction,
+    }
+}
+
+fn record(
+    db: &Path,
+    snapshot: &Snapshot,
+    zone: ZoneArg,
+    inputs: Vec<FindingInput>,
+    now: Timestamp,
+) -> anyhow::Result<Vec<Finding>> {
+    if let Some(parent) = db.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut store = Store::open(db)?;
+    let account = snapshot.account_id.clone().unwrap_or_default();
+    let ty = match zone {
+        ZoneArg::Account => AnalyzerType::Account,
+        ZoneArg::Organization => AnalyzerType::Organization,
+    };
+    let name = analyzer_name_for(&account, ty);
+    let a = store.ensure_analyzer(&name, ty, &account, &snapshot.default_region, now)?;
+    let _ = analyzer_arn;
+    store.record_scan(&a.arn, inputs, now)?;
+    let mut all = Vec::new();
+    let mut query = perimeter_findings::ListFindingsQuery::default();
+    loop {
+        let page = store.list_findings(&a.arn, &query)?;
+        all.extend(page.findings);
+        match page.next_token {
+            Some(t) => query.next_token = Some(t),
+            None => break,
+        }
+    }
+    Ok(all)
+}
+
+fn render_table(findings: &[Finding]) -> String {
+    let mut s = String::from(
+        "STATUS    PUBLIC  RESOURCE TYPE                  RESOURCE / PRINCIPAL / ACTIONS / CONDITION\n",
+    );
+    for f in findings {
+        let principal: Vec<String> = f
+            .principal
+            .iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let cond: Vec<String> = f
+            .condition
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        s.push_str(&format!(
+            "{:<9} {:<7} {:<30} {}\n{:<48} principal {} actions {} condition {}{}\n",
+            f.status.as_str(),
+            f.is_public.map(|b| b.to_string()).unwrap_or_default(),
+            f.resource_type,
+            f.resource.clone().unwrap_or_default(),
+            "",
+            principal.join(","),
+            f.action.clone().unwrap_or_default().join(","),
+            if cond.is_empty() {
+                "none".to_owned()
+            } else {
+                cond.join(",")
+            },
+            f.error
+                .as_ref()
+                .map(|e| format!(" error {e}"))
+                .unwrap_or_default(),
+        ));
+    }
+    s
 }
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if !args.snapshot.is_dir() {
         anyhow::bail!("`{}` is not a folder", args.snapshot.display());
     }
-    eprintln!(
-        "perimeter: note: external-access findings over resource policies are not computed yet; this run reports network exposure only"
-    );
-    crate::net::run_exposure(&args.snapshot, args.output)
+    let snapshot = perimeter_account::load_snapshot(&args.snapshot)?;
+    for d in &snapshot.diagnostics {
+        eprintln!("perimeter: {d}");
+    }
+    let zone = zone_of(&snapshot, args.zone_of_trust)?;
+    let (inputs, notes) = analyze_snapshot(&snapshot, &zone);
+    for n in &notes {
+        eprintln!("perimeter: note: {n}");
+    }
+    let now = crate::findings::now()?;
+    let findings = match &args.db {
+        Some(db) => record(db, &snapshot, args.zone_of_trust, inputs, now)?,
+        None => inputs.into_iter().map(|f| unstored(f, now)).collect(),
+    };
+    let active = findings.iter().any(|f| f.status == FindingStatus::Active);
+    let net_code = match args.output {
+        OutputFormat::Json => {
+            let mut v = serde_json::json!({ "findings": findings });
+            let mut net_findings = false;
+            match perimeter_net::load::load_snapshot(&args.snapshot) {
+                Ok(net) => {
+                    let report = perimeter_net::exposure::decide_exposure_report(&net);
+                    net_findings = !report.findings.is_empty();
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("networkExposure".to_owned(), serde_json::to_value(&report)?);
+                    }
+                }
+                Err(e) => eprintln!("perimeter: note: no network exposure section: {e}"),
+            }
+            print_json(&v)?;
+            Some(net_findings)
+        }
+        OutputFormat::Table | OutputFormat::Text => {
+            print!("{}", render_table(&findings));
+            Some(
+                crate::net::run_exposure(&args.snapshot, args.output)?
+                    == ExitCode::from(EXIT_FINDINGS),
+            )
+        }
+        OutputFormat::Sarif => {
+            eprintln!(
+                "perimeter: note: SARIF output covers network exposure only; use --output json for the external-access findings"
+            );
+            Some(
+                crate::net::run_exposure(&args.snapshot, args.output)?
+                    == ExitCode::from(EXIT_FINDINGS),
+            )
+        }
+    };
+    let net_findings = net_code.unwrap_or(false);
+    Ok(ExitCode::from(if active || net_findings {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }))
 }

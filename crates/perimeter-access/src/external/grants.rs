@@ -209,8 +209,13 @@ pub fn find_resource_findings(
         let mut actions: Vec<String> = g.operations.iter().map(|o| format!("kms:{o}")).collect();
         actions.sort();
         actions.dedup();
+        // An account's root ARN is reported as the account id (access-analyzer.md §1.6 examples).
+        let shown = match Arn::parse(grantee) {
+            Some(a) if a.service == "iam" && a.resource == "root" => a.account.to_owned(),
+            _ => grantee.to_owned(),
+        };
         out.push(plain(
-            aws(grantee),
+            aws(&shown),
             actions,
             false,
             Source::KmsGrant(i),
