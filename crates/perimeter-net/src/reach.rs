@@ -412,7 +412,48 @@ pub fn analyze_path(
             Disposition::Accepted | Disposition::ExitsNetwork
         ),
     };
-    Ok(render_analysis(net, &flow, dest_ok, warnings))
+    // Reachability Analyzer names every blocking component: pass each security group or network
+    // ACL block through and walk again, up to four times.
+    let mut extra = Vec::new();
+    if !(flow.established && dest_ok) {
+        let mut relax: Vec<(String, String)> = Vec::new();
+        let mut current = flow.clone();
+        for _ in 0..4 {
+            let Some(b) = current
+                .forward
+                .block
+                .clone()
+                .or_else(|| current.reply.as_ref().and_then(|r| r.block.clone()))
+            else {
+                break;
+            };
+            if !matches!(b.code, "SUBNET_ACL_RESTRICTION" | "ENI_SG_RULES_MISMATCH") {
+                break;
+            }
+            relax.push((
+                b.component.clone(),
+                b.direction.unwrap_or_default().to_owned(),
+            ));
+            current = crate::walk::eval_flow_relaxed(net, &start, packet, &relax);
+            let next = current
+                .forward
+                .block
+                .clone()
+                .or_else(|| current.reply.as_ref().and_then(|r| r.block.clone()));
+            if let Some(n) = next
+                && !relax
+                    .iter()
+                    .any(|(c, d)| *c == n.component && d == n.direction.unwrap_or_default())
+            {
+                extra.push(n);
+            }
+        }
+    }
+    let mut analysis = render_analysis(net, &flow, dest_ok, warnings);
+    analysis
+        .explanations
+        .extend(extra.iter().map(render_explanation));
+    Ok(analysis)
 }
 
 /// Build the analysis report from a flow.

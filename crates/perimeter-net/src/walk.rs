@@ -216,6 +216,10 @@ struct Walker<'a> {
     /// Load balancer translations: (ENI, packet sent to the target, packet the client sent).
     lb_sessions: Vec<(String, Packet, Packet)>,
     only_igw: Option<String>,
+    /// Filters to pass through anyway (component, direction), to find further blocking components.
+    relax: Vec<(String, String)>,
+    /// Blocks passed through because they were relaxed.
+    relaxed_blocks: Vec<Block>,
 }
 
 struct End {
@@ -514,6 +518,20 @@ fn route_hit(rtb: &str, r: &Route) -> RouteHit {
 }
 
 impl<'a> Walker<'a> {
+    /// Whether a blocking filter is relaxed; records it when it is.
+    fn relaxed(&mut self, b: &Block) -> bool {
+        let dir = b.direction.unwrap_or_default();
+        if self
+            .relax
+            .iter()
+            .any(|(c, d)| *c == b.component && d == dir)
+        {
+            self.relaxed_blocks.push(b.clone());
+            return true;
+        }
+        false
+    }
+
     fn step(&mut self, id: &str, kind: &'static str) -> &mut Step {
         self.steps.push(Step {
             id: id.to_owned(),
@@ -594,7 +612,9 @@ impl<'a> Walker<'a> {
                     );
                     b.direction = Some("egress");
                     b.security_groups.clone_from(&eni.groups);
-                    return blocked(Disposition::DeniedOut, p, b);
+                    if !self.relaxed(&b) {
+                        return blocked(Disposition::DeniedOut, p, b);
+                    }
                 }
                 SgVerdict::Unknown(r) => return unknown(p, eni_id, "network-interface", r),
             }
@@ -629,6 +649,9 @@ impl<'a> Walker<'a> {
                 );
                 b.direction = Some(dir);
                 b.acl_rule = Some(hit);
+                if self.relaxed(&b) {
+                    return None;
+                }
                 Some(blocked(
                     if egress {
                         Disposition::DeniedOut
@@ -895,7 +918,9 @@ impl<'a> Walker<'a> {
                     );
                     b.direction = Some("ingress");
                     b.security_groups.clone_from(&eni.groups);
-                    return blocked(Disposition::DeniedIn, p, b);
+                    if !self.relaxed(&b) {
+                        return blocked(Disposition::DeniedIn, p, b);
+                    }
                 }
                 SgVerdict::Unknown(r) => return unknown(p, eni_id, "network-interface", r),
             }
@@ -949,7 +974,9 @@ impl<'a> Walker<'a> {
                     );
                     b.direction = Some("ingress");
                     b.security_groups.clone_from(&eni.groups);
-                    return blocked(Disposition::DeniedIn, p, b);
+                    if !self.relaxed(&b) {
+                        return blocked(Disposition::DeniedIn, p, b);
+                    }
                 }
                 SgVerdict::Unknown(r) => return unknown(p, &eni_id, "network-interface", r),
             }
@@ -1788,6 +1815,8 @@ pub fn eval_walk(net: &Network, start: &Start, packet: Packet) -> Trace {
         nat_sessions: Vec::new(),
         lb_sessions: Vec::new(),
         only_igw: None,
+        relax: Vec::new(),
+        relaxed_blocks: Vec::new(),
     };
     let e = w.start(start, packet);
     Trace {
@@ -1814,6 +1843,18 @@ pub struct Flow {
 /// exits the network) and the reply, walked back from where the packet landed, returns to the start.
 #[must_use]
 pub fn eval_flow(net: &Network, start: &Start, packet: Packet) -> Flow {
+    eval_flow_relaxed(net, start, packet, &[])
+}
+
+/// [`eval_flow`] with some blocking filters passed through (component id, direction), to find the
+/// components that would block next (Reachability Analyzer lists every blocking component).
+#[must_use]
+pub fn eval_flow_relaxed(
+    net: &Network,
+    start: &Start,
+    packet: Packet,
+    relax: &[(String, String)],
+) -> Flow {
     let mut w = Walker {
         net,
         mode: Mode::Forward,
@@ -1821,6 +1862,8 @@ pub fn eval_flow(net: &Network, start: &Start, packet: Packet) -> Flow {
         nat_sessions: Vec::new(),
         lb_sessions: Vec::new(),
         only_igw: None,
+        relax: relax.to_vec(),
+        relaxed_blocks: Vec::new(),
     };
     let e = w.start(start, packet);
     let forward = Trace {

@@ -842,3 +842,70 @@ fn symbolic_agrees_with_walker_on_scenario_network() {
         }
     }
 }
+
+#[test]
+fn analysis_names_every_blocking_component() {
+    use perimeter_net::reach::{PathRequest, analyze_path};
+    let net = network(false, true);
+    // tcp/25 from the internet: the NACL has no rule for it (rule 120 admits only 1024-65535), and
+    // neither has the security group.
+    let a = analyze_path(
+        &net,
+        &PathRequest {
+            source: "internet".into(),
+            destination: Some("i-web".into()),
+            protocol: Some("tcp".into()),
+            destination_port: Some(25),
+            ..PathRequest::default()
+        },
+    )
+    .unwrap();
+    assert!(!a.network_path_found);
+    let codes: Vec<(&str, &str)> = a
+        .explanations
+        .iter()
+        .map(|e| (e.explanation_code.as_str(), e.component.id.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("SUBNET_ACL_RESTRICTION", "acl-pub"),
+            ("ENI_SG_RULES_MISMATCH", "eni-web")
+        ]
+    );
+    assert_eq!(
+        a.explanations[0].acl_rule.as_ref().map(|r| r.rule_number),
+        Some(32767)
+    );
+    assert_eq!(
+        a.explanations[1]
+            .security_groups
+            .iter()
+            .map(|g| g.id.as_str())
+            .collect::<Vec<_>>(),
+        ["sg-web"]
+    );
+    // tcp/22 from the denied range: only the NACL blocks.
+    let a = analyze_path(
+        &net,
+        &PathRequest {
+            source: "internet".into(),
+            source_ip: Some("203.0.113.5".into()),
+            destination: Some("i-web".into()),
+            protocol: Some("tcp".into()),
+            destination_port: Some(22),
+            ..PathRequest::default()
+        },
+    )
+    .unwrap();
+    let codes: Vec<&str> = a
+        .explanations
+        .iter()
+        .map(|e| e.explanation_code.as_str())
+        .collect();
+    assert_eq!(codes, ["SUBNET_ACL_RESTRICTION"]);
+    assert_eq!(
+        a.explanations[0].acl_rule.as_ref().map(|r| r.rule_number),
+        Some(90)
+    );
+}
