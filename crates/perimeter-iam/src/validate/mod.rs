@@ -35,6 +35,7 @@ mod pass_role;
 mod policy_type;
 mod principals;
 mod redundant;
+mod resource_type;
 mod role_trust;
 mod service_principal;
 mod sid;
@@ -195,6 +196,7 @@ pub const RULES: &[Rule] = &[
     catalog_actions::RULE,
     catalog_keys::RULE,
     tag_keys::RULE,
+    resource_type::RULE,
 ];
 
 /// The codes produced by the parser and the lowering, which run before the rules.
