@@ -122,14 +122,16 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
     for v in 0..shape.vpcs {
         let vpc = format!("vpc-{v:08x}");
         let base: u32 = (10 << 24) | (u32::try_from(v).unwrap_or(0) << 16);
-        vpcs.push(json!({"VpcId": vpc, "CidrBlock": format!("{}/16", v4(base)), "OwnerId": "111122223333"}));
+        vpcs.push(json!({"VpcId": vpc, "CidrBlock": format!("{}/16", v4(base)), "OwnerId": "111122223333",
+            "Ipv6CidrBlockAssociationSet": [{"Ipv6CidrBlock": format!("2600:1f18:{v:x}::/56"), "Ipv6CidrBlockState": {"State": "associated"}}]}));
         if v % 3 != 2 || shape.vpcs == 1 {
             igws.push(json!({"InternetGatewayId": format!("igw-{v:08x}"), "Attachments": [{"State": "available", "VpcId": vpc}]}));
         }
         for s in 0..shape.subnets_per_vpc {
             let sb = base | (u32::try_from(s).unwrap_or(0) << 10);
             let id = format!("subnet-{v:04x}{s:04x}");
-            subnets.push(json!({"SubnetId": id, "VpcId": vpc, "CidrBlock": format!("{}/22", v4(sb)), "AvailabilityZone": format!("us-east-1{}", if s.is_multiple_of(2) { "a" } else { "b" })}));
+            subnets.push(json!({"SubnetId": id, "VpcId": vpc, "CidrBlock": format!("{}/22", v4(sb)),
+                "Ipv6CidrBlockAssociationSet": [{"Ipv6CidrBlock": format!("2600:1f18:{v:x}:{s:x}::/64"), "Ipv6CidrBlockState": {"State": "associated"}}], "AvailabilityZone": format!("us-east-1{}", if s.is_multiple_of(2) { "a" } else { "b" })}));
             subnet_cidrs.push((id, vpc.clone(), sb));
         }
     }
@@ -201,6 +203,13 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
                     "UserIdGroupPairs",
                     json!([{"GroupId": r.pick(&sg_ids).cloned().unwrap_or_default(), "UserId": "111122223333"}]),
                 );
+            } else if r.chance(20) {
+                let c = if r.chance(50) {
+                    "::/0"
+                } else {
+                    "2600:1f18::/32"
+                };
+                set(&mut perm, "Ipv6Ranges", json!([{"CidrIpv6": c}]));
             } else {
                 set(
                     &mut perm,
@@ -230,7 +239,20 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
             for k in 0..shape.entries_per_acl {
                 let proto = r.pick(&["-1", "6", "6", "17", "1"]).copied().unwrap_or("6");
                 let (from, to) = r.pick(PORTS).copied().unwrap_or((0, 65535));
-                let mut e = json!({"RuleNumber": 100 + 10 * k, "Protocol": proto, "RuleAction": if r.chance(75) { "allow" } else { "deny" }, "Egress": egress, "CidrBlock": cidr_pool(&mut r)});
+                let mut e = json!({"RuleNumber": 100 + 10 * k, "Protocol": proto, "RuleAction": if r.chance(75) { "allow" } else { "deny" }, "Egress": egress});
+                if r.chance(20) {
+                    set(
+                        &mut e,
+                        "Ipv6CidrBlock",
+                        json!(if r.chance(60) {
+                            "::/0"
+                        } else {
+                            "2600:1f18::/32"
+                        }),
+                    );
+                } else {
+                    set(&mut e, "CidrBlock", json!(cidr_pool(&mut r)));
+                }
                 if proto == "6" || proto == "17" {
                     set(&mut e, "PortRange", json!({"From": from, "To": to}));
                 }
@@ -261,9 +283,13 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
         let vpc = format!("vpc-{vpc_idx:08x}");
         let mut routes = vec![
             json!({"DestinationCidrBlock": format!("10.{vpc_idx}.0.0/16"), "GatewayId": "local", "State": "active", "Origin": "CreateRouteTable"}),
+            json!({"DestinationIpv6CidrBlock": format!("2600:1f18:{vpc_idx:x}::/56"), "GatewayId": "local", "State": "active", "Origin": "CreateRouteTable"}),
         ];
         if vpc_idx % 3 != 2 && r.chance(80) {
             routes.push(json!({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": format!("igw-{vpc_idx:08x}"), "State": "active", "Origin": "CreateRoute"}));
+            if r.chance(70) {
+                routes.push(json!({"DestinationIpv6CidrBlock": "::/0", "GatewayId": format!("igw-{vpc_idx:08x}"), "State": "active", "Origin": "CreateRoute"}));
+            }
         }
         if r.chance(30) {
             routes.push(json!({"DestinationCidrBlock": format!("{}.0.0.0/8", 1 + r.below(100)), "GatewayId": format!("igw-{vpc_idx:08x}"), "State": "blackhole", "Origin": "CreateRoute"}));
@@ -334,11 +360,23 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
         if r.chance(20) {
             addrs.push(json!({"Primary": false, "PrivateIpAddress": ip2}));
         }
-        let eni = json!({
+        let mut eni = json!({
             "NetworkInterfaceId": eni_id, "SubnetId": sid, "VpcId": vpc, "InterfaceType": "interface",
             "PrivateIpAddress": ip, "PrivateIpAddresses": addrs, "Groups": groups,
             "Attachment": {"InstanceId": format!("i-{e:08x}"), "DeviceIndex": 0}
         });
+        if r.chance(30) {
+            // subnet-VVVVSSSS → 2600:1f18:V:S::host
+            let hex = sid.trim_start_matches("subnet-");
+            let (vh, sh) = hex.split_at(hex.len().min(4));
+            let vn = u32::from_str_radix(vh, 16).unwrap_or(0);
+            let sn = u32::from_str_radix(sh, 16).unwrap_or(0);
+            set(
+                &mut eni,
+                "Ipv6Addresses",
+                json!([{"Ipv6Address": format!("2600:1f18:{vn:x}:{sn:x}::{host:x}")}]),
+            );
+        }
         reservations.push(json!({"Instances": [{"InstanceId": format!("i-{e:08x}"), "State": {"Name": "running"}, "SubnetId": sid, "VpcId": vpc, "PrivateIpAddress": ip, "NetworkInterfaces": [eni.clone()]}]}));
         enis.push(eni);
     }

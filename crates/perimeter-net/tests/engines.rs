@@ -45,7 +45,14 @@ fn addrs(e: &NetworkInterface) -> Vec<Ip> {
 }
 
 fn random_source(r: &mut Rng) -> Ip {
-    let text = match r.below(6) {
+    let text = match r.below(8) {
+        6 => format!("2001:db8::{:x}", r.below(65536)),
+        7 => format!(
+            "2600:1f18:{:x}:{:x}::{:x}",
+            r.below(3),
+            r.below(4),
+            r.below(300)
+        ),
         0 => "8.8.8.8".to_owned(),
         1 => format!(
             "{}.{}.{}.{}",
@@ -81,18 +88,21 @@ struct Tally {
     packets: usize,
     allowed: usize,
     unknown: usize,
+    ipv6_allowed: usize,
 }
 
 fn check_exposure(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &mut Tally) {
     let publics: Vec<&NetworkInterface> = net
         .network_interfaces
         .iter()
-        .filter(|e| e.public_ip().is_some())
+        .filter(|e| e.public_ip().is_some() || !e.ipv6.is_empty())
         .collect();
     let Some(eni) = r.pick(&publics).copied() else {
         return;
     };
-    let dst = eni.public_ip().unwrap();
+    let mut targets: Vec<Ip> = eni.addresses.iter().filter_map(|a| a.public).collect();
+    targets.extend(eni.ipv6.iter().copied());
+    let dst = *r.pick(&targets).unwrap();
     let (proto, sport, dport) = random_ports(r);
     let answer = engine.decide_exposure(eni);
     let drawn = if r.chance(40) {
@@ -112,6 +122,9 @@ fn check_exposure(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &m
     tally.packets += 1;
     if answer.allowed.contains(&p) {
         tally.allowed += 1;
+        if !perimeter_net::hs::is_v4(p.dst) {
+            tally.ipv6_allowed += 1;
+        }
         assert!(
             concrete,
             "symbolic says exposed, walker disagrees: {p:?} to {} {:?} {:?}",
@@ -179,6 +192,9 @@ fn check_pair(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &mut T
     tally.packets += 1;
     if answer.allowed.contains(&p) {
         tally.allowed += 1;
+        if !perimeter_net::hs::is_v4(p.dst) {
+            tally.ipv6_allowed += 1;
+        }
         assert!(
             concrete,
             "symbolic says reachable, walker disagrees: {p:?} {} -> {} {:?} {:?}",
@@ -201,6 +217,7 @@ fn symbolic_agrees_with_walker_on_random_packets() {
         packets: 0,
         allowed: 0,
         unknown: 0,
+        ipv6_allowed: 0,
     };
     for seed in 0..NETWORKS {
         let net = generate_network(seed, &Shape::small());
@@ -222,6 +239,12 @@ fn symbolic_agrees_with_walker_on_random_packets() {
         tally.packets >= 100_000,
         "only {} packets compared",
         tally.packets
+    );
+    println!("engines: {} allowed IPv6 packets", tally.ipv6_allowed);
+    assert!(
+        tally.ipv6_allowed >= 300,
+        "too few allowed IPv6 packets: {}",
+        tally.ipv6_allowed
     );
     // The comparison is only meaningful if both outcomes occur often.
     assert!(
