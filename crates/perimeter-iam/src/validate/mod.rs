@@ -264,11 +264,12 @@ pub fn is_blocking(findings: &[Diagnostic]) -> bool {
 }
 
 /// The `learnMoreLink` of a finding: the section of AWS's check reference page.
-/// `PERIMETER_*` codes link to this project's rule documentation instead.
+/// `PERIMETER_*` codes link to this project's rule documentation instead (a path in the repository,
+/// `docs/validation-rules.md`, with the code's heading as the anchor).
 pub fn learn_more_link(code: &str, severity: Severity) -> String {
     if let Some(rest) = code.strip_prefix("PERIMETER_") {
         return format!(
-            "https://github.com/perimeter-iam/perimeter/blob/main/docs/validation-rules.md#perimeter_{}",
+            "docs/validation-rules.md#perimeter_{}",
             rest.to_ascii_lowercase()
         );
     }
