@@ -261,19 +261,39 @@ pub fn find_policy_findings(
     for p in resource_patterns {
         extras.push((RESOURCE, p.clone()));
     }
-    let mut action_names: Vec<String> = Vec::new();
+    // The catalog actions a finding may list: those some Action pattern names (every action of the
+    // services when a statement uses NotAction or a policy variable in Action).
+    let mut action_names: BTreeSet<String> = BTreeSet::new();
+    let every = policy
+        .statements
+        .iter()
+        .any(|st| st.action.negated || st.action.patterns.iter().any(|t| t.has_variables()));
     for prefix in service_prefixes {
         extras.push((
             ACTION,
             Pattern::glob(&format!("{prefix}:*"), Case::Insensitive),
         ));
-        if let Some(svc) = catalog.service(prefix) {
-            for a in svc.actions() {
-                let full = format!("{prefix}:{}", a.name());
-                extras.push((ACTION, Pattern::literal(&full, Case::Insensitive)));
-                action_names.push(full);
+        if every {
+            if let Some(svc) = catalog.service(prefix) {
+                for a in svc.actions() {
+                    action_names.insert(format!("{prefix}:{}", a.name()));
+                }
+            }
+            continue;
+        }
+        for st in &policy.statements {
+            for t in &st.action.patterns {
+                let text = crate::compile::render_template(t);
+                for a in catalog.actions_matching(&text) {
+                    if a.service.prefix().eq_ignore_ascii_case(prefix) {
+                        action_names.insert(a.full_name());
+                    }
+                }
             }
         }
+    }
+    for full in &action_names {
+        extras.push((ACTION, Pattern::literal(full, Case::Insensitive)));
     }
     let zone_accounts = zone.accounts();
     for a in &zone_accounts {

@@ -147,3 +147,62 @@ pub enum ExternalError {
     #[error("{0}")]
     Logic(#[from] perimeter_logic::LogicError),
 }
+
+/// Findings by content: a rescan analyses only resources whose content changed.
+///
+/// The key hashes what decides the findings: the resource ARN, type and owner, the policy's source
+/// text, the non-policy grants and the zone of trust. The hash is SipHash with fixed keys
+/// (`DefaultHasher::new`), so keys are stable within one build; a collision would reuse another
+/// resource's findings, which the 64-bit key makes negligible for account-sized inputs.
+#[derive(Debug, Default)]
+pub struct FindingCache {
+    entries: std::collections::HashMap<u64, Vec<ExternalFinding>>,
+    /// Lookups answered from the cache since creation.
+    pub hits: usize,
+    /// Lookups that ran the analysis.
+    pub misses: usize,
+}
+
+impl FindingCache {
+    /// The content key of a resource whose policy source text is `policy_text`.
+    pub fn content_key(
+        arn: &str,
+        resource_type: &str,
+        owner_account: &str,
+        policy_text: &str,
+        grants: &str,
+        zone: &ZoneOfTrust,
+    ) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (arn, resource_type, owner_account, policy_text, grants).hash(&mut h);
+        format!("{zone:?}").hash(&mut h);
+        h.finish()
+    }
+
+    /// The findings for `key`, computing them with `analyse` (which builds and analyses the
+    /// resource; parsing happens only on a miss) when the key is new.
+    pub fn get_or_analyse(
+        &mut self,
+        key: u64,
+        analyse: impl FnOnce() -> Result<Vec<ExternalFinding>, ExternalError>,
+    ) -> Result<&[ExternalFinding], ExternalError> {
+        if self.entries.contains_key(&key) {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+            let v = analyse()?;
+            self.entries.insert(key, v);
+        }
+        Ok(self
+            .entries
+            .get(&key)
+            .map(Vec::as_slice)
+            .unwrap_or_default())
+    }
+
+    /// Drops entries not in `live` (keys seen in the last scan).
+    pub fn retain(&mut self, live: &std::collections::HashSet<u64>) {
+        self.entries.retain(|k, _| live.contains(k));
+    }
+}
