@@ -10,7 +10,7 @@ use perimeter_logic::{Bdd, Case, Cidr, ClassSet, Decision, Glob, KeyId, KeyKind,
 
 use super::{ExternalError, ZoneOfTrust};
 use crate::check::{TRUSTED_KEYS, default_limits};
-use crate::compile::{ACTION, PRINCIPAL, RESOURCE, Space, compile_space};
+use crate::compile::{ACTION, PRINCIPAL, RESOURCE, Space, compile_space, template_glob};
 use crate::witness::{RequestWitness, request_of};
 
 /// Cubes visited before the rest of the work-list is emitted as-is (still a sound cover).
@@ -292,9 +292,6 @@ pub fn find_policy_findings(
             }
         }
     }
-    for full in &action_names {
-        extras.push((ACTION, Pattern::literal(full, Case::Insensitive)));
-    }
     let zone_accounts = zone.accounts();
     for a in &zone_accounts {
         extras.push((
@@ -417,6 +414,54 @@ pub fn find_policy_findings(
         return Ok(Vec::new());
     }
 
+    // The catalog actions grouped by request class: a class is a cell of the Venn diagram of the
+    // action patterns, so its class set is the intersection of those patterns or their complements.
+    let mut action_sets: Vec<ClassSet> = Vec::new();
+    {
+        let mut pats: Vec<Pattern> = service_prefixes
+            .iter()
+            .map(|p| Pattern::glob(&format!("{p}:*"), Case::Insensitive))
+            .collect();
+        for st in &policy.statements {
+            for t in &st.action.patterns {
+                for g in [template_glob(t, false), template_glob(t, true)]
+                    .into_iter()
+                    .flatten()
+                {
+                    pats.push(Pattern::whole(g, Case::Insensitive));
+                }
+            }
+        }
+        for p in pats {
+            if let Ok(set) = space.universe.classes_like(space.action, &p)
+                && !action_sets.contains(&set)
+            {
+                action_sets.push(set);
+            }
+        }
+    }
+    let mut by_class: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for name in &action_names {
+        if let Some(c) = space
+            .universe
+            .class_of(space.action, &perimeter_logic::Value::String(name.clone()))?
+        {
+            by_class.entry(c.0).or_default().push(name.clone());
+        }
+    }
+    let mut action_groups: Vec<(ClassSet, Vec<String>)> = Vec::new();
+    for (c, names) in by_class {
+        let mut cell = space.universe.classes_all(space.action)?;
+        for set in &action_sets {
+            if set.contains(perimeter_logic::ClassId(c)) {
+                cell = cell.intersection(set);
+            } else {
+                cell = cell.difference(set);
+            }
+        }
+        action_groups.push((cell, names));
+    }
+
     // Strata.
     let mut strata: Vec<Stratum> = Vec::new();
     {
@@ -517,14 +562,15 @@ pub fn find_policy_findings(
             continue;
         }
         if rounds > MAX_ROUNDS {
-            if let Decision::Violated(w) = space.universe.decide_empty(b) {
+            if let Some(a) = space.universe.any_assignment(b)? {
+                let w = space.universe.witness(&a);
                 emitted.push((cube, b, Some(request_of(&space, &w))));
             }
             continue;
         }
         let rest = space.universe.diff(b, children_or)?;
-        match space.universe.decide_empty(rest) {
-            Decision::Holds => {
+        match space.universe.any_assignment(rest)? {
+            None => {
                 for (k, s) in strata.iter().enumerate() {
                     let Some(l) = cube.get(k) else { continue };
                     for c in s.children.get(*l).into_iter().flatten() {
@@ -538,8 +584,10 @@ pub fn find_policy_findings(
                     }
                 }
             }
-            Decision::Violated(w) => emitted.push((cube, b, Some(request_of(&space, &w)))),
-            Decision::Unknown(_) => emitted.push((cube, b, None)),
+            Some(a) => {
+                let w = space.universe.witness(&a);
+                emitted.push((cube, b, Some(request_of(&space, &w))));
+            }
         }
     }
     if rounds > MAX_ROUNDS {
@@ -586,14 +634,11 @@ pub fn find_policy_findings(
             }
         }
         let mut action = BTreeSet::new();
-        for name in &action_names {
-            let s = space
-                .universe
-                .classes_like(space.action, &Pattern::literal(name, Case::Insensitive))?;
-            let ab = space.universe.value_in(&s)?;
+        for (cell, names) in &action_groups {
+            let ab = space.universe.value_in(cell)?;
             let x = space.universe.and(*b, ab)?;
-            if !matches!(space.universe.decide_empty(x), Decision::Holds) {
-                action.insert(name.clone());
+            if nonempty(&mut space, x)? {
+                action.extend(names.iter().cloned());
             }
         }
         let mut statements = Vec::new();
@@ -602,7 +647,7 @@ pub fn find_policy_findings(
                 continue;
             }
             let x = space.universe.and(*b, *f)?;
-            if !matches!(space.universe.decide_empty(x), Decision::Holds) {
+            if nonempty(&mut space, x)? {
                 statements.push(*idx);
             }
         }
@@ -621,6 +666,10 @@ pub fn find_policy_findings(
         });
     }
     Ok(out)
+}
+
+fn nonempty(space: &mut Space, f: Bdd) -> Result<bool, ExternalError> {
+    Ok(space.universe.any_assignment(f)?.is_some())
 }
 
 fn finish_stratum(
