@@ -10,7 +10,8 @@
 //!    policies: full analysis (median of 3), then rescans with 1% of the policies changed, through
 //!    the content-hash cache (median of 5).
 //!
-//! Prints medians; `--resources N --roles M` change the account size.
+//! Prints medians; `--resources N --roles M` change the account size, `--threads T` analyses the
+//! changed resources on T threads (default 1).
 
 #![expect(
     clippy::unwrap_used,
@@ -23,7 +24,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use perimeter_access::external::{
-    ExternalResource, FindingCache, ZoneOfTrust, find_resource_findings,
+    ExternalFinding, ExternalResource, FindingCache, ZoneOfTrust, find_resource_findings,
 };
 
 const OWN: &str = "111122223333";
@@ -207,31 +208,61 @@ fn account(resources: usize, roles: usize, seed: u64) -> Vec<Item> {
     out
 }
 
-/// One scan through the cache; returns (findings, analysed).
-fn scan(items: &[Item], cache: &mut FindingCache, zone: &ZoneOfTrust) -> (usize, usize) {
+fn analyse(it: &Item, zone: &ZoneOfTrust) -> Vec<ExternalFinding> {
+    let r = ExternalResource {
+        arn: it.arn.clone(),
+        resource_type: it.ty.to_owned(),
+        owner_account: OWN.to_owned(),
+        policy: Some(perimeter_iam::parse_and_lower(&it.text).expect("generated policy parses")),
+        ..ExternalResource::default()
+    };
+    find_resource_findings(&r, zone).unwrap()
+}
+
+/// One scan through the cache on `threads` threads; returns (findings, analysed).
+fn scan(
+    items: &[Item],
+    cache: &mut FindingCache,
+    zone: &ZoneOfTrust,
+    threads: usize,
+) -> (usize, usize) {
     let misses = cache.misses;
-    let mut live = HashSet::new();
-    let mut n = 0;
-    for it in items {
-        let key = FindingCache::content_key(&it.arn, it.ty, OWN, &it.text, "", zone);
-        live.insert(key);
-        let fs = cache
-            .get_or_analyse(key, || {
-                let r = ExternalResource {
-                    arn: it.arn.clone(),
-                    resource_type: it.ty.to_owned(),
-                    owner_account: OWN.to_owned(),
-                    policy: Some(
-                        perimeter_iam::parse_and_lower(&it.text).expect("generated policy parses"),
-                    ),
-                    ..ExternalResource::default()
-                };
-                find_resource_findings(&r, zone)
+    let keys: Vec<u64> = items
+        .iter()
+        .map(|it| FindingCache::content_key(&it.arn, it.ty, OWN, &it.text, "", zone))
+        .collect();
+    let todo: Vec<(u64, &Item)> = keys
+        .iter()
+        .zip(items)
+        .filter(|(k, _)| cache.lookup(**k).is_none())
+        .map(|(k, it)| (*k, it))
+        .collect();
+    let chunk = todo.len().div_ceil(threads.max(1)).max(1);
+    let results: Vec<(u64, Vec<ExternalFinding>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = todo
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|(k, it)| (*k, analyse(it, zone)))
+                        .collect::<Vec<_>>()
+                })
             })
-            .unwrap();
-        n += fs.len();
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    for (k, v) in results {
+        cache.insert(k, v);
     }
+    let live: HashSet<u64> = keys.iter().copied().collect();
     cache.retain(&live);
+    let n = keys
+        .iter()
+        .map(|k| cache.lookup(*k).map_or(0, <[ExternalFinding]>::len))
+        .sum();
     (n, cache.misses - misses)
 }
 
@@ -251,6 +282,7 @@ fn main() {
     };
     let resources = arg("--resources", 10_000);
     let roles = arg("--roles", 5_000);
+    let threads = arg("--threads", 1);
     let zone = ZoneOfTrust::Account(OWN.to_owned());
 
     if let Some(root) = std::env::var_os("PERIMETER_CORPORA") {
@@ -308,11 +340,11 @@ fn main() {
     for _ in 0..3 {
         cache = FindingCache::default();
         let t = Instant::now();
-        findings = scan(&items, &mut cache, &zone).0;
+        findings = scan(&items, &mut cache, &zone, threads).0;
         full.push(t.elapsed());
     }
     println!(
-        "full analysis: {findings} findings, median {:.3} s over 3 runs",
+        "full analysis ({threads} thread(s)): {findings} findings, median {:.3} s over 3 runs",
         median(full).as_secs_f64()
     );
 
@@ -333,7 +365,7 @@ fn main() {
             items[i].text = text;
         }
         let t = Instant::now();
-        let (_, analysed) = scan(&items, &mut cache, &zone);
+        let (_, analysed) = scan(&items, &mut cache, &zone, threads);
         rescans.push(t.elapsed());
         println!("rescan {round}: {changed} policies changed, {analysed} analysed");
     }

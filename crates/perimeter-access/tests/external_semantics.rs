@@ -1,7 +1,10 @@
 //! External-access semantics (access-analyzer.md §1), one table through one `check` helper. Each
 //! expected value cites the AWS documentation it follows.
 
-#![expect(clippy::unwrap_used, reason = "test helpers: a policy that does not parse fails the test")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers: a policy that does not parse fails the test"
+)]
 
 use std::collections::BTreeMap;
 

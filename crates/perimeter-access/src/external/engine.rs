@@ -256,6 +256,24 @@ pub fn find_policy_findings(
     trust_policy: bool,
     zone: &ZoneOfTrust,
 ) -> Result<Vec<PolicyFinding>, ExternalError> {
+    // Statements whose principals are all service principals or principals inside the zone match no
+    // external request, whatever their effect: leave them out of the question.
+    let sliced;
+    let policy = if policy
+        .statements
+        .iter()
+        .all(|st| may_match_external(st, zone))
+    {
+        policy
+    } else {
+        let mut p = policy.clone();
+        p.statements.retain(|st| may_match_external(st, zone));
+        if !p.statements.iter().any(|st| st.effect == Effect::Allow) {
+            return Ok(Vec::new());
+        }
+        sliced = p;
+        &sliced
+    };
     let catalog = Catalog::get();
     let mut extras: Vec<(&str, Pattern)> = Vec::new();
     for p in resource_patterns {
@@ -666,6 +684,29 @@ pub fn find_policy_findings(
         });
     }
     Ok(out)
+}
+
+/// Whether a statement can match a request from outside the zone (its principal is absent, `*`,
+/// negated, or names something other than a service principal or a principal inside the zone).
+fn may_match_external(st: &perimeter_iam::model::Statement, zone: &ZoneOfTrust) -> bool {
+    let Some(pc) = &st.principal else {
+        return true;
+    };
+    if pc.negated || pc.any {
+        return true;
+    }
+    pc.principals.iter().any(|p| match p.kind {
+        PrincipalKind::Service => false,
+        PrincipalKind::Aws => {
+            let account = if is_account_id(&p.value) {
+                Some(p.value.as_str())
+            } else {
+                Arn::parse(&p.value).map(|a| a.account)
+            };
+            !account.is_some_and(|a| zone.contains_account(a))
+        }
+        PrincipalKind::Federated | PrincipalKind::CanonicalUser => true,
+    })
 }
 
 fn nonempty(space: &mut Space, f: Bdd) -> Result<bool, ExternalError> {

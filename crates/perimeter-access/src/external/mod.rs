@@ -201,6 +201,21 @@ impl FindingCache {
             .unwrap_or_default())
     }
 
+    /// Whether the findings for `key` are cached (counts as a hit when they are).
+    pub fn lookup(&mut self, key: u64) -> Option<&[ExternalFinding]> {
+        let v = self.entries.get(&key).map(Vec::as_slice);
+        if v.is_some() {
+            self.hits += 1;
+        }
+        v
+    }
+
+    /// Stores findings computed elsewhere (for example on another thread).
+    pub fn insert(&mut self, key: u64, findings: Vec<ExternalFinding>) {
+        self.misses += 1;
+        self.entries.insert(key, findings);
+    }
+
     /// Drops entries not in `live` (keys seen in the last scan).
     pub fn retain(&mut self, live: &std::collections::HashSet<u64>) {
         self.entries.retain(|k, _| live.contains(k));
