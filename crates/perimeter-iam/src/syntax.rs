@@ -338,6 +338,19 @@ fn str_list(
             let mut out = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 let p = child(&path, PathElement::Index(i));
+                if item.value == Value::Null {
+                    // IAM accepts and ignores `null` in a list (moto's test_iam_policies
+                    // "NullResource" case, created successfully by IAM).
+                    diags.push(
+                        Diagnostic::new(
+                            "PERIMETER_NULL_IN_LIST",
+                            Severity::Suggestion,
+                            "IAM ignores `null` in this list; remove it.",
+                        )
+                        .at(p, item.span),
+                    );
+                    continue;
+                }
                 match accept(item, p.clone()) {
                     Some(s) => out.push(s),
                     None => shape_error(

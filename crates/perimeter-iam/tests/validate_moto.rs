@@ -105,11 +105,6 @@ const AWS_ERRORS_ON_VALID: &[(&str, &str, &str)] = &[
         "the Sid has `_` (Error – Unsupported Sid)",
     ),
     (
-        "moto-valid-041",
-        "INVALID_POLICY_ELEMENT",
-        "`null` in a Resource list is not a string (Error – Invalid policy element; the parser's shape check)",
-    ),
-    (
         "moto-valid-045",
         "INVALID_ARN_REGION",
         "`region` is no Region (Error – Invalid ARN Region)",

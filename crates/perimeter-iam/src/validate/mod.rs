@@ -205,6 +205,7 @@ pub const FRONT_END_CODES: &[(&str, Severity)] = &[
     ("INVALID_POLICY_ELEMENT", Severity::Error),
     ("MISSING_STATEMENT", Severity::Error),
     ("PERIMETER_DUPLICATE_KEY", Severity::Error),
+    ("PERIMETER_NULL_IN_LIST", Severity::Suggestion),
     ("INVALID_VERSION", Severity::Error),
     ("MISSING_EFFECT", Severity::Error),
     ("INVALID_EFFECT", Severity::Error),
