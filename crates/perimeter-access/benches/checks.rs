@@ -17,7 +17,7 @@
 use std::time::{Duration, Instant};
 
 use perimeter_access::check::{AccessCheckPolicyType, default_limits, try_no_new_access};
-use perimeter_access::smt::{no_new_access_query, run_z3};
+use perimeter_access::smt::{no_new_access_query, run_z3, z3_binary};
 use perimeter_iam::model::Policy;
 
 fn percentile(xs: &mut [Duration], p: f64) -> Duration {
@@ -54,13 +54,14 @@ fn report(name: &str, mut xs: Vec<Duration>) -> Duration {
 }
 
 fn z3_times(pairs: &[(Policy, Policy, AccessCheckPolicyType)], sample: usize) -> Vec<Duration> {
+    let z3 = z3_binary();
     let mut out = Vec::new();
     for (e, n, t) in pairs.iter().take(sample) {
         let Some(q) = no_new_access_query(e, n, *t == AccessCheckPolicyType::IdentityPolicy) else {
             continue;
         };
         let s = Instant::now();
-        let _ = run_z3(&[q], 60_000);
+        let _ = run_z3(&z3, &[q], 60_000);
         out.push(s.elapsed());
     }
     out

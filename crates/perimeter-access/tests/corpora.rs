@@ -68,14 +68,14 @@ fn arbitrate(
     t: AccessCheckPolicyType,
     r: &CheckResponse,
 ) -> Option<String> {
-    use perimeter_access::smt::{SmtAnswer, no_new_access_query_at, run_z3};
+    use perimeter_access::smt::{SmtAnswer, no_new_access_query_at, run_z3, z3_binary};
     let identity = t == AccessCheckPolicyType::IdentityPolicy;
     let replayed = r
         .reasons
         .iter()
         .all(|x| !x.description.contains("could not be decided"));
     let q = no_new_access_query_at(existing, new, identity, r.witness.as_ref())?;
-    let z = run_z3(&[q], 30_000).ok()?;
+    let z = run_z3(&z3_binary(), &[q], 30_000).ok()?;
     match (r.is_pass(), z.first()) {
         (true, Some(SmtAnswer::Unsat)) => Some("engine PASS, z3 unsat".to_owned()),
         (false, Some(SmtAnswer::Sat)) if replayed && r.witness.is_some() => Some(format!(
