@@ -431,6 +431,20 @@ pub fn find_policy_findings(
     if matches!(space.universe.decide_empty(p_ext), Decision::Holds) {
         return Ok(Vec::new());
     }
+    // Valid class codes of the single-valued keys: inside `p_valid`, a BDD other than FALSE has a
+    // request, so the explanation and action questions below need no assignment search.
+    let mut p_valid = p_ext;
+    let keys: Vec<KeyId> = space.universe.keys().collect();
+    for k in keys {
+        if space.universe.key_arity(k)? != perimeter_logic::Arity::Single {
+            continue;
+        }
+        let all = space.universe.classes_all(k)?;
+        let inside = space.universe.value_in(&all)?;
+        let absent = space.universe.absent(k)?;
+        let ok = space.universe.or(inside, absent)?;
+        p_valid = space.universe.and(p_valid, ok)?;
+    }
 
     // The catalog actions grouped by request class: a class is a cell of the Venn diagram of the
     // action patterns, so its class set is the intersection of those patterns or their complements.
@@ -558,31 +572,33 @@ pub fn find_policy_findings(
 
     // The work-list.
     let n = strata.len();
-    let mut queue: VecDeque<Vec<usize>> = VecDeque::from([vec![0; n]]);
+    // Each entry: a cube, its parent's requests, and the label that refines the parent into it (a
+    // child differs from its parent in one stratum, with a label inside the parent's).
+    let mut queue: VecDeque<(Vec<usize>, Bdd, Bdd)> =
+        VecDeque::from([(vec![0; n], p_ext, Bdd::TRUE)]);
     let mut seen: HashSet<Vec<usize>> = HashSet::new();
-    let mut emitted: Vec<(Vec<usize>, Bdd, Option<RequestWitness>)> = Vec::new();
+    let mut emitted: Vec<(Vec<usize>, Bdd, Option<perimeter_logic::Assignment>)> = Vec::new();
     let mut rounds = 0usize;
-    while let Some(cube) = queue.pop_front() {
+    while let Some((cube, parent, refine)) = queue.pop_front() {
         if !seen.insert(cube.clone()) {
             continue;
         }
         rounds += 1;
-        let mut b = p_ext;
-        let mut children_or = Bdd::FALSE;
-        for (s, &l) in strata.iter().zip(&cube) {
-            let (Some(lab), Some(co)) = (s.labels.get(l), s.child_or.get(l)) else {
-                continue;
-            };
-            b = space.universe.and(b, lab.bdd)?;
-            children_or = space.universe.or(children_or, *co)?;
-        }
+        let b = space.universe.and(parent, refine)?;
         if b.is_false() {
             continue;
         }
+        let mut children_or = Bdd::FALSE;
+        for (s, &l) in strata.iter().zip(&cube) {
+            if let Some(co) = s.child_or.get(l)
+                && !co.is_false()
+            {
+                children_or = space.universe.or(children_or, *co)?;
+            }
+        }
         if rounds > MAX_ROUNDS {
             if let Some(a) = space.universe.any_assignment(b)? {
-                let w = space.universe.witness(&a);
-                emitted.push((cube, b, Some(request_of(&space, &w))));
+                emitted.push((cube, b, Some(a)));
             }
             continue;
         }
@@ -596,16 +612,15 @@ pub fn find_policy_findings(
                         if let Some(slot) = child.get_mut(k) {
                             *slot = *c;
                         }
-                        if !seen.contains(&child) {
-                            queue.push_back(child);
+                        if !seen.contains(&child)
+                            && let Some(lab) = s.labels.get(*c)
+                        {
+                            queue.push_back((child, b, lab.bdd));
                         }
                     }
                 }
             }
-            Some(a) => {
-                let w = space.universe.witness(&a);
-                emitted.push((cube, b, Some(request_of(&space, &w))));
-            }
+            Some(a) => emitted.push((cube, b, Some(a))),
         }
     }
     if rounds > MAX_ROUNDS {
@@ -636,7 +651,7 @@ pub fn find_policy_findings(
 
     let mut out = Vec::new();
     for i in keep {
-        let Some((cube, b, witness)) = emitted.get(i) else {
+        let Some((cube, b, assignment)) = emitted.get(i) else {
             continue;
         };
         let mut principal = BTreeMap::new();
@@ -651,23 +666,26 @@ pub fn find_policy_findings(
                 condition.insert(s.key.clone(), lab.value.clone());
             }
         }
+        let bv = space.universe.and(*b, p_valid)?;
         let mut action = BTreeSet::new();
         for (cell, names) in &action_groups {
             let ab = space.universe.value_in(cell)?;
-            let x = space.universe.and(*b, ab)?;
-            if nonempty(&mut space, x)? {
+            let x = space.universe.and(bv, ab)?;
+            if !x.is_false() {
                 action.extend(names.iter().cloned());
             }
         }
+        // The explanation: the Allow statements that allow the finding's witness request.
         let mut statements = Vec::new();
-        for (idx, eff, f) in &cp.statements {
-            if *eff != Effect::Allow {
-                continue;
+        let mut witness = None;
+        if let Some(a) = assignment {
+            for (idx, eff, f) in &cp.statements {
+                if *eff == Effect::Allow && space.universe.eval(*f, a) {
+                    statements.push(*idx);
+                }
             }
-            let x = space.universe.and(*b, *f)?;
-            if nonempty(&mut space, x)? {
-                statements.push(*idx);
-            }
+            let w = space.universe.witness(a);
+            witness = Some(request_of(&space, &w));
         }
         let mut n = notes.clone();
         if action.is_empty() {
@@ -679,7 +697,7 @@ pub fn find_policy_findings(
             condition,
             is_public: !fixed,
             statements,
-            witness: witness.clone(),
+            witness,
             notes: n,
         });
     }
@@ -707,10 +725,6 @@ fn may_match_external(st: &perimeter_iam::model::Statement, zone: &ZoneOfTrust) 
         }
         PrincipalKind::Federated | PrincipalKind::CanonicalUser => true,
     })
-}
-
-fn nonempty(space: &mut Space, f: Bdd) -> Result<bool, ExternalError> {
-    Ok(space.universe.any_assignment(f)?.is_some())
 }
 
 fn finish_stratum(
