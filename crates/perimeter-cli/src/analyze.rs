@@ -311,12 +311,13 @@ pub fn analyze_snapshot(
 }
 
 /// A finding as ListFindings shows it when no store is used: the id is the store's content key.
-fn unstored(f: FindingInput, now: Timestamp) -> Finding {
+fn unstored(f: FindingInput, now: Timestamp) -> (Finding, Vec<Explanation>) {
     let id = perimeter_findings::finding_key(&f);
+    let explanation = f.explanation.clone();
     let mut action = f.action;
     action.sort();
     action.dedup();
-    Finding {
+    let finding = Finding {
         id,
         principal: (f.error.is_none()).then_some(f.principal),
         action: (f.error.is_none()).then_some(action),
@@ -332,7 +333,8 @@ fn unstored(f: FindingInput, now: Timestamp) -> Finding {
         error: f.error,
         sources: (!f.sources.is_empty()).then_some(f.sources),
         resource_control_policy_restriction: f.resource_control_policy_restriction,
-    }
+    };
+    (finding, explanation)
 }
 
 fn record(
@@ -341,7 +343,7 @@ fn record(
     zone: ZoneArg,
     inputs: Vec<FindingInput>,
     now: Timestamp,
-) -> anyhow::Result<Vec<Finding>> {
+) -> anyhow::Result<Vec<(Finding, Vec<Explanation>)>> {
     if let Some(parent) = db.parent()
         && !parent.as_os_str().is_empty()
     {
@@ -361,7 +363,10 @@ fn record(
     let mut query = perimeter_findings::ListFindingsQuery::default();
     loop {
         let page = store.list_findings(&a.arn, &query)?;
-        all.extend(page.findings);
+        for f in page.findings {
+            let explanation = store.stored_finding(&a.arn, &f.id)?.explanation;
+            all.push((f, explanation));
+        }
         match page.next_token {
             Some(t) => query.next_token = Some(t),
             None => break,
@@ -370,11 +375,11 @@ fn record(
     Ok(all)
 }
 
-fn render_table(findings: &[Finding]) -> String {
+fn render_table(findings: &[(Finding, Vec<Explanation>)]) -> String {
     let mut s = String::from(
         "STATUS    PUBLIC  RESOURCE TYPE                  RESOURCE / PRINCIPAL / ACTIONS / CONDITION\n",
     );
-    for f in findings {
+    for (f, _) in findings {
         let principal: Vec<String> = f
             .principal
             .iter()
@@ -427,10 +432,21 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         Some(db) => record(db, &snapshot, args.zone_of_trust, inputs, now)?,
         None => inputs.into_iter().map(|f| unstored(f, now)).collect(),
     };
-    let active = findings.iter().any(|f| f.status == FindingStatus::Active);
+    let active = findings
+        .iter()
+        .any(|(f, _)| f.status == FindingStatus::Active);
     let net_code = match args.output {
         OutputFormat::Json => {
-            let mut v = serde_json::json!({ "findings": findings });
+            // ListFindings' `Finding` shape plus perimeter's `explanation` member.
+            let mut list = Vec::new();
+            for (f, explanation) in &findings {
+                let mut fv = serde_json::to_value(f)?;
+                if let Some(o) = fv.as_object_mut() {
+                    o.insert("explanation".to_owned(), serde_json::to_value(explanation)?);
+                }
+                list.push(fv);
+            }
+            let mut v = serde_json::json!({ "findings": list });
             let mut net_findings = false;
             match perimeter_net::load::load_snapshot(&args.snapshot) {
                 Ok(net) => {

@@ -143,6 +143,19 @@ fn example_account_findings() {
         got.retain(|r| !r.0.starts_with("arn:aws:kms:"));
         assert_eq!(got, want, "zone {zone}");
         assert!(v["networkExposure"].is_object());
+        // The explanation names the statement of the bucket policy (README: statement `PartnerRead`).
+        let partner = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["resource"] == "arn:aws:s3:::partner-exchange-123456789012")
+            .unwrap();
+        assert_eq!(partner["explanation"][0]["type"], "statement");
+        assert_eq!(partner["explanation"][0]["sid"], "PartnerRead");
+        assert_eq!(
+            partner["explanation"][0]["statementPointer"],
+            "/Statement/0"
+        );
     }
 }
 
