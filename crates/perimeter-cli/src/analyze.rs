@@ -117,6 +117,15 @@ pub fn external_resource(r: &Resource) -> (ExternalResource, Vec<String>) {
                 })
                 .collect();
             x.acl_owner_id = s3.acl_owner_id.clone();
+            if !s3.access_points.is_empty() {
+                problems_note(
+                    &mut x,
+                    format!(
+                        "{} access point(s): their policies are not analysed; the bucket policy's delegation to access points is reported as written",
+                        s3.access_points.len()
+                    ),
+                );
+            }
             for bpa in [
                 &s3.bucket_public_access_block,
                 &s3.account_public_access_block,
@@ -150,6 +159,11 @@ pub fn external_resource(r: &Resource) -> (ExternalResource, Vec<String>) {
         ResourceExtras::SecretsManagerSecret(_) | ResourceExtras::None => {}
     }
     (x, problems)
+}
+
+/// Records a limitation of the analysis on the resource; every finding of the resource carries it.
+fn problems_note(x: &mut ExternalResource, note: String) {
+    x.notes.push(note);
 }
 
 fn shares(p: &[perimeter_account::SharePermission]) -> Vec<ShareInput> {
@@ -280,6 +294,9 @@ pub fn analyze_snapshot(
     let mut notes = Vec::new();
     for r in &snapshot.resources {
         let (x, problems) = external_resource(r);
+        for n in &x.notes {
+            notes.push(format!("{}: {n}", r.arn));
+        }
         let error = |why: String, notes: &mut Vec<String>| {
             notes.push(format!("{}: {why}", r.arn));
             FindingInput {

@@ -256,5 +256,8 @@ pub fn find_resource_findings(
             ShareInput::Account(_) => {}
         }
     }
+    for f in &mut out {
+        f.notes.extend(r.notes.iter().cloned());
+    }
     Ok(out)
 }

@@ -105,6 +105,8 @@ pub struct ExternalResource {
     pub shares: Vec<ShareInput>,
     /// For snapshots: encrypted snapshots cannot be public.
     pub encrypted: Option<bool>,
+    /// Limitations of the analysis of this resource (parts not analysed); copied to every finding.
+    pub notes: Vec<String>,
 }
 
 /// What grants a finding.
