@@ -6,7 +6,7 @@ use perimeter_iam::Policy;
 use perimeter_iam::arn::{Arn, is_account_id};
 use perimeter_iam::catalog::Catalog;
 use perimeter_iam::model::{Effect, OperatorBase, OperatorFamily, PrincipalKind};
-use perimeter_logic::{Bdd, Case, Cidr, ClassSet, Decision, Glob, KeyId, KeyKind, Pattern};
+use perimeter_logic::{Bdd, Case, Cidr, ClassSet, Glob, KeyId, KeyKind, Pattern};
 
 use super::{ExternalError, ZoneOfTrust};
 use crate::check::{TRUSTED_KEYS, default_limits};
@@ -428,7 +428,7 @@ pub fn find_policy_findings(
         e = space.universe.and(e, nb)?;
     }
     let p_ext = space.universe.and(cp.allowed, e)?;
-    if matches!(space.universe.decide_empty(p_ext), Decision::Holds) {
+    if space.universe.any_assignment(p_ext)?.is_none() {
         return Ok(Vec::new());
     }
     // Valid class codes of the single-valued keys: inside `p_valid`, a BDD other than FALSE has a
@@ -576,7 +576,7 @@ pub fn find_policy_findings(
     // child differs from its parent in one stratum, with a label inside the parent's).
     let mut queue: VecDeque<(Vec<usize>, Bdd, Bdd)> =
         VecDeque::from([(vec![0; n], p_ext, Bdd::TRUE)]);
-    let mut seen: HashSet<Vec<usize>> = HashSet::new();
+    let mut seen: HashSet<Vec<usize>, CubeHash> = HashSet::default();
     let mut emitted: Vec<(Vec<usize>, Bdd, Option<perimeter_logic::Assignment>)> = Vec::new();
     let mut rounds = 0usize;
     while let Some((cube, parent, refine)) = queue.pop_front() {
@@ -702,6 +702,36 @@ pub fn find_policy_findings(
         });
     }
     Ok(out)
+}
+
+/// A multiplicative hash for cubes (short vectors of small label indexes); SipHash dominated the
+/// work-list otherwise. Not exposed to untrusted keys: the cubes are our own indexes.
+#[derive(Clone, Copy, Default)]
+struct CubeHash;
+
+#[derive(Default)]
+struct CubeHasher(u64);
+
+impl std::hash::Hasher for CubeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::BuildHasher for CubeHash {
+    type Hasher = CubeHasher;
+    fn build_hasher(&self) -> CubeHasher {
+        CubeHasher::default()
+    }
 }
 
 /// Whether a statement can match a request from outside the zone (its principal is absent, `*`,
