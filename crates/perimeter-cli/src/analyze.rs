@@ -8,10 +8,6 @@
 //! Exit code 1 when there are ACTIVE findings or network exposure.
 
 #[path = "preview.rs"]
-#[allow(
-    dead_code,
-    reason = "compiled here until main.rs wires `create-access-preview` to `analyze::preview::run`"
-)]
 pub mod preview;
 
 use std::path::{Path, PathBuf};

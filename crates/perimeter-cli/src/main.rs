@@ -64,8 +64,12 @@ enum Command {
     Reach(net::ReachArgs),
     #[command(flatten)]
     Findings(findings::FindingsCommand),
-    /// Analyze an account snapshot: internet exposure of every network interface.
+    /// Analyze an account snapshot: external-access findings for every resource that grants access
+    /// outside the zone of trust, and internet exposure of every network interface.
     Analyze(analyze::AnalyzeArgs),
+    /// Preview the external-access findings a proposed resource configuration would produce (offline
+    /// `aws accessanalyzer create-access-preview` plus `list-access-preview-findings`).
+    CreateAccessPreview(analyze::preview::CreateAccessPreviewArgs),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::SimulateCustomPolicy(args) => simulate::run(args),
         Command::Reach(args) => net::run_reach(args),
         Command::Analyze(args) => analyze::run(args),
+        Command::CreateAccessPreview(args) => analyze::preview::run(args),
         Command::Findings(cmd) => findings::run(cmd),
     };
     match result {
