@@ -315,7 +315,8 @@ fn template_oracle(p: &[char], t: &[char]) -> bool {
     match p.split_first() {
         None => t.is_empty(),
         Some((&c @ ('V' | 'A'), rest)) => (1..=t.len()).any(|i| {
-            t[..i].iter().all(|&x| c == 'A' || (x != '/' && x != ':')) && template_oracle(rest, &t[i..])
+            t[..i].iter().all(|&x| c == 'A' || (x != '/' && x != ':'))
+                && template_oracle(rest, &t[i..])
         }),
         Some((c, rest)) => t.first() == Some(c) && template_oracle(rest, &t[1..]),
     }
@@ -458,8 +459,18 @@ fn action_supports_condition_key() {
         ("ec2", "RunInstances", "ec2:ResourceTag/Name", Some(true)),
         ("ec2", "RunInstances", "ec2:InstanceType", Some(true)),
         // SAR (KMS): Decrypt supports kms:EncryptionContext:${EncryptionContextKey}
-        ("kms", "Decrypt", "kms:EncryptionContext:Department", Some(true)),
-        ("kms", "Decrypt", "KMS:ENCRYPTIONCONTEXT:Department", Some(true)),
+        (
+            "kms",
+            "Decrypt",
+            "kms:EncryptionContext:Department",
+            Some(true),
+        ),
+        (
+            "kms",
+            "Decrypt",
+            "KMS:ENCRYPTIONCONTEXT:Department",
+            Some(true),
+        ),
         ("kms", "Decrypt", "kms:EncryptionContext", Some(false)),
     ];
     for (p, a, k, want) in cases {
