@@ -131,18 +131,31 @@ fn violations(
             deny = space.universe.or(deny, *f)?;
         }
     }
+    // The whole difference first: when it is empty (PASS) no statement needs a question of its own.
+    let mut allow = Bdd::FALSE;
+    for (_, e, f) in &cp.statements {
+        if *e == Effect::Allow {
+            allow = space.universe.or(allow, *f)?;
+        }
+    }
+    let mut diff = space.universe.diff(allow, deny)?;
+    diff = space.universe.and(diff, scope)?;
+    if let Some(b) = bound {
+        diff = space.universe.diff(diff, b)?;
+    }
     let mut out = Vec::new();
+    if diff == Bdd::FALSE {
+        return Ok(out);
+    }
     for (index, e, f) in &cp.statements {
         if *e != Effect::Allow {
             continue;
         }
-        let g = space.universe.diff(*f, deny)?;
-        let g = space.universe.and(g, scope)?;
-        let d = match bound {
-            Some(b) => space.universe.decide_implies(g, b),
-            None => space.universe.decide_empty(g),
-        };
-        match d {
+        let g = space.universe.and(*f, diff)?;
+        if g == Bdd::FALSE {
+            continue;
+        }
+        match space.universe.decide_empty(g) {
             Decision::Holds => {}
             Decision::Violated(w) => {
                 let rw = request_of(space, &w);
