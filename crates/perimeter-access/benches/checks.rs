@@ -17,8 +17,12 @@
 use std::time::{Duration, Instant};
 
 use perimeter_access::check::{AccessCheckPolicyType, default_limits, try_no_new_access};
-use perimeter_access::smt::{no_new_access_query, run_z3, z3_binary};
+use perimeter_access::smt::no_new_access_query;
+
+#[path = "../tests/support/z3.rs"]
+mod z3;
 use perimeter_iam::model::Policy;
+use z3::{run_z3, z3_binary};
 
 fn percentile(xs: &mut [Duration], p: f64) -> Duration {
     xs.sort();

@@ -10,7 +10,9 @@ use perimeter_iam::model::{Effect, OperatorBase, OperatorFamily, Policy};
 use perimeter_logic::{Bdd, Case, Decision, KeyKind, Limits, Pattern};
 use serde::Serialize;
 
-use crate::compile::{ACTION, CompileError, RESOURCE, Space, compile_space, template_glob};
+use crate::compile::{
+    ACTION, CompileError, RESOURCE, Space, compile_space, resource_glob, template_glob,
+};
 use crate::witness::{RequestWitness, Side, replay, request_of};
 
 /// `AccessCheckPolicyType`.
@@ -340,6 +342,10 @@ pub fn try_access_not_granted(
         let (t, _) = perimeter_iam::pattern::Template::parse(s, true, false);
         template_glob(&t, true).map(|g| Pattern::whole(g, case))
     };
+    let resource_pattern = |s: &str| {
+        let (t, _) = perimeter_iam::pattern::Template::parse(s, true, false);
+        resource_glob(&t, true).map(|g| Pattern::whole(g, Case::Sensitive))
+    };
     let mut extra = Vec::new();
     for a in access {
         for x in &a.actions {
@@ -348,7 +354,7 @@ pub fn try_access_not_granted(
             }
         }
         for r in &a.resources {
-            if let Some(p) = glob(r, Case::Sensitive) {
+            if let Some(p) = resource_pattern(r) {
                 extra.push((RESOURCE, p));
             }
         }
@@ -377,7 +383,7 @@ pub fn try_access_not_granted(
             Bdd::FALSE
         };
         for r in &a.resources {
-            if let Some(p) = glob(r, Case::Sensitive) {
+            if let Some(p) = resource_pattern(r) {
                 let s = space.universe.classes_like(space.resource, &p)?;
                 let b = space.universe.value_in(&s)?;
                 res = space.universe.or(res, b)?;

@@ -200,6 +200,37 @@ pub fn template_glob(t: &Template, vars_as_star: bool) -> Option<Glob> {
     Some(Glob::from_tokens(toks))
 }
 
+/// A `Resource` pattern as a glob. IAM lets a `*` cross `:` only when it ends an ARN segment
+/// (it is followed by `:` or ends the pattern); any other `*` matches a run without `:`
+/// (reference_policies_elements_resource.html: "If the `*` wildcard is the last character of a
+/// resource ARN segment, it can expand to match beyond the colon boundaries"), as the reference
+/// evaluator's `Glob::resource` does. A variable read as `*` may cross `:` (its value is free).
+pub fn resource_glob(t: &Template, vars_as_star: bool) -> Option<Glob> {
+    let mut toks = Vec::new();
+    let mut parts = t.parts.iter().peekable();
+    while let Some(p) = parts.next() {
+        match p {
+            Part::Lit(l) => toks.extend(l.chars().map(GlobToken::Char)),
+            Part::Star => {
+                let ends_segment = match parts.peek() {
+                    None | Some(Part::Star) => true,
+                    Some(Part::Lit(l)) => l.starts_with(':'),
+                    Some(_) => false,
+                };
+                toks.push(if ends_segment {
+                    GlobToken::AnyString
+                } else {
+                    GlobToken::AnyStringExcept(':')
+                });
+            }
+            Part::Question => toks.push(GlobToken::AnyChar),
+            Part::Var { .. } if vars_as_star => toks.push(GlobToken::AnyString),
+            Part::Var { .. } => return None,
+        }
+    }
+    Some(Glob::from_tokens(toks))
+}
+
 /// Splits a glob's tokens into six ARN components at the first five literal colons.
 fn arn_segments(g: &Glob) -> Option<Vec<Glob>> {
     let mut out: Vec<Vec<GlobToken>> = vec![Vec::new()];
@@ -570,7 +601,7 @@ impl Collector {
                 if t.has_variables() {
                     self.atom(AtomTarget::Resource, t, AtomMode::Glob);
                 }
-                if let Some(g) = template_glob(t, true) {
+                if let Some(g) = resource_glob(t, true) {
                     self.vocab
                         .add_pattern(self.resource, Pattern::whole(g, Case::Sensitive))?;
                 }
@@ -838,7 +869,12 @@ impl Space {
     /// The requests where the atom could be true: the target matches the template with variables
     /// read as `*`.
     fn atom_overapprox(&mut self, a: &VarAtom) -> Result<Bdd, CompileError> {
-        let Some(g) = template_glob(&a.template, true) else {
+        let g = if a.target == AtomTarget::Resource {
+            resource_glob(&a.template, true)
+        } else {
+            template_glob(&a.template, true)
+        };
+        let Some(g) = g else {
             return Ok(Bdd::TRUE);
         };
         let (key, case) = match &a.target {
@@ -935,7 +971,12 @@ impl Space {
         let mut set = self.universe.classes_none(key)?;
         let mut atoms = Bdd::FALSE;
         for t in &c.patterns {
-            match template_glob(t, false) {
+            let glob = if target == AtomTarget::Resource {
+                resource_glob(t, false)
+            } else {
+                template_glob(t, false)
+            };
+            match glob {
                 Some(g) => {
                     let s = self.like(key, &Pattern::whole(g, case))?;
                     set = set.union(&s);

@@ -9,7 +9,7 @@
 //! - [`smt`] exports the same questions as SMT-LIB 2 for z3, the test oracle.
 //!
 //! Answers are never a silent PASS: anything not modelled exactly is a FAIL with a reason.
-//! Nothing here does I/O except [`smt::run_z3`], which tests and benchmarks use.
+//! Nothing here does I/O: the tests and the benchmark run z3 themselves (`tests/support/z3.rs`).
 
 pub mod check;
 pub mod compile;

@@ -17,8 +17,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::process::{Command, Stdio};
 
 use perimeter_iam::arn::{Arn, is_account_id};
 use perimeter_iam::model::{
@@ -75,6 +73,8 @@ enum Tok {
     Char(char),
     One,
     Many,
+    /// A `*` that matches no `:` (inside an ARN segment of a `Resource` pattern).
+    ManyNoColon,
 }
 
 fn toks(t: &Template, wildcards: bool) -> Option<Vec<Tok>> {
@@ -127,6 +127,10 @@ fn re_of(ts: &[Tok], ignore_case: bool, no_colon: bool) -> String {
                 } else {
                     ANY.to_owned()
                 });
+            }
+            Tok::ManyNoColon => {
+                flush(&mut run, &mut parts);
+                parts.push(format!("(re.* {NOT_COLON})"));
             }
         }
     }
@@ -304,6 +308,22 @@ impl Enc {
         let mut alts = Vec::new();
         for t in &c.patterns {
             let mut ts = toks(t, true)?;
+            if var == "resource" {
+                // IAM: a `*` crosses `:` only at the end of an ARN segment (followed by `:` or the
+                // end of the pattern); elsewhere it matches no `:`.
+                let ends_segment: Vec<bool> = (0..ts.len())
+                    .map(|i| match ts.get(i + 1) {
+                        None | Some(Tok::Many) => true,
+                        Some(Tok::Char(c)) => *c == ':',
+                        Some(_) => false,
+                    })
+                    .collect();
+                for (tok, end) in ts.iter_mut().zip(ends_segment) {
+                    if matches!(tok, Tok::Many) && !end {
+                        *tok = Tok::ManyNoColon;
+                    }
+                }
+            }
             if fold {
                 for tok in &mut ts {
                     if let Tok::Char(ch) = tok {
@@ -690,31 +710,18 @@ pub fn no_new_access_query_at(
     Some(out)
 }
 
-/// Runs the blocks in one z3 process (`BINARY -in`), in order, one answer per block; `Err` if z3
-/// cannot be run. Blocks are written from a second thread so that z3's output never blocks it.
-pub fn run_z3(binary: &str, blocks: &[String], timeout_ms: u32) -> std::io::Result<Vec<SmtAnswer>> {
-    let mut child = Command::new(binary)
-        .arg("-in")
-        .arg(format!("-t:{timeout_ms}"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
+/// The script for one z3 run (`z3 -in`): the blocks in order, each ending in `(check-sat)`.
+pub fn z3_script(blocks: &[String]) -> String {
     let mut script = String::from("(set-logic ALL)\n");
     for b in blocks {
         script.push_str(b);
     }
-    let stdin = child.stdin.take();
-    let writer = std::thread::spawn(move || -> std::io::Result<()> {
-        if let Some(mut stdin) = stdin {
-            stdin.write_all(script.as_bytes())?;
-        }
-        Ok(())
-    });
-    let out = child.wait_with_output()?;
-    let _ = writer.join();
-    let text = String::from_utf8_lossy(&out.stdout);
-    Ok(text
+    script
+}
+
+/// Reads z3's answers, one per `(check-sat)`.
+pub fn parse_z3_answers(stdout: &str) -> Vec<SmtAnswer> {
+    stdout
         .lines()
         .filter_map(|l| match l.trim() {
             "sat" => Some(SmtAnswer::Sat),
@@ -722,10 +729,5 @@ pub fn run_z3(binary: &str, blocks: &[String], timeout_ms: u32) -> std::io::Resu
             "unknown" | "timeout" => Some(SmtAnswer::Unknown),
             _ => None,
         })
-        .collect())
-}
-
-/// The z3 binary tests and benchmarks use: `$PERIMETER_Z3`, else `z3` on `PATH`.
-pub fn z3_binary() -> String {
-    std::env::var("PERIMETER_Z3").unwrap_or_else(|_| "z3".to_owned())
+        .collect()
 }

@@ -6,6 +6,9 @@
     reason = "test helpers: a corpus line that does not parse fails the test"
 )]
 
+#[path = "support/z3.rs"]
+mod z3;
+
 use std::path::PathBuf;
 
 use perimeter_access::{
@@ -68,7 +71,8 @@ fn arbitrate(
     t: AccessCheckPolicyType,
     r: &CheckResponse,
 ) -> Option<String> {
-    use perimeter_access::smt::{SmtAnswer, no_new_access_query_at, run_z3, z3_binary};
+    use perimeter_access::smt::{SmtAnswer, no_new_access_query_at};
+    use z3::{run_z3, z3_binary};
     let identity = t == AccessCheckPolicyType::IdentityPolicy;
     let replayed = r
         .reasons

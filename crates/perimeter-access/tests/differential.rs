@@ -10,10 +10,12 @@
     reason = "the generator picks from fixed non-empty tables"
 )]
 
+#[path = "support/z3.rs"]
+mod z3;
+use z3::{run_z3, z3_binary};
+
 use perimeter_access::check::{AccessCheckPolicyType, default_limits, try_no_new_access};
-use perimeter_access::smt::{
-    SmtAnswer, no_new_access_query, no_new_access_query_at, run_z3, z3_binary,
-};
+use perimeter_access::smt::{SmtAnswer, no_new_access_query, no_new_access_query_at};
 
 /// xorshift64*: a tiny seeded generator (no dependency, same sequence everywhere).
 struct Rng(u64);

@@ -55,6 +55,9 @@ pub enum GlobToken {
     AnyChar,
     /// `*`: any sequence of characters, possibly empty.
     AnyString,
+    /// A `*` that matches any sequence of characters not containing this one (IAM's `*` inside
+    /// an ARN segment of a `Resource`, which does not cross `:`).
+    AnyStringExcept(char),
 }
 
 /// A glob: a sequence of tokens with no two `*` in a row.
@@ -78,12 +81,25 @@ impl Glob {
         Glob::from_tokens(text.chars().map(GlobToken::Char))
     }
 
-    /// Builds a glob from tokens; consecutive `*` are merged (same language).
+    /// Builds a glob from tokens; consecutive stars are merged where the language stays the
+    /// same (`**` is `*`, a restricted star next to `*` is `*`, two equal restricted stars are one).
     pub fn from_tokens(tokens: impl IntoIterator<Item = GlobToken>) -> Glob {
         let mut out: Vec<GlobToken> = Vec::new();
         for t in tokens {
-            if t == GlobToken::AnyString && out.last() == Some(&GlobToken::AnyString) {
-                continue;
+            match (out.last().copied(), t) {
+                (
+                    Some(GlobToken::AnyString),
+                    GlobToken::AnyString | GlobToken::AnyStringExcept(_),
+                ) => {
+                    continue;
+                }
+                (Some(GlobToken::AnyStringExcept(a)), GlobToken::AnyStringExcept(b)) if a == b => {
+                    continue;
+                }
+                (Some(GlobToken::AnyStringExcept(_)), GlobToken::AnyString) => {
+                    out.pop();
+                }
+                _ => {}
             }
             out.push(t);
         }
@@ -111,6 +127,7 @@ impl fmt::Display for Glob {
                 GlobToken::Char(c) => write!(f, "{c}")?,
                 GlobToken::AnyChar => f.write_str("?")?,
                 GlobToken::AnyString => f.write_str("*")?,
+                GlobToken::AnyStringExcept(c) => write!(f, "[^{c}]*")?,
             }
         }
         Ok(())
@@ -255,6 +272,12 @@ impl fmt::Display for Pattern {
 /// Classic iterative wildcard matching with one backtrack point (the last `*`):
 /// constant space (byte offsets into `text`, no allocation), `O(n * m)` time.
 fn glob_matches(tokens: &[GlobToken], text: &str, case: Case) -> bool {
+    if tokens
+        .iter()
+        .any(|t| matches!(t, GlobToken::AnyStringExcept(_)))
+    {
+        return glob_matches_nfa(tokens, text, case);
+    }
     let next_char = |at: usize| text.get(at..).and_then(|rest| rest.chars().next());
     let (mut t, mut s) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -291,6 +314,71 @@ fn glob_matches(tokens: &[GlobToken], text: &str, case: Case) -> bool {
     tokens
         .get(t..)
         .is_some_and(|rest| rest.iter().all(|x| *x == GlobToken::AnyString))
+}
+
+/// Matching by simulating the glob's NFA (a set of token positions), for globs with restricted
+/// stars, where backtracking to the last star alone is not enough. `O(n * m)` time, `O(m)` space.
+fn glob_matches_nfa(tokens: &[GlobToken], text: &str, case: Case) -> bool {
+    let m = tokens.len();
+    let is_star = |i: usize| {
+        matches!(
+            tokens.get(i),
+            Some(GlobToken::AnyString | GlobToken::AnyStringExcept(_))
+        )
+    };
+    // A star matches the empty run: from position i, position i + 1 is reachable too.
+    let close = |set: &mut Vec<bool>| {
+        for i in 0..m {
+            if set.get(i).copied().unwrap_or(false)
+                && is_star(i)
+                && let Some(next) = set.get_mut(i + 1)
+            {
+                *next = true;
+            }
+        }
+    };
+    let mut cur = vec![false; m + 1];
+    if let Some(first) = cur.first_mut() {
+        *first = true;
+    }
+    close(&mut cur);
+    for c in text.chars() {
+        let mut next = vec![false; m + 1];
+        for (i, tok) in tokens.iter().enumerate() {
+            if !cur.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            match *tok {
+                GlobToken::Char(p) if chars_equal(p, c, case) => {
+                    if let Some(n) = next.get_mut(i + 1) {
+                        *n = true;
+                    }
+                }
+                GlobToken::AnyChar => {
+                    if let Some(n) = next.get_mut(i + 1) {
+                        *n = true;
+                    }
+                }
+                GlobToken::AnyString => {
+                    if let Some(n) = next.get_mut(i) {
+                        *n = true;
+                    }
+                }
+                GlobToken::AnyStringExcept(x) if x != c => {
+                    if let Some(n) = next.get_mut(i) {
+                        *n = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        close(&mut next);
+        if !next.iter().any(|b| *b) {
+            return false;
+        }
+        cur = next;
+    }
+    cur.get(m).copied().unwrap_or(false)
 }
 
 /// Character equality under a case mode.

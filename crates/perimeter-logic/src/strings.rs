@@ -158,6 +158,13 @@ impl PredTable {
                 ),
                 GlobToken::AnyChar => (false, Base::Any),
                 GlobToken::AnyString => (true, Base::Any),
+                GlobToken::AnyStringExcept(_) => (true, Base::Any),
+            };
+            // A restricted star excludes its own character (restricted stars are built only in
+            // whole-string patterns, where no segment separator is excluded as well).
+            let exclude = match *t {
+                GlobToken::AnyStringExcept(x) => Some(x),
+                _ => exclude,
             };
             let pred = self.intern(Pred { base, exclude });
             toks.push(Tok { star, pred });

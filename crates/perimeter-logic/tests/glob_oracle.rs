@@ -6,7 +6,9 @@
 //! * case-insensitive → `(?i)` (Unicode simple case folding; on the alphabet used
 //!   here it coincides with `lower(upper(c))`);
 //! * segmented with separator `:` → segments joined by `:`, where in every segment but
-//!   the last `*` → `[^:]*`, `?` → `[^:]`, and a literal `:` can never match.
+//!   the last `*` → `[^:]*`, `?` → `[^:]`, and a literal `:` can never match;
+//! * a restricted star (`GlobToken::AnyStringExcept(x)`, IAM's `*` inside a `Resource` ARN
+//!   segment) → `[^x]*`.
 
 #![cfg(test)]
 
@@ -24,6 +26,9 @@ fn glob_to_regex(tokens: &[GlobToken], inner_segment: bool) -> String {
             (GlobToken::AnyString, true) => out.push_str("[^:]*"),
             (GlobToken::AnyChar, true) => out.push_str("[^:]"),
             (GlobToken::Char(':'), true) => out.push_str(r"[^\s\S]"),
+            (GlobToken::AnyStringExcept(x), _) => {
+                out.push_str(&format!("[^{}]*", regex::escape(&x.to_string())))
+            }
             (GlobToken::Char(c), _) => out.push_str(&regex::escape(&c.to_string())),
         }
     }
@@ -61,6 +66,21 @@ fn pattern() -> impl Strategy<Value = Pattern> {
     prop_oneof![
         (text(), case()).prop_map(|(t, c)| Pattern::glob(&t, c)),
         (text(), case()).prop_map(|(t, c)| Pattern::literal(&t, c)),
+        // Whole globs where some stars may not match `:`.
+        (text(), case(), any::<u8>()).prop_map(|(t, c, mask)| {
+            let toks = Glob::parse(&t)
+                .tokens()
+                .iter()
+                .enumerate()
+                .map(|(i, tok)| match tok {
+                    GlobToken::AnyString if mask & (1 << (i % 8)) != 0 => {
+                        GlobToken::AnyStringExcept(':')
+                    }
+                    other => *other,
+                })
+                .collect::<Vec<_>>();
+            Pattern::whole(Glob::from_tokens(toks), c)
+        }),
         (prop::collection::vec(text(), 1..4), case()).prop_map(|(segs, c)| {
             Pattern::segmented(':', segs.iter().map(|s| Glob::parse(s)).collect(), c)
         }),
