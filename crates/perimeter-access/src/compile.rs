@@ -608,15 +608,6 @@ impl Collector {
             }
         }
         if let Some(pc) = &st.principal {
-            if pc.negated && pc.any {
-                let msg = "`NotPrincipal: \"*\"` is read differently by the IAM documentation (`*` is \
-                           `{\"AWS\": \"*\"}`, so it excludes everyone) and by the reference evaluator \
-                           (it excludes no one)"
-                    .to_owned();
-                if !self.unknown.contains(&msg) {
-                    self.unknown.push(msg);
-                }
-            }
             for p in &pc.principals {
                 match named(p.kind, &p.value) {
                     Named::Account(a) => self.vocab.add_pattern(

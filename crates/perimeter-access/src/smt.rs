@@ -339,8 +339,8 @@ impl Enc {
 
     fn principal(&self, pc: &PrincipalClause) -> Option<String> {
         if pc.any && pc.negated {
-            // Not exported: the engine answers unknown (see `compile`).
-            return None;
+            // `NotPrincipal: "*"` names everyone: the statement applies to no one.
+            return Some("false".to_owned());
         }
         if pc.any && !pc.negated {
             return Some("true".to_owned());

@@ -1345,6 +1345,38 @@ fn principal_matching() {
 }
 
 #[test]
+fn not_principal_star_names_everyone() {
+    // `"*"` is the same as `{"AWS": "*"}` (reference_policies_elements_principal.html), so a
+    // `NotPrincipal` of either spelling lists every principal and its statement applies to no one:
+    // the Allow grants nothing, and the Deny denies nobody.
+    let generic = ResourcePolicyKind::Generic;
+    for not_principal in [r#""*""#, r#"{"AWS":"*"}"#] {
+        let allow = Set::new().owner(ACCT).res(
+            generic,
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","NotPrincipal":{not_principal},"Action":"s3:GetObject","Resource":"*"}}}}"#
+            ),
+        );
+        check(
+            PRINCIPAL,
+            &allow,
+            "anonymous",
+            GET,
+            BUCKET_OBJ,
+            &no_ctx(),
+            I,
+        );
+        let deny = Set::new().owner(ACCT).res(
+            generic,
+            &format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}},{{"Effect":"Deny","NotPrincipal":{not_principal},"Action":"s3:GetObject","Resource":"*"}}]}}"#
+            ),
+        );
+        check(PRINCIPAL, &deny, "anonymous", GET, BUCKET_OBJ, &no_ctx(), A);
+    }
+}
+
+#[test]
 fn not_principal() {
     let generic = ResourcePolicyKind::Generic;
     // Allow + NotPrincipal grants everyone else, anonymous included.

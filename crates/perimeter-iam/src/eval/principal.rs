@@ -283,6 +283,11 @@ pub fn match_principal(clause: &PrincipalClause, caller: &Caller) -> PrincipalMa
     let (ls, n) = layers(caller);
     let ls = ls.iter().take(n).flatten();
     if clause.negated {
+        // `NotPrincipal: "*"` lists every principal (`"*"` is `{"AWS": "*"}`,
+        // reference_policies_elements_principal.html), so the statement applies to no one.
+        if clause.any {
+            return PrincipalMatch::None;
+        }
         // NotPrincipal applies unless every layer of the caller is listed.
         let all_listed = ls
             .clone()
