@@ -270,6 +270,11 @@ pub fn request_of(space: &Space, w: &Witness) -> RequestWitness {
         };
         context.insert(n.clone(), v);
     }
+    // Action names compare case-insensitively, so the witness may show the catalog's spelling
+    // (`s3:PutObject` rather than the folded class witness `s3:putobject`).
+    let action = perimeter_iam::catalog::Catalog::get()
+        .action_by_full_name(&action)
+        .map_or(action, |a| a.full_name());
     RequestWitness {
         principal: principal_map(&caller),
         action,
