@@ -257,10 +257,27 @@ pub fn finding_input(
             }
         }
     }
+    store_input(
+        &r.arn,
+        r.resource_type.as_str(),
+        &r.owner_account,
+        f,
+        explanation,
+    )
+}
+
+/// A finding of the engine as the findings store takes it (shared with `create-access-preview`).
+pub(crate) fn store_input(
+    resource: &str,
+    resource_type: &str,
+    owner_account: &str,
+    f: &ExternalFinding,
+    explanation: Vec<Explanation>,
+) -> FindingInput {
     FindingInput {
-        resource: r.arn.clone(),
-        resource_type: r.resource_type.as_str().to_owned(),
-        resource_owner_account: r.owner_account.clone(),
+        resource: resource.to_owned(),
+        resource_type: resource_type.to_owned(),
+        resource_owner_account: owner_account.to_owned(),
         principal: f.principal.clone(),
         action: f.action.clone(),
         condition: f.condition.clone(),

@@ -18,11 +18,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow, bail};
 use perimeter_access::external::{
-    AclGrantInput, ExternalFinding, ExternalResource, KmsGrantInput, ShareInput, Source,
-    ZoneOfTrust, find_resource_findings,
+    AclGrantInput, ExternalFinding, ExternalResource, KmsGrantInput, ShareInput, ZoneOfTrust,
+    find_resource_findings,
 };
 use perimeter_findings::{
-    AccessPreviewFinding, AnalyzerType, FindingInput, FindingSource, Store, analyzer_name_for,
+    AccessPreviewFinding, AnalyzerType, FindingInput, Store, analyzer_name_for,
 };
 use serde_json::Value;
 
@@ -265,32 +265,8 @@ fn resource_of(
 }
 
 fn input_of(r: &ExternalResource, f: &ExternalFinding) -> FindingInput {
-    FindingInput {
-        resource: r.arn.clone(),
-        resource_type: r.resource_type.clone(),
-        resource_owner_account: r.owner_account.clone(),
-        principal: f.principal.clone(),
-        action: f.action.clone(),
-        condition: f.condition.clone(),
-        is_public: f.is_public,
-        sources: f
-            .source_type
-            .map(|t| {
-                vec![FindingSource {
-                    source_type: t.to_owned(),
-                    detail: None,
-                }]
-            })
-            .unwrap_or_default(),
-        error: None,
-        resource_control_policy_restriction: None,
-        explanation: match &f.source {
-            Source::Policy { .. }
-            | Source::AclGrant(_)
-            | Source::KmsGrant(_)
-            | Source::Share(_) => Vec::new(),
-        },
-    }
+    // Previews carry no explanation: the proposed policies have no file to point into.
+    super::store_input(&r.arn, &r.resource_type, &r.owner_account, f, Vec::new())
 }
 
 /// The `ListAccessPreviewFindings` findings of a `CreateAccessPreview` request (JSON text), compared
