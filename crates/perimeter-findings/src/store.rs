@@ -231,6 +231,24 @@ fn paginate<T>(
     Ok((page, next))
 }
 
+/// Runs a query whose rows are `(key, JSON body)` and decodes every body.
+fn decode_rows<T: serde::de::DeserializeOwned>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params, |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (key, body) = row?;
+        out.push(decode(&key, &body)?);
+    }
+    Ok(out)
+}
+
 fn decode<T: serde::de::DeserializeOwned>(id: &str, body: &str) -> Result<T> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
         id: id.to_owned(),
@@ -340,16 +358,11 @@ impl Store {
 
     /// Every analyzer, by name.
     pub fn list_analyzers(&self) -> Result<Vec<AnalyzerSummary>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT name, body FROM analyzers ORDER BY name")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (name, body) = row?;
-            out.push(decode(&name, &body)?);
-        }
-        Ok(out)
+        decode_rows(
+            &self.conn,
+            "SELECT name, body FROM analyzers ORDER BY name",
+            [],
+        )
     }
 
     fn require_arn(&self, arn: &str) -> Result<AnalyzerSummary> {
@@ -524,21 +537,16 @@ impl Store {
         // Retention: RESOLVED findings whose last update is older than 90 days are deleted.
         let cutoff = now.plus_days(-RESOLVED_RETENTION_DAYS);
         {
-            let mut stmt = tx.prepare(
+            let resolved: Vec<StoredFinding> = decode_rows(
+                &tx,
                 "SELECT id, body FROM findings WHERE analyzer_arn = ?1 AND status = 'RESOLVED'",
+                [analyzer_arn],
             )?;
-            let rows = stmt.query_map([analyzer_arn], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?;
-            let mut expired = Vec::new();
-            for row in rows {
-                let (id, body) = row?;
-                let stored: StoredFinding = decode(&id, &body)?;
-                if stored.finding.updated_at < cutoff {
-                    expired.push(stored.finding);
-                }
-            }
-            drop(stmt);
+            let expired: Vec<_> = resolved
+                .into_iter()
+                .filter(|stored| stored.finding.updated_at < cutoff)
+                .map(|stored| stored.finding)
+                .collect();
             for finding in expired {
                 tx.execute(
                     "DELETE FROM findings WHERE analyzer_arn = ?1 AND id = ?2",
@@ -708,18 +716,11 @@ impl Store {
     // ----- findings --------------------------------------------------------------------------
 
     fn stored_findings(&self, analyzer_arn: &str) -> Result<Vec<StoredFinding>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, body FROM findings WHERE analyzer_arn = ?1")?;
-        let rows = stmt.query_map([analyzer_arn], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, body) = row?;
-            out.push(decode(&id, &body)?);
-        }
-        Ok(out)
+        decode_rows(
+            &self.conn,
+            "SELECT id, body FROM findings WHERE analyzer_arn = ?1",
+            [analyzer_arn],
+        )
     }
 
     fn query(
@@ -905,18 +906,11 @@ impl Store {
     // ----- archive rules ---------------------------------------------------------------------
 
     fn rules(&self, analyzer_arn: &str) -> Result<Vec<ArchiveRuleSummary>> {
-        let mut stmt = self.conn.prepare(
+        decode_rows(
+            &self.conn,
             "SELECT rule_name, body FROM archive_rules WHERE analyzer_arn = ?1 ORDER BY rule_name",
-        )?;
-        let rows = stmt.query_map([analyzer_arn], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (name, body) = row?;
-            out.push(decode(&name, &body)?);
-        }
-        Ok(out)
+            [analyzer_arn],
+        )
     }
 
     fn rule(&self, analyzer_arn: &str, rule_name: &str) -> Result<Option<ArchiveRuleSummary>> {
