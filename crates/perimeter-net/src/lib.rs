@@ -11,9 +11,11 @@
 
 pub mod exposure;
 pub mod hs;
+pub mod ios;
 pub mod load;
 pub mod lower;
 pub mod model;
+pub mod onprem;
 pub mod reach;
 pub mod report;
 pub mod symbolic;

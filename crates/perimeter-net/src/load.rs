@@ -49,8 +49,11 @@ fn is_region(name: &str) -> bool {
             .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// Folder of on-prem router configurations (Batfish's `configs/` next to `aws_configs/`).
+const ROUTER_CONFIG_DIR: &str = "configs";
+
 fn wanted(name: &str, parent: &str) -> bool {
-    if PER_RESOURCE_DIRS.contains(&parent) {
+    if PER_RESOURCE_DIRS.contains(&parent) || parent == ROUTER_CONFIG_DIR {
         return true;
     }
     let Some(stem) = name.strip_suffix(".json") else {
@@ -198,6 +201,13 @@ pub fn load_files(dir: &Path, only: Option<&[String]>) -> Result<Network, LoadEr
     let mut files = Vec::new();
     let mut diags = Vec::new();
     collect(dir, 0, &mut files, &mut diags);
+    // Given Batfish's `aws_configs` folder itself, the router configurations are next to it.
+    if dir.file_name().and_then(|n| n.to_str()) == Some("aws_configs")
+        && let Some(sibling) = dir.parent().map(|p| p.join(ROUTER_CONFIG_DIR))
+        && sibling.is_dir()
+    {
+        collect(&sibling, MAX_DEPTH, &mut files, &mut diags);
+    }
     let mut builder = NetworkBuilder::new();
     for d in diags {
         builder.push_diagnostic(d);
@@ -217,6 +227,15 @@ pub fn load_files(dir: &Path, only: Option<&[String]>) -> Result<Network, LoadEr
                 continue;
             }
         };
+        let parent = f
+            .parent()
+            .and_then(|d| d.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if parent == ROUTER_CONFIG_DIR {
+            builder.add_router_config(&text, &src);
+            continue;
+        }
         match serde_json::from_str::<Value>(&text) {
             Ok(v) => builder.add_document(&v, &src),
             Err(e) => builder.push_diagnostic(Diagnostic {

@@ -16,6 +16,7 @@ use crate::model::{
     Route, RouteTable, RouteTarget, SecurityGroup, Severity, SgPeer, SgRule, Subnet, TgwAttachment,
     TgwRoute, TgwRouteTable, Vpc, VpcEndpoint, VpcPeeringConnection, VpnGateway,
 };
+use crate::model::{DirectConnectGateway, OnPremRoute, VirtualInterface, VpnConnection, VpnTunnel};
 
 /// Where a document came from.
 #[derive(Clone, Debug, Default)]
@@ -49,6 +50,7 @@ pub struct NetworkBuilder {
     peering_raw: Vec<RawPeering>,
     pending_listeners: Vec<(String, Vec<crate::model::Listener>)>,
     pending_cross_zone: Vec<String>,
+    dx_associations: Vec<(String, String, String, Vec<Cidr>)>,
 }
 
 /// Keys the loader knows but does not model (no diagnostic).
@@ -63,9 +65,6 @@ const IGNORED_KEYS: &[&str] = &[
     "CustomerGateways",
     "DBInstances",
     "DomainStatusList",
-    "DirectConnectGateways",
-    "DirectConnectGatewayAssociations",
-    "VirtualInterfaces",
     "Hosts",
     "MovingAddressStatuses",
     "Snapshots",
@@ -263,6 +262,11 @@ impl NetworkBuilder {
                     }
                 }
                 "VpnGateways" => self.each(items, &p, src, Self::lower_vgw),
+                "DirectConnectGateways" => self.each(items, &p, src, Self::lower_dxgw),
+                "DirectConnectGatewayAssociations" => {
+                    self.each(items, &p, src, Self::lower_dxgw_association)
+                }
+                "VirtualInterfaces" => self.each(items, &p, src, Self::lower_vif),
                 "VpnConnections" => self.each(items, &p, src, Self::lower_vpn),
                 "ManagedPrefixLists" => self.each(items, &p, src, Self::lower_prefix_list),
                 "LoadBalancers" => self.each(items, &p, src, Self::lower_load_balancer),
@@ -1360,29 +1364,183 @@ impl NetworkBuilder {
                 vpc_ids,
                 routes: Vec::new(),
                 outside_ips: Vec::new(),
+                amazon_asn: int(v, "AmazonSideAsn").and_then(|a| u32::try_from(a).ok()),
+                learned: Vec::new(),
             },
         );
     }
 
-    fn lower_vpn(&mut self, v: &Value, _p: &str, _src: &DocumentSource) {
+    fn lower_dxgw(&mut self, v: &Value, p: &str, src: &DocumentSource) {
+        let Some(id) = self.require(v, "DirectConnectGatewayId", p, src) else {
+            return;
+        };
+        if s(v, "DirectConnectGatewayState").is_some_and(|st| st != "available") {
+            return;
+        }
+        // Direct Connect gateways are global: every region lists the same one.
+        if self.net.dx_gateways.get(id).is_some() {
+            return;
+        }
+        self.net.dx_gateways.insert(
+            id,
+            DirectConnectGateway {
+                id: id.to_owned(),
+                amazon_asn: int(v, "AmazonSideAsn").and_then(|a| u32::try_from(a).ok()),
+                associations: Vec::new(),
+                routes: Vec::new(),
+            },
+        );
+    }
+
+    fn lower_dxgw_association(&mut self, v: &Value, p: &str, src: &DocumentSource) {
+        let Some(dxgw) = self.require(v, "DirectConnectGatewayId", p, src) else {
+            return;
+        };
+        if s(v, "AssociationState").is_some_and(|st| st != "associated") {
+            return;
+        }
+        let gw = v.get("AssociatedGateway").unwrap_or(&Value::Null);
+        let (Some(gw_id), Some(gw_type)) = (s(gw, "Id"), s(gw, "Type")) else {
+            self.diag(
+                Severity::Error,
+                "PERIMETER_NET_MISSING_FIELD",
+                "missing `AssociatedGateway.Id` or `.Type`; association skipped".to_owned(),
+                src,
+                p,
+                Some(dxgw),
+            );
+            return;
+        };
+        let mut allowed = Vec::new();
+        for (i, a) in arr(v, "AllowedPrefixesToDirectConnectGateway")
+            .iter()
+            .enumerate()
+        {
+            let pp = format!("{p}/AllowedPrefixesToDirectConnectGateway/{i}/Cidr");
+            if let Some(c) = self.cidr(s(a, "Cidr"), src, &pp, Some(dxgw)) {
+                allowed.push(c);
+            }
+        }
+        self.dx_associations.push((
+            dxgw.to_owned(),
+            gw_id.to_owned(),
+            gw_type.to_owned(),
+            allowed,
+        ));
+    }
+
+    fn lower_vif(&mut self, v: &Value, p: &str, src: &DocumentSource) {
+        let Some(id) = self.require(v, "VirtualInterfaceId", p, src) else {
+            return;
+        };
+        if s(v, "VirtualInterfaceState").is_some_and(|st| st != "available") {
+            return;
+        }
+        let addr = |x: Option<&str>| x.and_then(|t| parse_ip(t.split('/').next().unwrap_or(t)));
+        let mut peers: Vec<(Ip, Option<Ip>, Option<u32>)> = arr(v, "BgpPeers")
+            .iter()
+            .filter(|b| s(b, "BgpPeerState").is_none_or(|st| st == "available"))
+            .filter_map(|b| {
+                Some((
+                    addr(s(b, "AmazonAddress"))?,
+                    addr(s(b, "CustomerAddress")),
+                    int(b, "Asn").and_then(|a| u32::try_from(a).ok()),
+                ))
+            })
+            .collect();
+        if peers.is_empty()
+            && let Some(a) = addr(s(v, "AmazonAddress"))
+        {
+            peers.push((
+                a,
+                addr(s(v, "CustomerAddress")),
+                int(v, "Asn").and_then(|a| u32::try_from(a).ok()),
+            ));
+        }
+        let nonempty = |k: &str| s(v, k).filter(|x| !x.is_empty()).map(str::to_owned);
+        if !self.net.virtual_interfaces.insert(
+            id,
+            VirtualInterface {
+                id: id.to_owned(),
+                vif_type: s(v, "VirtualInterfaceType").unwrap_or_default().to_owned(),
+                vgw_id: nonempty("VirtualGatewayId"),
+                dxgw_id: nonempty("DirectConnectGatewayId"),
+                peers,
+            },
+        ) {
+            self.duplicate(id, p, src);
+        }
+    }
+
+    /// Add an on-prem router configuration (Cisco IOS text).
+    pub fn add_router_config(&mut self, text: &str, src: &DocumentSource) {
+        let (router, diags) = crate::ios::parse_ios_config(text, &src.file);
+        self.net.diagnostics.extend(diags);
+        let name = router.name.clone();
+        if !self.net.customer_routers.insert(&name, router) {
+            self.diag(
+                Severity::Warning,
+                "PERIMETER_NET_DUPLICATE_ID",
+                format!("router `{name}` appears more than once; the first one is used"),
+                src,
+                "",
+                Some(&name),
+            );
+        }
+    }
+
+    fn lower_vpn(&mut self, v: &Value, p: &str, src: &DocumentSource) {
         if s(v, "State").is_some_and(|st| st != "available") {
             return;
         }
-        let Some(vgw) = s(v, "VpnGatewayId") else {
-            return;
-        };
-        let routes = arr(v, "Routes")
+        let routes: Vec<Cidr> = arr(v, "Routes")
             .iter()
             .filter(|r| s(r, "State").is_none_or(|st| st == "available"))
             .filter_map(|r| s(r, "DestinationCidrBlock"))
             .filter_map(Cidr::parse)
             .collect();
-        let outside = arr(v, "VgwTelemetry")
+        let outside: Vec<Ip> = arr(v, "VgwTelemetry")
             .iter()
             .filter_map(|t| s(t, "OutsideIpAddress"))
             .filter_map(parse_ip)
             .collect();
-        self.vpn_routes.push((vgw.to_owned(), routes, outside));
+        let vgw = s(v, "VpnGatewayId").filter(|x| !x.is_empty());
+        if let Some(vgw) = vgw {
+            self.vpn_routes
+                .push((vgw.to_owned(), routes.clone(), outside));
+        }
+        let Some(id) = self.require(v, "VpnConnectionId", p, src) else {
+            return;
+        };
+        let tunnels = s(v, "CustomerGatewayConfiguration")
+            .map(parse_tunnels)
+            .unwrap_or_default();
+        let static_only = v
+            .get("Options")
+            .and_then(|o| o.get("StaticRoutesOnly"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let conn = VpnConnection {
+            id: id.to_owned(),
+            vgw_id: vgw.map(str::to_owned),
+            tgw_id: s(v, "TransitGatewayId")
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned),
+            static_only,
+            tunnels,
+            routes: routes
+                .into_iter()
+                .map(|cidr| OnPremRoute {
+                    cidr,
+                    router: None,
+                    via: id.to_owned(),
+                    local_pref: crate::onprem::VPN_STATIC_PREF,
+                })
+                .collect(),
+        };
+        if !self.net.vpn_connections.insert(id, conn) {
+            self.duplicate(id, p, src);
+        }
     }
 
     /// Resolve references, report inconsistencies, build indexes.
@@ -1450,6 +1608,9 @@ impl NetworkBuilder {
         self.resolve_igw_knowledge();
         self.resolve_route_prefix_lists();
         self.resolve_tgw();
+        let dx = std::mem::take(&mut self.dx_associations);
+        let props = std::mem::take(&mut self.propagations);
+        crate::onprem::resolve(&mut self.net, &dx, &props);
         self.check_references();
         let mut net = self.net;
         net.index();
@@ -1755,6 +1916,39 @@ impl NetworkBuilder {
         }
         self.net.diagnostics.extend(out);
     }
+}
+
+/// The tunnels of a VPN connection from its `CustomerGatewayConfiguration` XML (the addresses and
+/// ASNs only; a plain scan of `<ipsec_tunnel>` elements).
+fn parse_tunnels(xml: &str) -> Vec<VpnTunnel> {
+    fn inner<'a>(text: &'a str, tag: &str) -> Option<&'a str> {
+        let open = format!("<{tag}>");
+        let close = format!("</{tag}>");
+        let start = text.find(&open)? + open.len();
+        let end = text.get(start..)?.find(&close)? + start;
+        text.get(start..end)
+    }
+    let ip = |t: Option<&str>, tag: &str| {
+        t.and_then(|x| inner(x, tag))
+            .and_then(|x| inner(x, "ip_address"))
+            .and_then(|x| parse_ip(x.trim()))
+    };
+    xml.split("<ipsec_tunnel>")
+        .skip(1)
+        .map(|t| {
+            let aws = inner(t, "vpn_gateway");
+            let cust = inner(t, "customer_gateway");
+            VpnTunnel {
+                aws_outside: ip(aws, "tunnel_outside_address"),
+                aws_inside: ip(aws, "tunnel_inside_address"),
+                customer_inside: ip(cust, "tunnel_inside_address"),
+                aws_asn: aws
+                    .and_then(|x| inner(x, "bgp"))
+                    .and_then(|x| inner(x, "asn"))
+                    .and_then(|x| x.trim().parse().ok()),
+            }
+        })
+        .collect()
 }
 
 fn dir_of(file: &str) -> String {

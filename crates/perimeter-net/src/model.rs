@@ -510,6 +510,212 @@ pub struct VpnGateway {
     pub routes: Vec<Cidr>,
     /// Tunnel outside addresses.
     pub outside_ips: Vec<Ip>,
+    /// `AmazonSideAsn`.
+    pub amazon_asn: Option<u32>,
+    /// Routes learned from on-prem (private VIFs, VPN BGP, VPN static routes with their router).
+    pub learned: Vec<OnPremRoute>,
+}
+
+/// An on-prem router, read from an IOS configuration ([`crate::ios`]), with the routes it ends up
+/// with once BGP with AWS has converged ([`crate::onprem`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CustomerRouter {
+    /// `hostname`, else the file name (as Batfish names it).
+    pub name: String,
+    /// The configuration file.
+    pub file: String,
+    /// Interfaces.
+    pub interfaces: Vec<RouterInterface>,
+    /// `ip route` lines.
+    pub static_routes: Vec<RouterStaticRoute>,
+    /// `router bgp` AS number.
+    pub asn: Option<u32>,
+    /// BGP neighbors.
+    pub neighbors: Vec<BgpNeighbor>,
+    /// BGP `network` statements.
+    pub networks: Vec<Cidr>,
+    /// Route maps: name, communities set by its permit clause, whether it has clauses not read.
+    pub route_maps: Vec<(String, Vec<String>, bool)>,
+    /// The routing table after BGP with AWS (connected, static, BGP), computed at load time.
+    pub rib: Vec<RouterRoute>,
+}
+
+impl CustomerRouter {
+    /// Whether an address belongs to one of its (not shut down) interfaces.
+    #[must_use]
+    pub fn owns(&self, ip: Ip) -> bool {
+        self.interfaces
+            .iter()
+            .any(|i| !i.shutdown && i.address.is_some_and(|(a, _)| a == ip))
+    }
+}
+
+/// A router interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouterInterface {
+    /// Name (`GigabitEthernet0/0`).
+    pub name: String,
+    /// IPv4 address and prefix length.
+    pub address: Option<(Ip, u8)>,
+    /// `shutdown`.
+    pub shutdown: bool,
+}
+
+/// An `ip route` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouterStaticRoute {
+    /// Destination.
+    pub cidr: Cidr,
+    /// Next hop.
+    pub next_hop: StaticNextHop,
+    /// Line in the configuration.
+    pub line: usize,
+}
+
+/// The next hop of a static route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StaticNextHop {
+    /// `Null0`: discard.
+    Null0,
+    /// Out of an interface.
+    Interface(String),
+    /// To an address.
+    Address(Ip),
+}
+
+/// A BGP neighbor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BgpNeighbor {
+    /// Peer address.
+    pub address: Ip,
+    /// `remote-as`.
+    pub remote_as: Option<u32>,
+    /// `route-map NAME out`.
+    pub route_map_out: Option<String>,
+    /// `default-originate`.
+    pub default_originate: bool,
+}
+
+/// A route of an on-prem router.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouterRoute {
+    /// Destination.
+    pub cidr: Cidr,
+    /// `connected`, `static` or `bgp`.
+    pub protocol: &'static str,
+    /// Administrative distance (0 connected, 1 static, 20 eBGP).
+    pub admin: u8,
+    /// Where packets go.
+    pub next_hop: RouterHop,
+}
+
+/// Where an on-prem router sends a packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouterHop {
+    /// Discard (`Null0`).
+    Null0,
+    /// Onto a connected link or a next hop beyond the router that is not modelled.
+    Beyond(String),
+    /// Into AWS over a BGP session or a static route through a VPN tunnel or virtual interface.
+    Aws(AwsEntry),
+}
+
+/// Where traffic from on-prem enters AWS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AwsEntry {
+    /// A virtual private gateway (private VIF, or a VPN connection on the VGW).
+    VpnGateway {
+        /// `vgw-…`.
+        vgw_id: String,
+        /// The VIF or VPN connection (`dxvif-…`, `vpn-…`).
+        via: String,
+        /// The Direct Connect gateway in between, if any.
+        dxgw_id: Option<String>,
+    },
+    /// A transit gateway attachment (Direct Connect gateway or VPN attachment).
+    TransitGateway {
+        /// `tgw-…`.
+        tgw_id: String,
+        /// `tgw-attach-…`.
+        attachment_id: String,
+        /// The VIF or VPN connection.
+        via: String,
+        /// The Direct Connect gateway in between, if any.
+        dxgw_id: Option<String>,
+    },
+}
+
+/// A route AWS learned from on-prem (BGP over a VIF or VPN tunnel, or a VPN static route).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnPremRoute {
+    /// Destination.
+    pub cidr: Cidr,
+    /// The on-prem router, if modelled.
+    pub router: Option<String>,
+    /// The VIF or VPN connection it was learned over.
+    pub via: String,
+    /// Preference among routes of the same length (Direct Connect 150/200/300 by community, VPN
+    /// static 110, VPN BGP 100).
+    pub local_pref: u32,
+}
+
+/// A Direct Connect virtual interface (state `available`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VirtualInterface {
+    /// `dxvif-…`.
+    pub id: String,
+    /// `private`, `transit` or `public`.
+    pub vif_type: String,
+    /// For a private VIF on a VGW.
+    pub vgw_id: Option<String>,
+    /// For a VIF on a Direct Connect gateway.
+    pub dxgw_id: Option<String>,
+    /// BGP peers: (Amazon address, customer address, customer ASN).
+    pub peers: Vec<(Ip, Option<Ip>, Option<u32>)>,
+}
+
+/// A Direct Connect gateway (global) with its associations and what it learned from on-prem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectConnectGateway {
+    /// Id (a UUID).
+    pub id: String,
+    /// `AmazonSideAsn`.
+    pub amazon_asn: Option<u32>,
+    /// Associations (state `associated`): gateway id, `transitGateway` / `virtualPrivateGateway`,
+    /// allowed prefixes (advertised to on-prem).
+    pub associations: Vec<(String, String, Vec<Cidr>)>,
+    /// Routes learned over its VIFs.
+    pub routes: Vec<OnPremRoute>,
+}
+
+/// One tunnel of a VPN connection, from its `CustomerGatewayConfiguration`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VpnTunnel {
+    /// AWS outside address.
+    pub aws_outside: Option<Ip>,
+    /// AWS inside address (BGP peer of the customer gateway).
+    pub aws_inside: Option<Ip>,
+    /// Customer inside address.
+    pub customer_inside: Option<Ip>,
+    /// AWS-side ASN.
+    pub aws_asn: Option<u32>,
+}
+
+/// A VPN connection (state `available`) on a VGW or a transit gateway.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VpnConnection {
+    /// `vpn-…`.
+    pub id: String,
+    /// VGW.
+    pub vgw_id: Option<String>,
+    /// Transit gateway.
+    pub tgw_id: Option<String>,
+    /// `Options.StaticRoutesOnly`.
+    pub static_only: bool,
+    /// Tunnels.
+    pub tunnels: Vec<VpnTunnel>,
+    /// Routes learned over its tunnels (transit gateway VPNs).
+    pub routes: Vec<OnPremRoute>,
 }
 
 /// A managed prefix list with its entries, or unknown entries.
@@ -684,6 +890,14 @@ pub struct Network {
     pub load_balancers: Table<LoadBalancer>,
     /// Target groups, by ARN.
     pub target_groups: Table<TargetGroup>,
+    /// VPN connections.
+    pub vpn_connections: Table<VpnConnection>,
+    /// Direct Connect virtual interfaces.
+    pub virtual_interfaces: Table<VirtualInterface>,
+    /// Direct Connect gateways.
+    pub dx_gateways: Table<DirectConnectGateway>,
+    /// On-prem routers read from IOS configurations, by name.
+    pub customer_routers: Table<CustomerRouter>,
     /// VPCs whose internet gateways are unknown (no `describe-internet-gateways` data in their folder).
     pub igw_unknown_vpcs: std::collections::HashSet<String>,
     /// Problems found while loading and resolving.

@@ -166,6 +166,8 @@ pub enum Landing {
     VpnGateway(String),
     /// At an AWS service through a gateway endpoint, or at a transit gateway's VPN/DX attachment.
     Outside(String),
+    /// At an on-prem router (read from its configuration) that owns the destination.
+    Router(String),
     /// Nowhere (dropped).
     Nowhere,
 }
@@ -200,6 +202,8 @@ pub enum Start {
     InternetGateway(String),
     /// From the VPN side of this virtual private gateway.
     VpnGateway(String),
+    /// Sent by this on-prem router (read from its configuration).
+    Router(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -561,6 +565,7 @@ impl<'a> Walker<'a> {
                 self.internet(p)
             }
             Start::VpnGateway(id) => self.enter_from_vgw(id, p),
+            Start::Router(name) => self.router(name, p, true),
         }
     }
 
@@ -1583,7 +1588,7 @@ impl<'a> Walker<'a> {
             .routes
             .iter()
             .filter(|r| r.cidr.contains(p.dst))
-            .max_by_key(|r| (r.cidr.axis_len(), u8::from(r.route_type == "static")));
+            .max_by_key(|r| (r.cidr.axis_len(), tgw_route_priority(net, tgw_id, r)));
         let Some(route) = best else {
             self.step(&rtb_id, "transit-gateway-route-table");
             let mut b = block(
@@ -1652,11 +1657,175 @@ impl<'a> Walker<'a> {
                 self.step(&peer_tgw, "transit-gateway");
                 self.tgw_route(&peer_tgw, &target, p, depth + 1)
             }
+            "direct-connect-gateway" => {
+                let dxgw = t.resource_id.clone();
+                let routes = net
+                    .dx_gateways
+                    .get(&dxgw)
+                    .map(|g| g.routes.as_slice())
+                    .unwrap_or_default();
+                self.step(&dxgw, "direct-connect-gateway");
+                self.towards_onprem(&dxgw, "direct-connect-gateway", routes, p)
+            }
+            "vpn" => {
+                let vpn = t.resource_id.clone();
+                let routes = net
+                    .vpn_connections
+                    .get(&vpn)
+                    .map(|v| v.routes.as_slice())
+                    .unwrap_or_default();
+                self.step(&vpn, "vpn-connection");
+                self.towards_onprem(&vpn, "vpn-connection", routes, p)
+            }
             other => end(
                 Disposition::ExitsNetwork,
                 Landing::Outside(format!("{other}:{}", t.resource_id)),
                 p,
             ),
+        }
+    }
+
+    /// Leave AWS towards on-prem through a gateway that learned `routes` (a Direct Connect
+    /// gateway, a VPN connection or a VGW). With no learned routes at all, the far side is not
+    /// modelled and the packet leaves the network.
+    fn towards_onprem(
+        &mut self,
+        gw: &str,
+        kind: &'static str,
+        routes: &'a [crate::model::OnPremRoute],
+        p: Packet,
+    ) -> End {
+        if routes.is_empty() {
+            return end(
+                Disposition::ExitsNetwork,
+                Landing::Outside(format!("{kind}:{gw}")),
+                p,
+            );
+        }
+        let Some(best) = crate::onprem::best_onprem(routes, p.dst) else {
+            let mut b = block(
+                "NO_ROUTE_TO_DESTINATION",
+                gw,
+                kind,
+                format!(
+                    "`{gw}` learned no route to `{}` from on-prem",
+                    crate::hs::render_ip(p.dst)
+                ),
+            );
+            b.route_table = None;
+            return blocked(Disposition::NoRoute, p, b);
+        };
+        let via_kind = if best.via.starts_with("dxvif-") {
+            "virtual-interface"
+        } else {
+            "vpn-connection"
+        };
+        if self.steps.last().is_none_or(|s| s.id != best.via) {
+            self.step(&best.via.clone(), via_kind);
+        }
+        match &best.router {
+            Some(r) => self.router(&r.clone(), p, false),
+            None => end(
+                Disposition::ExitsNetwork,
+                Landing::Outside(format!("{via_kind}:{}", best.via)),
+                p,
+            ),
+        }
+    }
+
+    /// An on-prem router forwards a packet (it sent it when `origin`, else it arrived from AWS).
+    fn router(&mut self, name: &str, p: Packet, origin: bool) -> End {
+        let net = self.net;
+        if self.too_long() {
+            return unknown(
+                p,
+                name,
+                "customer-gateway",
+                "path exceeds the hop limit (routing loop)".to_owned(),
+            );
+        }
+        let Some(router) = net.customer_routers.get(name) else {
+            return unknown(
+                p,
+                name,
+                "customer-gateway",
+                format!("router `{name}` is not in the snapshot"),
+            );
+        };
+        self.step(name, "customer-gateway");
+        if router.owns(p.dst) {
+            return end(Disposition::Accepted, Landing::Router(name.to_owned()), p);
+        }
+        let _ = origin;
+        let Some(route) = crate::onprem::router_lookup(router, p.dst) else {
+            let mut b = block(
+                "NO_ROUTE_TO_DESTINATION",
+                name,
+                "customer-gateway",
+                format!(
+                    "router `{name}` has no route to `{}`",
+                    crate::hs::render_ip(p.dst)
+                ),
+            );
+            b.route_table = None;
+            return blocked(Disposition::NoRoute, p, b);
+        };
+        match &route.next_hop {
+            crate::model::RouterHop::Null0 => blocked(
+                Disposition::NullRouted,
+                p,
+                block(
+                    "BAD_STATE_ROUTE",
+                    name,
+                    "customer-gateway",
+                    format!("router `{name}` discards `{}` (route to Null0)", route.cidr),
+                ),
+            ),
+            crate::model::RouterHop::Beyond(x) => end(
+                Disposition::ExitsNetwork,
+                Landing::Outside(format!("{name}:{x}")),
+                p,
+            ),
+            crate::model::RouterHop::Aws(entry) => match entry.clone() {
+                crate::model::AwsEntry::VpnGateway {
+                    vgw_id,
+                    via,
+                    dxgw_id,
+                } => {
+                    self.step(
+                        &via,
+                        if via.starts_with("dxvif-") {
+                            "virtual-interface"
+                        } else {
+                            "vpn-connection"
+                        },
+                    );
+                    if let Some(d) = dxgw_id {
+                        self.step(&d, "direct-connect-gateway");
+                    }
+                    self.enter_from_vgw(&vgw_id, p)
+                }
+                crate::model::AwsEntry::TransitGateway {
+                    tgw_id,
+                    attachment_id,
+                    via,
+                    dxgw_id,
+                } => {
+                    self.step(
+                        &via,
+                        if via.starts_with("dxvif-") {
+                            "virtual-interface"
+                        } else {
+                            "vpn-connection"
+                        },
+                    );
+                    if let Some(d) = dxgw_id {
+                        self.step(&d, "direct-connect-gateway");
+                    }
+                    self.step(&tgw_id, "transit-gateway");
+                    self.tgw_route(&tgw_id, &attachment_id, p, 0)
+                }
+            },
         }
     }
 
@@ -1679,6 +1848,12 @@ impl<'a> Walker<'a> {
             );
         };
         self.step(vgw_id, "vpn-gateway").vpc = Some(vpc_id.to_owned());
+        // Routes learned from modelled on-prem routers decide first (the VGW's route priority).
+        if let Some(best) = crate::onprem::best_onprem(&vgw.learned, p.dst)
+            && best.router.is_some()
+        {
+            return self.towards_onprem(vgw_id, "vpn-gateway", &vgw.learned, p);
+        }
         if self.mode == Mode::Return {
             return end(
                 Disposition::ExitsNetwork,
@@ -1805,6 +1980,27 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// AWS's order among transit gateway routes of the same prefix: static routes, then propagated
+/// routes from VPC, Direct Connect gateway, Connect and VPN attachments, in that order.
+#[must_use]
+pub fn tgw_route_priority(net: &Network, tgw_id: &str, r: &crate::model::TgwRoute) -> u8 {
+    if r.route_type != "propagated" {
+        return 5;
+    }
+    let kind = r.attachment_id.as_ref().and_then(|a| {
+        net.tgw_attachments
+            .get(&format!("{tgw_id}/{a}"))
+            .map(|x| x.resource_type.as_str())
+    });
+    match kind {
+        Some("vpc") => 4,
+        Some("direct-connect-gateway") => 3,
+        Some("connect") => 2,
+        Some("vpn") => 1,
+        _ => 0,
+    }
+}
+
 /// Walk one packet from a start.
 #[must_use]
 pub fn eval_walk(net: &Network, start: &Start, packet: Packet) -> Trace {
@@ -1901,6 +2097,7 @@ pub fn eval_flow_relaxed(
                 w.enter_from_vgw(id, reply_packet)
             }
         }
+        Landing::Router(name) => w.router(name, reply_packet, true),
         Landing::Outside(_) | Landing::Nowhere => end(
             Disposition::ExitsNetwork,
             Landing::Outside(String::new()),
@@ -1921,7 +2118,13 @@ pub fn eval_flow_relaxed(
         Start::Internet | Start::InternetGateway(_) => {
             r.landing == Landing::Internet && r.packet.dst == packet.src
         }
-        Start::VpnGateway(id) => r.landing == Landing::VpnGateway(id.clone()),
+        Start::VpnGateway(id) => {
+            r.landing == Landing::VpnGateway(id.clone())
+                || matches!(r.landing, Landing::Router(_)) && r.disposition == Disposition::Accepted
+        }
+        Start::Router(name) => {
+            r.landing == Landing::Router(name.clone()) && r.disposition == Disposition::Accepted
+        }
         Start::Subnet(_) | Start::Vpc(_) => matches!(
             r.disposition,
             Disposition::Accepted | Disposition::ExitsNetwork

@@ -23,26 +23,15 @@ use serde_json::Value;
 
 /// Expectations where our documented semantics differ from Batfish, with our outcome.
 /// (scenario, expectation name, our disposition or "SKIP" for unmodelled features, reason)
-const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
-    (
-        "public-subnet",
-        "testFromInternetToInvalidPublicIp",
-        "EXITS_NETWORK",
-        "Batfish null-routes unclaimed AWS addresses using its bundled ip-ranges.json; perimeter bundles no ip-ranges data, so an address nobody in the snapshot owns stays on the internet (not reachable either way)",
-    ),
-    (
-        "direct-connect-gateway",
-        "*",
-        "SKIP",
-        "Direct Connect: on-prem prefixes come from BGP in Cisco configs, which are not AWS JSON (not modelled)",
-    ),
-    (
-        "direct-connect-private-vif",
-        "*",
-        "SKIP",
-        "Direct Connect: on-prem prefixes come from BGP in Cisco configs, which are not AWS JSON (not modelled)",
-    ),
-];
+const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[(
+    "public-subnet",
+    "testFromInternetToInvalidPublicIp",
+    "EXITS_NETWORK",
+    "Batfish null-routes unclaimed AWS addresses using its bundled ip-ranges.json; perimeter bundles no ip-ranges data, so an address nobody in the snapshot owns stays on the internet (not reachable either way)",
+)];
+
+/// Every expectation of the corpus (SOURCE.md: 76 flow expectations, all resolved).
+const EXPECTATIONS: usize = 76;
 
 fn disposition_name(d: Disposition) -> &'static str {
     match d {
@@ -71,6 +60,15 @@ fn load(dir: &Path) -> Network {
         .iter()
         .map(|f| f.as_str().unwrap().rsplit('/').next().unwrap().to_owned())
         .collect();
+    // The on-prem router configurations the test loads next to the JSON (`configs/`).
+    let mut files = files;
+    if let Ok(entries) = std::fs::read_dir(dir.join("configs")) {
+        files.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned()),
+        );
+    }
     load_files(&dir.join("aws_configs"), Some(&files)).unwrap()
 }
 
@@ -108,11 +106,7 @@ fn build(net: &Network, e: &Value) -> Option<Case> {
         "subnet" => Start::Subnet(src["id"].as_str().unwrap().to_owned()),
         "vpc" => Start::Vpc(src["id"].as_str().unwrap().to_owned()),
         "vpn_gateway" => Start::VpnGateway(src["id"].as_str().unwrap().to_owned()),
-        "onprem_router" => {
-            // The on-prem router of a VPN: traffic enters the VPC through the (only) VGW.
-            let vgw = net.vpn_gateways.iter().next()?;
-            Start::VpnGateway(vgw.id.clone())
-        }
+        "onprem_router" => Start::Router(src["id"].as_str().unwrap().to_owned()),
         _ => return None,
     };
     let dst = parse_ip(e["dst"]["ip"].as_str()?)?;
@@ -234,6 +228,46 @@ fn batfish_expectations() {
                 };
                 let flow = eval_flow(&net, &case.start, case.packet);
                 let d = disposition_name(flow.forward.disposition).to_owned();
+                // With on-prem routers, which gateway a path takes is the point (Direct Connect vs
+                // VPN, high vs low preference): the gateways and routers Batfish lists must be on
+                // our path in the same order.
+                if dir.join("configs").is_dir() {
+                    let ours: Vec<&str> =
+                        flow.forward.steps.iter().map(|s| s.id.as_str()).collect();
+                    let wanted: Vec<&str> = e["expected_hops"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .zip(e["expected_hop_kinds"].as_array().unwrap())
+                        .filter(|(_, k)| {
+                            let k = k.as_str().unwrap();
+                            // A packet dropped at the instance's security group has no instance
+                            // step here (the block names its interface).
+                            if k == "instance" && d != "ACCEPTED" {
+                                return false;
+                            }
+                            [
+                                "transit_gateway",
+                                "direct_connect",
+                                "vpn_gateway",
+                                "non_aws_node",
+                                "instance",
+                            ]
+                            .iter()
+                            .any(|w| k.starts_with(w))
+                        })
+                        .map(|(h, _)| {
+                            let h = h.as_str().unwrap();
+                            h.strip_prefix("dxgw-").unwrap_or(h)
+                        })
+                        .collect();
+                    let mut it = ours.iter();
+                    if !wanted.iter().all(|w| it.any(|o| o == w)) {
+                        failures.push(format!(
+                            "{scenario} {name}: path {ours:?} does not pass {wanted:?} in order"
+                        ));
+                    }
+                }
                 let expected: Vec<String> = match e["expected_disposition"].as_str() {
                     Some(x) => vec![x.to_owned()],
                     None => e["expected_disposition_any_of"]
@@ -288,5 +322,13 @@ fn batfish_expectations() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(matched >= 50, "too few expectations matched: {matched}");
+    assert_eq!(
+        skipped, 0,
+        "every expectation is modelled; {skipped} were skipped"
+    );
+    assert_eq!(
+        checked, EXPECTATIONS,
+        "expected all {EXPECTATIONS} expectations checked"
+    );
+    assert_eq!(matched + known, checked);
 }

@@ -1,0 +1,612 @@
+//! The on-prem side of hybrid connectivity: BGP between the routers read from IOS configurations
+//! ([`crate::ios`]) and AWS (Direct Connect virtual interfaces and gateways, VPN connections on
+//! virtual private gateways and transit gateways), computed once at load time. Pure.
+//!
+//! One round of BGP is exact for this shape (AWS never re-advertises what it learned from one
+//! on-prem router to another router of the same AS, and the routers' own advertisements come from
+//! `network` statements and `default-originate`, not from what they learned):
+//!
+//! 1. a session is up when a router's `neighbor` address is the Amazon address of an available VIF
+//!    BGP peer or the AWS inside address of a VPN tunnel, `remote-as` is the AWS side's ASN, the
+//!    router has an interface on the peer's subnet, and the VPN is not static-routes-only;
+//! 2. each router announces its `network` prefixes that are in its routing table (as IOS requires),
+//!    and `0.0.0.0/0` to neighbors with `default-originate`, with the communities its outbound
+//!    route map sets;
+//! 3. AWS installs them: on the VGW (private VIF, VPN), on the Direct Connect gateway and from there
+//!    in every transit gateway route table that has propagation enabled for the Direct Connect
+//!    gateway attachment, and for a transit gateway VPN in the tables propagating the VPN attachment.
+//!    Direct Connect routes get local preference 200, or 300 / 200 / 150 with the AWS communities
+//!    7224:7300 / 7224:7200 / 7224:7100; VPN static routes 110; VPN BGP routes 100;
+//! 4. AWS announces to the router: the attached VPC CIDRs from a VGW, the allowed prefixes of the
+//!    Direct Connect gateway association, and the routes of the transit gateway route table
+//!    associated with a VPN attachment; the router drops routes its own AS originated (AS-path loop
+//!    check) and installs the rest as eBGP routes (distance 20).
+
+use std::collections::HashSet;
+
+use crate::hs::{Cidr, Ip};
+use crate::model::{
+    AwsEntry, CustomerRouter, Diagnostic, Network, OnPremRoute, RouterHop, RouterRoute, Severity,
+    StaticNextHop, TgwRoute,
+};
+
+/// Local preference of BGP routes learned over a VPN.
+pub const VPN_BGP_PREF: u32 = 100;
+/// Preference of VPN static routes (AWS prefers them to VPN BGP routes, Direct Connect to both).
+pub const VPN_STATIC_PREF: u32 = 110;
+/// Local preference of Direct Connect routes without a preference community.
+pub const DX_DEFAULT_PREF: u32 = 200;
+
+/// The local preference AWS gives a Direct Connect route by its communities.
+#[must_use]
+pub fn dx_local_pref(communities: &[String]) -> u32 {
+    if communities.iter().any(|c| c == "7224:7300") {
+        300
+    } else if communities.iter().any(|c| c == "7224:7200") {
+        DX_DEFAULT_PREF
+    } else if communities.iter().any(|c| c == "7224:7100") {
+        150
+    } else {
+        DX_DEFAULT_PREF
+    }
+}
+
+/// The route an on-prem router uses: longest prefix, then lowest administrative distance.
+#[must_use]
+pub fn router_lookup(router: &CustomerRouter, dst: Ip) -> Option<&RouterRoute> {
+    let mut best: Option<&RouterRoute> = None;
+    for r in router.rib.iter().filter(|r| r.cidr.contains(dst)) {
+        if best.is_none_or(|b| {
+            (r.cidr.axis_len(), std::cmp::Reverse(r.admin))
+                > (b.cidr.axis_len(), std::cmp::Reverse(b.admin))
+        }) {
+            best = Some(r);
+        }
+    }
+    best
+}
+
+/// The route AWS uses among routes learned from on-prem: longest prefix, then highest preference.
+#[must_use]
+pub fn best_onprem(routes: &[OnPremRoute], dst: Ip) -> Option<&OnPremRoute> {
+    let mut best: Option<&OnPremRoute> = None;
+    for r in routes.iter().filter(|r| r.cidr.contains(dst)) {
+        if best
+            .is_none_or(|b| (r.cidr.axis_len(), r.local_pref) > (b.cidr.axis_len(), b.local_pref))
+        {
+            best = Some(r);
+        }
+    }
+    best
+}
+
+/// One BGP session between a router and AWS.
+struct Session {
+    neighbor: Ip,
+    /// The VIF or VPN connection.
+    via: String,
+    /// Direct Connect (else VPN).
+    dx: bool,
+    /// Where the router's routes land, with what AWS announces back over each.
+    entries: Vec<(AwsEntry, Vec<Cidr>)>,
+}
+
+fn vpc_v4_cidrs(net: &Network, vgw_id: &str) -> Vec<Cidr> {
+    net.vpn_gateways
+        .get(vgw_id)
+        .map(|g| {
+            g.vpc_ids
+                .iter()
+                .filter_map(|v| net.vpcs.get(v))
+                .flat_map(|v| v.cidrs.iter().copied())
+                .filter(|c| crate::hs::is_v4(c.lo))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn tgw_attachment(net: &Network, tgw: &str, kind: &str, resource: &str) -> Option<String> {
+    net.tgw_attachments
+        .iter()
+        .find(|a| a.tgw_id == tgw && a.resource_type == kind && a.resource_id == resource)
+        .map(|a| a.id.clone())
+}
+
+fn on_link(router: &CustomerRouter, ip: Ip) -> bool {
+    router.interfaces.iter().any(|i| {
+        !i.shutdown
+            && i.address.is_some_and(|(a, len)| {
+                Cidr::parse(&format!("{}/{len}", crate::hs::render_ip(a)))
+                    .is_some_and(|c| c.contains(ip))
+            })
+    })
+}
+
+/// The AWS peer at `addr`: the session's entries, or why there is none.
+fn find_session(
+    net: &Network,
+    router: &CustomerRouter,
+    addr: Ip,
+    remote_as: Option<u32>,
+) -> Result<Session, String> {
+    let peer = crate::hs::render_ip(addr);
+    let check_asn = |aws: Option<u32>| -> Result<(), String> {
+        match (remote_as, aws) {
+            (Some(r), Some(a)) if r != a => Err(format!(
+                "`remote-as {r}` of neighbor `{peer}` is not the AWS side's ASN {a}"
+            )),
+            _ => Ok(()),
+        }
+    };
+    if !on_link(router, addr) {
+        return Err(format!(
+            "no interface of `{}` is on the subnet of neighbor `{peer}`",
+            router.name
+        ));
+    }
+    if let Some(vif) = net
+        .virtual_interfaces
+        .iter()
+        .find(|v| v.peers.iter().any(|(a, _, _)| *a == addr))
+    {
+        let mut entries = Vec::new();
+        if let Some(vgw) = &vif.vgw_id {
+            check_asn(net.vpn_gateways.get(vgw).and_then(|g| g.amazon_asn))?;
+            if net.vpn_gateways.get(vgw).is_none() {
+                return Err(format!(
+                    "virtual interface `{}` is on `{vgw}`, which is not in the snapshot",
+                    vif.id
+                ));
+            }
+            entries.push((
+                AwsEntry::VpnGateway {
+                    vgw_id: vgw.clone(),
+                    via: vif.id.clone(),
+                    dxgw_id: None,
+                },
+                vpc_v4_cidrs(net, vgw),
+            ));
+        } else if let Some(d) = &vif.dxgw_id {
+            let Some(dxgw) = net.dx_gateways.get(d) else {
+                return Err(format!(
+                    "virtual interface `{}` is on Direct Connect gateway `{d}`, which is not in the snapshot",
+                    vif.id
+                ));
+            };
+            check_asn(dxgw.amazon_asn)?;
+            for (gw, kind, allowed) in &dxgw.associations {
+                if kind == "transitGateway" {
+                    if let Some(att) = tgw_attachment(net, gw, "direct-connect-gateway", d) {
+                        entries.push((
+                            AwsEntry::TransitGateway {
+                                tgw_id: gw.clone(),
+                                attachment_id: att,
+                                via: vif.id.clone(),
+                                dxgw_id: Some(d.clone()),
+                            },
+                            allowed.clone(),
+                        ));
+                    }
+                } else if net.vpn_gateways.get(gw).is_some() {
+                    let adverts = if allowed.is_empty() {
+                        vpc_v4_cidrs(net, gw)
+                    } else {
+                        allowed.clone()
+                    };
+                    entries.push((
+                        AwsEntry::VpnGateway {
+                            vgw_id: gw.clone(),
+                            via: vif.id.clone(),
+                            dxgw_id: Some(d.clone()),
+                        },
+                        adverts,
+                    ));
+                }
+            }
+        }
+        return Ok(Session {
+            neighbor: addr,
+            via: vif.id.clone(),
+            dx: true,
+            entries,
+        });
+    }
+    for vpn in net.vpn_connections.iter() {
+        let Some(t) = vpn.tunnels.iter().find(|t| t.aws_inside == Some(addr)) else {
+            continue;
+        };
+        if vpn.static_only {
+            return Err(format!(
+                "vpn connection `{}` uses static routes only: no bgp with `{peer}`",
+                vpn.id
+            ));
+        }
+        check_asn(t.aws_asn)?;
+        let mut entries = Vec::new();
+        if let Some(vgw) = &vpn.vgw_id {
+            entries.push((
+                AwsEntry::VpnGateway {
+                    vgw_id: vgw.clone(),
+                    via: vpn.id.clone(),
+                    dxgw_id: None,
+                },
+                vpc_v4_cidrs(net, vgw),
+            ));
+        }
+        if let Some(tgw) = &vpn.tgw_id
+            && let Some(att) = tgw_attachment(net, tgw, "vpn", &vpn.id)
+        {
+            // What the attachment's route table holds is filled in once AWS has learned everything.
+            entries.push((
+                AwsEntry::TransitGateway {
+                    tgw_id: tgw.clone(),
+                    attachment_id: att,
+                    via: vpn.id.clone(),
+                    dxgw_id: None,
+                },
+                Vec::new(),
+            ));
+        }
+        return Ok(Session {
+            neighbor: addr,
+            via: vpn.id.clone(),
+            dx: false,
+            entries,
+        });
+    }
+    Err(format!(
+        "neighbor `{peer}` is no virtual interface bgp peer or vpn tunnel address in the snapshot"
+    ))
+}
+
+fn warn(router: &CustomerRouter, code: &'static str, message: String) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Warning,
+        code,
+        message,
+        file: router.file.clone(),
+        pointer: String::new(),
+        resource_id: Some(router.name.clone()),
+    }
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+/// Install a route AWS learned at an entry point (and propagate it into transit gateway tables).
+fn install(net: &mut Network, entry: &AwsEntry, route: OnPremRoute, props: &[(String, String)]) {
+    match entry {
+        AwsEntry::VpnGateway { vgw_id, .. } => {
+            if let Some(g) = net.vpn_gateways.get_mut(vgw_id) {
+                push_unique(&mut g.learned, route);
+            }
+        }
+        AwsEntry::TransitGateway {
+            attachment_id,
+            dxgw_id,
+            via,
+            ..
+        } => {
+            let cidr = route.cidr;
+            match dxgw_id {
+                Some(d) => {
+                    if let Some(g) = net.dx_gateways.get_mut(d) {
+                        push_unique(&mut g.routes, route);
+                    }
+                }
+                None => {
+                    if let Some(v) = net.vpn_connections.get_mut(via) {
+                        push_unique(&mut v.routes, route);
+                    }
+                }
+            }
+            propagate(net, attachment_id, cidr, props);
+        }
+    }
+}
+
+fn propagate(net: &mut Network, attachment_id: &str, cidr: Cidr, props: &[(String, String)]) {
+    for (rtb, _) in props.iter().filter(|(_, a)| a == attachment_id) {
+        if let Some(t) = net.tgw_route_tables.get_mut(rtb) {
+            push_unique(
+                &mut t.routes,
+                TgwRoute {
+                    cidr,
+                    attachment_id: Some(attachment_id.to_owned()),
+                    route_type: "propagated".to_owned(),
+                    blackhole: false,
+                },
+            );
+        }
+    }
+}
+
+/// Run BGP between the on-prem routers and AWS; fill the routers' routing tables, the VGWs',
+/// Direct Connect gateways' and VPN connections' learned routes, and the transit gateway route
+/// tables. `dx_associations`: (Direct Connect gateway, gateway id, gateway type, allowed prefixes);
+/// `propagations`: (transit gateway route table, attachment).
+pub fn resolve(
+    net: &mut Network,
+    dx_associations: &[(String, String, String, Vec<Cidr>)],
+    propagations: &[(String, String)],
+) {
+    let mut diags = Vec::new();
+    for (d, gw, kind, allowed) in dx_associations {
+        match net.dx_gateways.get_mut(d) {
+            Some(g) => g
+                .associations
+                .push((gw.clone(), kind.clone(), allowed.clone())),
+            None => diags.push(Diagnostic {
+                severity: Severity::Warning,
+                code: "PERIMETER_NET_UNKNOWN_GATEWAY",
+                message: format!(
+                    "an association refers to Direct Connect gateway `{d}`, which is not in the snapshot"
+                ),
+                file: String::new(),
+                pointer: String::new(),
+                resource_id: Some(d.clone()),
+            }),
+        }
+    }
+    // VPN static routes (the VGW's `routes`, and transit gateway VPNs' `Routes`): the router is the
+    // one holding a tunnel's customer inside address.
+    let router_of_vpn = |net: &Network, vpn: &crate::model::VpnConnection| -> Option<String> {
+        net.customer_routers
+            .iter()
+            .find(|r| {
+                vpn.tunnels
+                    .iter()
+                    .any(|t| t.customer_inside.is_some_and(|ip| r.owns(ip)))
+            })
+            .map(|r| r.name.clone())
+    };
+    let vpns: Vec<crate::model::VpnConnection> = net.vpn_connections.iter().cloned().collect();
+    for vpn in &vpns {
+        let router = router_of_vpn(net, vpn);
+        for r in &vpn.routes {
+            let route = OnPremRoute {
+                router: router.clone(),
+                ..r.clone()
+            };
+            if let Some(vgw) = &vpn.vgw_id
+                && let Some(g) = net.vpn_gateways.get_mut(vgw)
+            {
+                push_unique(&mut g.learned, route.clone());
+            }
+            if let Some(tgw) = &vpn.tgw_id
+                && let Some(att) = tgw_attachment(net, tgw, "vpn", &vpn.id)
+            {
+                if let Some(v) = net.vpn_connections.get_mut(&vpn.id)
+                    && let Some(slot) = v.routes.iter_mut().find(|x| x.cidr == r.cidr)
+                {
+                    slot.router.clone_from(&router);
+                }
+                propagate(net, &att, r.cidr, propagations);
+            }
+        }
+    }
+    // Phase 1: sessions, the routers' own routes, and what AWS learns.
+    let routers: Vec<CustomerRouter> = net.customer_routers.iter().cloned().collect();
+    let mut sessions: Vec<(String, Vec<Session>)> = Vec::new();
+    let mut originated: Vec<(Option<u32>, Cidr)> = Vec::new();
+    let mut ribs: Vec<(String, Vec<RouterRoute>)> = Vec::new();
+    for router in &routers {
+        let mut rib = Vec::new();
+        for i in router.interfaces.iter().filter(|i| !i.shutdown) {
+            if let Some((a, len)) = i.address
+                && let Some(c) = Cidr::parse(&format!("{}/{len}", crate::hs::render_ip(a)))
+            {
+                rib.push(RouterRoute {
+                    cidr: c,
+                    protocol: "connected",
+                    admin: 0,
+                    next_hop: RouterHop::Beyond(i.name.clone()),
+                });
+            }
+        }
+        let mut ups = Vec::new();
+        for n in &router.neighbors {
+            if n.remote_as.is_none() {
+                continue;
+            }
+            match find_session(net, router, n.address, n.remote_as) {
+                Ok(s) => ups.push(s),
+                Err(why) => diags.push(warn(
+                    router,
+                    "PERIMETER_NET_BGP_SESSION_DOWN",
+                    format!("bgp session of `{}` is not established: {why}", router.name),
+                )),
+            }
+        }
+        // Static routes: through a session's peer address or a tunnel towards AWS, else beyond.
+        for st in &router.static_routes {
+            let hop = match &st.next_hop {
+                StaticNextHop::Null0 => RouterHop::Null0,
+                StaticNextHop::Address(ip) => ups
+                    .iter()
+                    .find(|s| s.neighbor == *ip)
+                    .and_then(|s| s.entries.first())
+                    .map_or_else(
+                        || RouterHop::Beyond(crate::hs::render_ip(*ip)),
+                        |(e, _)| RouterHop::Aws(e.clone()),
+                    ),
+                StaticNextHop::Interface(name) => RouterHop::Beyond(name.clone()),
+            };
+            rib.push(RouterRoute {
+                cidr: st.cidr,
+                protocol: "static",
+                admin: 1,
+                next_hop: hop,
+            });
+        }
+        for c in &router.networks {
+            if rib.iter().any(|r| r.cidr == *c) {
+                originated.push((router.asn, *c));
+            } else {
+                diags.push(warn(
+                    router,
+                    "PERIMETER_NET_BGP_NETWORK_NOT_ANNOUNCED",
+                    format!(
+                        "`network {c}` of `{}` is not announced: no route for it in the router's table",
+                        router.name
+                    ),
+                ));
+            }
+        }
+        for s in &ups {
+            let Some(n) = router.neighbors.iter().find(|n| n.address == s.neighbor) else {
+                continue;
+            };
+            let communities = match &n.route_map_out {
+                None => Vec::new(),
+                Some(name) => match router.route_maps.iter().find(|m| m.0 == *name) {
+                    Some(m) => m.1.clone(),
+                    None => {
+                        diags.push(warn(
+                            router,
+                            "PERIMETER_NET_BGP_SESSION_DOWN",
+                            format!(
+                                "route map `{name}` of `{}` is not defined: nothing is announced to `{}`",
+                                router.name,
+                                crate::hs::render_ip(s.neighbor)
+                            ),
+                        ));
+                        continue;
+                    }
+                },
+            };
+            let lp = if s.dx {
+                dx_local_pref(&communities)
+            } else {
+                VPN_BGP_PREF
+            };
+            let mut announce: Vec<Cidr> = router
+                .networks
+                .iter()
+                .filter(|c| rib.iter().any(|r| r.cidr == **c))
+                .copied()
+                .collect();
+            if n.default_originate
+                && let Some(d) = Cidr::parse("0.0.0.0/0")
+            {
+                push_unique(&mut announce, d);
+                originated.push((router.asn, d));
+            }
+            for (entry, _) in &s.entries {
+                for c in &announce {
+                    install(
+                        net,
+                        entry,
+                        OnPremRoute {
+                            cidr: *c,
+                            router: Some(router.name.clone()),
+                            via: s.via.clone(),
+                            local_pref: lp,
+                        },
+                        propagations,
+                    );
+                }
+            }
+        }
+        ribs.push((router.name.clone(), rib));
+        sessions.push((router.name.clone(), ups));
+    }
+    // Phase 2: what AWS announces to each router.
+    for ((name, ups), (_, mut rib)) in sessions.into_iter().zip(ribs) {
+        let asn = net.customer_routers.get(&name).and_then(|r| r.asn);
+        let own: HashSet<Cidr> = originated
+            .iter()
+            .filter(|(a, _)| *a == asn)
+            .map(|(_, c)| *c)
+            .collect();
+        for s in ups {
+            for (entry, adverts) in s.entries {
+                let adverts = match &entry {
+                    AwsEntry::TransitGateway {
+                        tgw_id,
+                        attachment_id,
+                        dxgw_id: None,
+                        ..
+                    } => net
+                        .tgw_attachments
+                        .get(&format!("{tgw_id}/{attachment_id}"))
+                        .and_then(|a| a.route_table_id.as_ref())
+                        .and_then(|rtb| net.tgw_route_tables.get(rtb))
+                        .map(|t| {
+                            t.routes
+                                .iter()
+                                .filter(|r| !r.blackhole && crate::hs::is_v4(r.cidr.lo))
+                                .map(|r| r.cidr)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    _ => adverts,
+                };
+                for c in adverts {
+                    if own.contains(&c) {
+                        continue;
+                    }
+                    push_unique(
+                        &mut rib,
+                        RouterRoute {
+                            cidr: c,
+                            protocol: "bgp",
+                            admin: 20,
+                            next_hop: RouterHop::Aws(entry.clone()),
+                        },
+                    );
+                }
+            }
+        }
+        if let Some(r) = net.customer_routers.get_mut(&name) {
+            r.rib = rib;
+        }
+    }
+    net.diagnostics.extend(diags);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_pref(communities: &[&str], expected: u32) {
+        let c: Vec<String> = communities.iter().map(|x| (*x).to_owned()).collect();
+        assert_eq!(dx_local_pref(&c), expected, "{communities:?}");
+    }
+
+    #[test]
+    fn direct_connect_communities_set_the_local_preference() {
+        // AWS Direct Connect: 7224:7100 low, 7224:7200 medium, 7224:7300 high; medium without one.
+        check_pref(&[], 200);
+        check_pref(&["7224:7200"], 200);
+        check_pref(&["7224:7300"], 300);
+        check_pref(&["7224:7100"], 150);
+        check_pref(&["65000:1"], 200);
+        assert!(dx_local_pref(&[]) > VPN_STATIC_PREF && VPN_STATIC_PREF > VPN_BGP_PREF);
+    }
+
+    #[test]
+    fn longest_prefix_first_then_preference() {
+        let route = |c: &str, lp: u32, via: &str| OnPremRoute {
+            cidr: Cidr::parse(c).unwrap_or_else(|| unreachable!()),
+            router: None,
+            via: via.to_owned(),
+            local_pref: lp,
+        };
+        let routes = vec![
+            route("10.0.0.0/8", 300, "a"),
+            route("10.20.0.0/16", 150, "low"),
+            route("10.20.0.0/16", 300, "high"),
+            route("10.20.0.0/16", 100, "vpn"),
+        ];
+        let pick = |ip: &str| {
+            best_onprem(&routes, crate::hs::parse_ip(ip).unwrap_or_default()).map(|r| r.via.clone())
+        };
+        assert_eq!(pick("10.20.0.1").as_deref(), Some("high"));
+        assert_eq!(pick("10.30.0.1").as_deref(), Some("a"));
+        assert_eq!(pick("11.0.0.1"), None);
+    }
+}
