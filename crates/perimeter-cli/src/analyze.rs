@@ -6,6 +6,11 @@
 //! - the network half: internet exposure of every ENI and instance (`perimeter-net`).
 //!
 //! Exit code 1 when there are ACTIVE findings or network exposure.
+//!
+//! `--notify TARGET` sends the scan's finding events (new, changed, resolved; `crate::notify`) once
+//! the scan is recorded. With `--notify stdout` stdout carries the events (JSON lines) instead of the
+//! findings document, and a one-line summary goes to stderr. A failed delivery leaves the recorded
+//! scan as it is, is reported on stderr, and makes the exit code 2.
 
 #[path = "preview.rs"]
 pub mod preview;
@@ -23,7 +28,8 @@ use perimeter_findings::{
     Timestamp, analyzer_arn, analyzer_name_for,
 };
 
-use crate::output::{EXIT_CLEAN, EXIT_FINDINGS, OutputFormat, print_json};
+use crate::notify::{EventCounts, NotifyArgs, Notifier};
+use crate::output::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json};
 
 /// `--zone-of-trust`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -41,11 +47,14 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value = "account")]
     pub zone_of_trust: ZoneArg,
     /// Record the findings in this findings store (SQLite), with Access Analyzer's lifecycle.
+    /// Without it, `--notify` reports every finding of the scan as new.
     #[arg(long)]
     pub db: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "json")]
-    pub output: OutputFormat,
+    /// Output format [default: json]. Not with `--notify stdout`, whose events are the output.
+    #[arg(long, value_enum)]
+    pub output: Option<OutputFormat>,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 /// The zone of trust of a snapshot.
@@ -367,19 +376,31 @@ fn unstored(f: FindingInput, now: Timestamp) -> (Finding, Vec<Explanation>) {
     (finding, explanation)
 }
 
-fn record(
-    db: &Path,
-    snapshot: &Snapshot,
-    zone: ZoneArg,
-    inputs: Vec<FindingInput>,
-    now: Timestamp,
-) -> anyhow::Result<Vec<(Finding, Vec<Explanation>)>> {
+/// Opens (or creates) the findings store at `db`, creating its folder when needed.
+pub fn open_db(db: &Path) -> anyhow::Result<Store> {
     if let Some(parent) = db.parent()
         && !parent.as_os_str().is_empty()
     {
         std::fs::create_dir_all(parent)?;
     }
-    let mut store = Store::open(db)?;
+    Ok(Store::open(db)?)
+}
+
+/// A scan recorded in a findings store: the analyzer it belongs to and what changed (with the events).
+pub struct RecordedScan {
+    pub analyzer_arn: String,
+    pub outcome: perimeter_findings::ScanOutcome,
+}
+
+/// Records one scan's findings in the store, under the snapshot's analyzer for the zone of trust, in
+/// one transaction (a kill mid-scan leaves the previous scan in place).
+pub fn record_scan(
+    store: &mut Store,
+    snapshot: &Snapshot,
+    zone: ZoneArg,
+    inputs: Vec<FindingInput>,
+    now: Timestamp,
+) -> anyhow::Result<RecordedScan> {
     let account = snapshot.account_id.clone().unwrap_or_default();
     let ty = match zone {
         ZoneArg::Account => AnalyzerType::Account,
@@ -388,13 +409,50 @@ fn record(
     let name = analyzer_name_for(&account, ty);
     let a = store.ensure_analyzer(&name, ty, &account, &snapshot.default_region, now)?;
     let _ = analyzer_arn;
-    store.record_scan(&a.arn, inputs, now)?;
+    let outcome = store.record_scan(&a.arn, inputs, now)?;
+    Ok(RecordedScan {
+        analyzer_arn: a.arn,
+        outcome,
+    })
+}
+
+/// Loads a snapshot folder.
+pub fn load(dir: &Path) -> anyhow::Result<Snapshot> {
+    if !dir.is_dir() {
+        anyhow::bail!("`{}` is not a folder", dir.display());
+    }
+    Ok(perimeter_account::load_snapshot(dir)?)
+}
+
+/// One whole scan of a snapshot folder into a store (what `perimeter watch` repeats): load, analyze,
+/// record. Returns the recorded scan and the messages for stderr (loader diagnostics, analysis notes).
+pub fn scan_into(
+    dir: &Path,
+    zone: ZoneArg,
+    store: &mut Store,
+    now: Timestamp,
+) -> anyhow::Result<(RecordedScan, Vec<String>)> {
+    let snapshot = load(dir)?;
+    let mut messages: Vec<String> = snapshot
+        .diagnostics
+        .iter()
+        .map(|d| format!("perimeter: {d}"))
+        .collect();
+    let trust = zone_of(&snapshot, zone)?;
+    let (inputs, notes) = analyze_snapshot(&snapshot, &trust);
+    messages.extend(notes.iter().map(|n| format!("perimeter: note: {n}")));
+    let scan = record_scan(store, &snapshot, zone, inputs, now)?;
+    Ok((scan, messages))
+}
+
+/// Every finding of an analyzer, with its explanation.
+fn list_all(store: &Store, arn: &str) -> anyhow::Result<Vec<(Finding, Vec<Explanation>)>> {
     let mut all = Vec::new();
     let mut query = perimeter_findings::ListFindingsQuery::default();
     loop {
-        let page = store.list_findings(&a.arn, &query)?;
+        let page = store.list_findings(arn, &query)?;
         for f in page.findings {
-            let explanation = store.stored_finding(&a.arn, &f.id)?.explanation;
+            let explanation = store.stored_finding(arn, &f.id)?.explanation;
             all.push((f, explanation));
         }
         match page.next_token {
@@ -444,11 +502,27 @@ fn render_table(findings: &[(Finding, Vec<Explanation>)]) -> String {
     s
 }
 
+/// True when the snapshot's network model has an internet-exposed interface (quietly: no output).
+fn network_exposed(dir: &Path) -> bool {
+    perimeter_net::load::load_snapshot(dir)
+        .map(|net| {
+            !perimeter_net::exposure::decide_exposure_report(&net)
+                .findings
+                .is_empty()
+        })
+        .unwrap_or(false)
+}
+
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    if !args.snapshot.is_dir() {
-        anyhow::bail!("`{}` is not a folder", args.snapshot.display());
+    let notifier = Notifier::from_args(&args.notify, None)?;
+    let events_on_stdout = notifier.to_stdout();
+    if events_on_stdout && args.output.is_some() {
+        anyhow::bail!(
+            "`--notify stdout` makes the events the output on stdout: drop `--output`, or send the events to `file://PATH`"
+        );
     }
-    let snapshot = perimeter_account::load_snapshot(&args.snapshot)?;
+    let output = args.output.unwrap_or_default();
+    let snapshot = load(&args.snapshot)?;
     for d in &snapshot.diagnostics {
         eprintln!("perimeter: {d}");
     }
@@ -458,14 +532,57 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         eprintln!("perimeter: note: {n}");
     }
     let now = crate::findings::now()?;
-    let findings = match &args.db {
-        Some(db) => record(db, &snapshot, args.zone_of_trust, inputs, now)?,
-        None => inputs.into_iter().map(|f| unstored(f, now)).collect(),
+    let notify = !notifier.targets().is_empty();
+    let (findings, events) = match &args.db {
+        Some(db) => {
+            let mut store = open_db(db)?;
+            let scan = record_scan(&mut store, &snapshot, args.zone_of_trust, inputs, now)?;
+            (
+                list_all(&store, &scan.analyzer_arn)?,
+                scan.outcome.events,
+            )
+        }
+        // No store: a throwaway one gives the events (every finding is new) and the ids they name.
+        None if notify => {
+            let mut store = Store::open_in_memory()?;
+            let scan = record_scan(&mut store, &snapshot, args.zone_of_trust, inputs, now)?;
+            (
+                list_all(&store, &scan.analyzer_arn)?,
+                scan.outcome.events,
+            )
+        }
+        None => (
+            inputs.into_iter().map(|f| unstored(f, now)).collect(),
+            Vec::new(),
+        ),
     };
     let active = findings
         .iter()
         .any(|(f, _)| f.status == FindingStatus::Active);
-    let net_code = match args.output {
+    if events_on_stdout {
+        let delivery = notifier.send(&events);
+        let counts = EventCounts::of(&events);
+        eprintln!(
+            "perimeter: {} finding(s), {} active; {} event(s): {counts}",
+            findings.len(),
+            findings
+                .iter()
+                .filter(|(f, _)| f.status == FindingStatus::Active)
+                .count(),
+            events.len(),
+        );
+        if report_failures(&delivery) {
+            return Ok(ExitCode::from(EXIT_ERROR));
+        }
+        return Ok(ExitCode::from(
+            if active || network_exposed(&args.snapshot) {
+                EXIT_FINDINGS
+            } else {
+                EXIT_CLEAN
+            },
+        ));
+    }
+    let net_code = match output {
         OutputFormat::Json => {
             // ListFindings' `Finding` shape plus perimeter's `explanation` member.
             let mut list = Vec::new();
@@ -494,7 +611,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         OutputFormat::Table | OutputFormat::Text => {
             print!("{}", render_table(&findings));
             Some(
-                crate::net::run_exposure(&args.snapshot, args.output)?
+                crate::net::run_exposure(&args.snapshot, output)?
                     == ExitCode::from(EXIT_FINDINGS),
             )
         }
@@ -503,15 +620,27 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 "perimeter: note: SARIF output covers network exposure only; use --output json for the external-access findings"
             );
             Some(
-                crate::net::run_exposure(&args.snapshot, args.output)?
+                crate::net::run_exposure(&args.snapshot, output)?
                     == ExitCode::from(EXIT_FINDINGS),
             )
         }
     };
+    // The results are out and the scan is recorded: now the events.
+    if report_failures(&notifier.send(&events)) {
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
     let net_findings = net_code.unwrap_or(false);
     Ok(ExitCode::from(if active || net_findings {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     }))
+}
+
+/// Prints the delivery failures on stderr; true when there were any.
+pub fn report_failures(delivery: &crate::notify::Delivery) -> bool {
+    for f in &delivery.failures {
+        eprintln!("perimeter: error: notify {f}; the scan is recorded");
+    }
+    !delivery.ok()
 }

@@ -8,10 +8,12 @@ mod analyze;
 mod checks;
 mod findings;
 mod net;
+mod notify;
 mod output;
 mod sarif;
 mod simulate;
 mod validate;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -70,6 +72,9 @@ enum Command {
     /// Preview the external-access findings a proposed resource configuration would produce (offline
     /// `aws accessanalyzer create-access-preview` plus `list-access-preview-findings`).
     CreateAccessPreview(analyze::preview::CreateAccessPreviewArgs),
+    /// Rescan an account snapshot whenever it changes, and send each scan's finding events (new,
+    /// changed, resolved) in EventBridge's "Access Analyzer Finding" shape (`--notify`; stdout by default).
+    Watch(watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -95,6 +100,7 @@ fn main() -> ExitCode {
         Command::Reach(args) => net::run_reach(args),
         Command::Analyze(args) => analyze::run(args),
         Command::CreateAccessPreview(args) => analyze::preview::run(args),
+        Command::Watch(args) => watch::run(args),
         Command::Findings(cmd) => findings::run(cmd),
     };
     match result {
