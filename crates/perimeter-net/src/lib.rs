@@ -9,6 +9,7 @@
 //!
 //! Semantics and the "Not modelled" list: `docs/vpc-model.md`.
 
+pub mod aws_ranges;
 pub mod exposure;
 pub mod hs;
 pub mod ios;

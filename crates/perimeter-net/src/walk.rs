@@ -220,6 +220,8 @@ struct Walker<'a> {
     /// Load balancer translations: (ENI, packet sent to the target, packet the client sent).
     lb_sessions: Vec<(String, Packet, Packet)>,
     only_igw: Option<String>,
+    /// The walk started on the internet.
+    from_internet: bool,
     /// Filters to pass through anyway (component, direction), to find further blocking components.
     relax: Vec<(String, String)>,
     /// Blocks passed through because they were relaxed.
@@ -559,7 +561,10 @@ impl<'a> Walker<'a> {
             Start::Eni(id) => self.leave_eni(id, p),
             Start::Subnet(id) => self.leave_subnet(id, p, None),
             Start::Vpc(id) => self.vpc_router(id, p, None),
-            Start::Internet => self.internet(p),
+            Start::Internet => {
+                self.from_internet = true;
+                self.internet(p)
+            }
             Start::InternetGateway(id) => {
                 self.only_igw = Some(id.clone());
                 self.internet(p)
@@ -1370,6 +1375,27 @@ impl<'a> Walker<'a> {
                 None => return end(Disposition::ExitsNetwork, Landing::Internet, p),
             },
             _ => {
+                // From the internet, an address in AWS's EC2 space that nobody in the snapshot
+                // holds belongs to another account (or nobody): AWS's network never hands it to
+                // the snapshot.
+                if self.from_internet
+                    && self.mode == Mode::Forward
+                    && crate::aws_ranges::is_ec2_space(p.dst)
+                {
+                    return blocked(
+                        Disposition::NullRouted,
+                        p,
+                        block(
+                            "NO_POSSIBLE_DESTINATION",
+                            "aws-backbone",
+                            "internet",
+                            format!(
+                                "`{}` is AWS EC2 address space that no resource of the snapshot holds",
+                                crate::hs::render_ip(p.dst)
+                            ),
+                        ),
+                    );
+                }
                 if let Some(igw) = self.only_igw.clone() {
                     let mut b = block(
                         "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS",
@@ -2011,6 +2037,7 @@ pub fn eval_walk(net: &Network, start: &Start, packet: Packet) -> Trace {
         nat_sessions: Vec::new(),
         lb_sessions: Vec::new(),
         only_igw: None,
+        from_internet: false,
         relax: Vec::new(),
         relaxed_blocks: Vec::new(),
     };
@@ -2058,6 +2085,7 @@ pub fn eval_flow_relaxed(
         nat_sessions: Vec::new(),
         lb_sessions: Vec::new(),
         only_igw: None,
+        from_internet: false,
         relax: relax.to_vec(),
         relaxed_blocks: Vec::new(),
     };
