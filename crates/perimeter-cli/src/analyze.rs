@@ -28,7 +28,7 @@ use perimeter_findings::{
     Timestamp, analyzer_arn, analyzer_name_for,
 };
 
-use crate::notify::{EventCounts, NotifyArgs, Notifier};
+use crate::notify::{EventCounts, Notifier, NotifyArgs};
 use crate::output::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json};
 
 /// `--zone-of-trust`.
@@ -537,19 +537,13 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         Some(db) => {
             let mut store = open_db(db)?;
             let scan = record_scan(&mut store, &snapshot, args.zone_of_trust, inputs, now)?;
-            (
-                list_all(&store, &scan.analyzer_arn)?,
-                scan.outcome.events,
-            )
+            (list_all(&store, &scan.analyzer_arn)?, scan.outcome.events)
         }
         // No store: a throwaway one gives the events (every finding is new) and the ids they name.
         None if notify => {
             let mut store = Store::open_in_memory()?;
             let scan = record_scan(&mut store, &snapshot, args.zone_of_trust, inputs, now)?;
-            (
-                list_all(&store, &scan.analyzer_arn)?,
-                scan.outcome.events,
-            )
+            (list_all(&store, &scan.analyzer_arn)?, scan.outcome.events)
         }
         None => (
             inputs.into_iter().map(|f| unstored(f, now)).collect(),
@@ -610,19 +604,13 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
         OutputFormat::Table | OutputFormat::Text => {
             print!("{}", render_table(&findings));
-            Some(
-                crate::net::run_exposure(&args.snapshot, output)?
-                    == ExitCode::from(EXIT_FINDINGS),
-            )
+            Some(crate::net::run_exposure(&args.snapshot, output)? == ExitCode::from(EXIT_FINDINGS))
         }
         OutputFormat::Sarif => {
             eprintln!(
                 "perimeter: note: SARIF output covers network exposure only; use --output json for the external-access findings"
             );
-            Some(
-                crate::net::run_exposure(&args.snapshot, output)?
-                    == ExitCode::from(EXIT_FINDINGS),
-            )
+            Some(crate::net::run_exposure(&args.snapshot, output)? == ExitCode::from(EXIT_FINDINGS))
         }
     };
     // The results are out and the scan is recorded: now the events.

@@ -276,7 +276,10 @@ impl Notifier {
 
     fn post_one(&self, url: &str, e: &ScanEvent) -> Result<(), String> {
         let body = serde_json::to_string(&e.event).map_err(|err| err.to_string())?;
-        let signature = self.secret.as_deref().map(|s| signature(s, body.as_bytes()));
+        let signature = self
+            .secret
+            .as_deref()
+            .map(|s| signature(s, body.as_bytes()));
         let mut attempt = 0u32;
         loop {
             let mut req = self
@@ -412,7 +415,10 @@ mod tests {
             "file:///tmp/events.jsonl",
             Some(Target::File(PathBuf::from("/tmp/events.jsonl"))),
         );
-        check("file://rel/e.jsonl", Some(Target::File(PathBuf::from("rel/e.jsonl"))));
+        check(
+            "file://rel/e.jsonl",
+            Some(Target::File(PathBuf::from("rel/e.jsonl"))),
+        );
         check(
             "http://127.0.0.1:9/hook",
             Some(Target::Webhook("http://127.0.0.1:9/hook".to_owned())),

@@ -34,7 +34,7 @@ use perimeter_findings::Store;
 use sha2::{Digest as _, Sha256};
 
 use crate::analyze::{ZoneArg, open_db, report_failures, scan_into};
-use crate::notify::{EventCounts, NotifyArgs, Notifier, Target};
+use crate::notify::{EventCounts, Notifier, NotifyArgs, Target};
 use crate::output::{EXIT_CLEAN, EXIT_ERROR};
 
 #[derive(clap::Args, Debug)]
@@ -72,7 +72,10 @@ fn seconds(flag: &str, value: f64, allow_zero: bool) -> anyhow::Result<Duration>
 
 /// The files of the folder (recursively, symlinks followed, at most `MAX_DEPTH` levels), sorted by
 /// path relative to the folder, without the excluded paths.
-fn files(dir: &Path, excluded: &[PathBuf]) -> std::io::Result<Vec<(String, PathBuf, std::fs::Metadata)>> {
+fn files(
+    dir: &Path,
+    excluded: &[PathBuf],
+) -> std::io::Result<Vec<(String, PathBuf, std::fs::Metadata)>> {
     const MAX_DEPTH: usize = 16;
     let mut out = Vec::new();
     let mut stack = vec![(dir.to_path_buf(), 0usize)];
@@ -243,7 +246,9 @@ fn wait_for_change(
         seen.metadata = Some(settled);
         match content_hash(dir, excluded) {
             Ok(content) if Some(content) == seen.content => {
-                eprintln!("perimeter: watch: files touched but their content is unchanged: no rescan");
+                eprintln!(
+                    "perimeter: watch: files touched but their content is unchanged: no rescan"
+                );
             }
             Ok(content) => {
                 seen.content = Some(content);
@@ -316,8 +321,14 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
         targets.join(", ")
     );
     let mut seen = Seen {
-        metadata: Some(metadata_hash(&dir, &excluded).with_context(|| format!("cannot read `{}`", dir.display()))?),
-        content: Some(content_hash(&dir, &excluded).with_context(|| format!("cannot read `{}`", dir.display()))?),
+        metadata: Some(
+            metadata_hash(&dir, &excluded)
+                .with_context(|| format!("cannot read `{}`", dir.display()))?,
+        ),
+        content: Some(
+            content_hash(&dir, &excluded)
+                .with_context(|| format!("cannot read `{}`", dir.display()))?,
+        ),
     };
     let mut scans = 0u64;
     let mut failed = false;
@@ -404,7 +415,10 @@ mod tests {
 
     #[test]
     fn seconds_flags() {
-        assert_eq!(seconds("interval", 0.5, false).ok(), Some(Duration::from_millis(500)));
+        assert_eq!(
+            seconds("interval", 0.5, false).ok(),
+            Some(Duration::from_millis(500))
+        );
         assert!(seconds("interval", 0.0, false).is_err());
         assert_eq!(seconds("debounce", 0.0, true).ok(), Some(Duration::ZERO));
         assert!(seconds("debounce", -1.0, true).is_err());
