@@ -728,12 +728,28 @@ impl Lowering<'_> {
             })
         };
 
-        // Access points, in every Region folder, grouped by bucket.
+        // Access points, in every Region folder, and multi-Region access points (global, in the
+        // default Region folder), grouped by bucket. Access points of a bucket in another account
+        // are not this account's buckets' access points: they are left out.
         let mut access_points: BTreeMap<String, Vec<AccessPoint>> = BTreeMap::new();
+        let own = self.account_id.clone();
+        let mut listed_regions: BTreeSet<String> = BTreeSet::new();
         for region in regions {
+            let list_dir = format!("{region}/s3control-list-access-points");
+            if !self.files.files_in(&list_dir).is_empty() {
+                listed_regions.insert(region.clone());
+            }
             for ap in self.access_points(region) {
                 access_points.entry(ap.bucket.clone()).or_default().push(ap);
             }
+        }
+        let mrap_dir = format!("{dir}/s3control-list-multi-region-access-points");
+        let mraps_listed = !self.files.files_in(&mrap_dir).is_empty();
+        for ap in self.multi_region_access_points(&dir) {
+            if ap.bucket_account_id.is_some() && ap.bucket_account_id != own {
+                continue;
+            }
+            access_points.entry(ap.bucket.clone()).or_default().push(ap);
         }
 
         let root = At::root(&doc);
@@ -798,12 +814,24 @@ impl Lowering<'_> {
                         .field("PublicAccessBlockConfiguration")
                         .map(|a| public_access_block(&a, &mut self.diagnostics))
                 });
+            let mut access_point_listings_missing = Vec::new();
+            let account_q = quote_plus(&self.account());
+            if !listed_regions.contains(&region) {
+                access_point_listings_missing
+                    .push(format!("{region}/s3control-list-access-points/{account_q}"));
+            }
+            if !mraps_listed {
+                access_point_listings_missing.push(format!(
+                    "{dir}/s3control-list-multi-region-access-points/{account_q}"
+                ));
+            }
             let extras = S3BucketExtras {
                 acl_grants,
                 acl_owner_id,
                 bucket_public_access_block,
                 account_public_access_block: account_bpa.clone(),
                 access_points: access_points.remove(&name).unwrap_or_default(),
+                access_point_listings_missing,
             };
             let arn = format!("arn:{}:s3:::{name}", self.partition);
             out.resources.push(self.resource(
@@ -825,6 +853,22 @@ impl Lowering<'_> {
                 });
             }
         }
+    }
+
+    /// A Block Public Access configuration at `keys` in the file at `path`, when present.
+    fn bpa_file(&mut self, path: &str, keys: &[&str]) -> Option<PublicAccessBlock> {
+        let doc = self.doc(path)?;
+        At::root(&doc)
+            .path(keys)
+            .map(|a| public_access_block(&a, &mut self.diagnostics))
+    }
+
+    /// `PolicyStatus.IsPublic` (or `Established.IsPublic`) in the file at `path`, when present.
+    fn policy_status_file(&mut self, path: &str, keys: &[&str]) -> Option<bool> {
+        let doc = self.doc(path)?;
+        At::root(&doc)
+            .path(keys)
+            .and_then(|a| a.flag(&mut self.diagnostics))
     }
 
     fn access_points(&mut self, region: &str) -> Vec<AccessPoint> {
@@ -856,6 +900,8 @@ impl Lowering<'_> {
                 let vpc_id = item
                     .path(&["VpcConfiguration", "VpcId"])
                     .and_then(|a| a.text(d));
+                let alias = item.str_field("Alias", d);
+                let bucket_account_id = item.str_field("BucketAccountId", d);
                 let arn = item.str_field("AccessPointArn", d).unwrap_or_else(|| {
                     format!(
                         "arn:{}:s3:{region}:{}:accesspoint/{name}",
@@ -868,23 +914,113 @@ impl Lowering<'_> {
                     &format!("{region}/s3control-get-access-point-policy/{q}"),
                     &["Policy"],
                 );
-                let public_access_block = self
-                    .doc(&format!("{region}/s3control-get-access-point/{q}"))
-                    .and_then(|ap| {
-                        At::root(&ap)
-                            .field("PublicAccessBlockConfiguration")
-                            .map(|a| public_access_block(&a, &mut self.diagnostics))
-                    });
+                let public_access_block = self.bpa_file(
+                    &format!("{region}/s3control-get-access-point/{q}"),
+                    &["PublicAccessBlockConfiguration"],
+                );
+                let policy_is_public = self.policy_status_file(
+                    &format!("{region}/s3control-get-access-point-policy-status/{q}"),
+                    &["PolicyStatus", "IsPublic"],
+                );
+                let account = arn_account(&arn)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| self.account());
                 out.push(AccessPoint {
+                    kind: AccessPointKind::Regional,
                     name,
                     arn,
+                    account,
+                    region: region.to_owned(),
+                    alias,
                     bucket,
+                    bucket_account_id,
                     network_origin,
                     vpc_id,
                     policy,
                     public_access_block,
+                    policy_is_public,
                     origin,
                 });
+            }
+        }
+        out
+    }
+
+    /// Multi-Region access points (`s3control list-multi-region-access-points`, a global listing in
+    /// the default Region folder): one entry per (access point, bucket in the account).
+    fn multi_region_access_points(&mut self, dir: &str) -> Vec<AccessPoint> {
+        let list_dir = format!("{dir}/s3control-list-multi-region-access-points");
+        let paths: Vec<String> = self
+            .files
+            .files_in(&list_dir)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut out = Vec::new();
+        for path in paths {
+            let Some(doc) = self.doc(&path) else { continue };
+            let Some(list) = At::root(&doc).field("AccessPoints") else {
+                continue;
+            };
+            for item in list.items(&mut self.diagnostics) {
+                let d = &mut self.diagnostics;
+                let (Some(name), Some(alias)) =
+                    (item.str_field("Name", d), item.str_field("Alias", d))
+                else {
+                    item.diag(
+                        d,
+                        "a multi-Region access point without `Name` or `Alias`".to_owned(),
+                    );
+                    continue;
+                };
+                let public_access_block = item
+                    .field("PublicAccessBlock")
+                    .map(|a| public_access_block(&a, d));
+                let regions: Vec<(String, Option<String>, At<'_>)> = item
+                    .field("Regions")
+                    .map(|r| r.items(d))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|r| {
+                        let bucket = r.str_field("Bucket", d);
+                        if bucket.is_none() {
+                            r.diag(
+                                d,
+                                "a multi-Region access point Region without `Bucket`".to_owned(),
+                            );
+                        }
+                        Some((bucket?, r.str_field("BucketAccountId", d), r))
+                    })
+                    .collect();
+                let account = self.account();
+                let arn = format!("arn:{}:s3::{account}:accesspoint/{alias}", self.partition);
+                let q = quote_plus(&name);
+                let policy = self.policy_file(
+                    &format!("{dir}/s3control-get-multi-region-access-point-policy/{q}"),
+                    &["Policy", "Established", "Policy"],
+                );
+                let policy_is_public = self.policy_status_file(
+                    &format!("{dir}/s3control-get-multi-region-access-point-policy-status/{q}"),
+                    &["Established", "IsPublic"],
+                );
+                for (bucket, bucket_account_id, at) in regions {
+                    out.push(AccessPoint {
+                        kind: AccessPointKind::MultiRegion,
+                        name: name.clone(),
+                        arn: arn.clone(),
+                        account: account.clone(),
+                        region: String::new(),
+                        alias: Some(alias.clone()),
+                        bucket,
+                        bucket_account_id,
+                        network_origin: "Internet".to_owned(),
+                        vpc_id: None,
+                        policy: policy.clone(),
+                        public_access_block: public_access_block.clone(),
+                        policy_is_public,
+                        origin: at.origin(),
+                    });
+                }
             }
         }
         out

@@ -172,8 +172,13 @@ pub struct S3BucketExtras {
     pub bucket_public_access_block: Option<PublicAccessBlock>,
     /// Account-level Block Public Access; `None` when there is no configuration (or it was not collected).
     pub account_public_access_block: Option<PublicAccessBlock>,
-    /// Access points in the snapshot's account whose bucket is this one.
+    /// Access points and multi-Region access points in the snapshot's account whose bucket is this one.
     pub access_points: Vec<AccessPoint>,
+    /// Access point listings that were not collected (relative paths of the missing listing files):
+    /// the bucket's Region's `s3control-list-access-points/<account>` and the global
+    /// `s3control-list-multi-region-access-points/<account>`. Non-empty means the access points are
+    /// not (fully) analysed.
+    pub access_point_listings_missing: Vec<String>,
 }
 
 /// One ACL grant, as `get-bucket-acl` returns it.
@@ -200,17 +205,42 @@ pub struct PublicAccessBlock {
     pub origin: Origin,
 }
 
-/// An S3 access point.
+/// Whether an access point is a (Regional) access point or a multi-Region access point.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AccessPointKind {
+    #[default]
+    Regional,
+    MultiRegion,
+}
+
+/// An S3 access point (`list-access-points`, `get-access-point`, `get-access-point-policy`,
+/// `get-access-point-policy-status`) or multi-Region access point (`list-multi-region-access-points`,
+/// `get-multi-region-access-point-policy`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccessPoint {
+    pub kind: AccessPointKind,
     pub name: String,
+    /// `arn:aws:s3:<region>:<account>:accesspoint/<name>`, or for a multi-Region access point
+    /// `arn:aws:s3::<account>:accesspoint/<alias>`.
     pub arn: String,
+    /// The account that owns the access point (from its ARN, else the snapshot's account).
+    pub account: String,
+    /// The Region of a Regional access point; empty for a multi-Region access point.
+    pub region: String,
+    pub alias: Option<String>,
     pub bucket: String,
-    /// `Internet` or `VPC`.
+    /// The bucket owner (`BucketAccountId`), when the listing gives it.
+    pub bucket_account_id: Option<String>,
+    /// `Internet` or `VPC` (multi-Region access points are always `Internet`).
     pub network_origin: String,
     pub vpc_id: Option<String>,
     pub policy: Option<PolicyDocument>,
+    /// The access point's own Block Public Access; `None` when `get-access-point` was not collected
+    /// (or, for a multi-Region access point, the listing has none).
     pub public_access_block: Option<PublicAccessBlock>,
+    /// `get-access-point-policy-status` / `get-multi-region-access-point-policy-status`
+    /// `PolicyStatus.IsPublic` (S3's own verdict), when collected. Informational.
+    pub policy_is_public: Option<bool>,
     pub origin: Origin,
 }
 

@@ -55,7 +55,7 @@ fn resource_patterns(resource_type: &str, arn: &str) -> Vec<Pattern> {
 }
 
 /// `text` + `sep` + any string, with `text` read literally.
-fn glob_suffix(text: &str, sep: &str) -> perimeter_logic::Glob {
+pub(super) fn glob_suffix(text: &str, sep: &str) -> perimeter_logic::Glob {
     let mut toks: Vec<perimeter_logic::GlobToken> = text
         .chars()
         .chain(sep.chars())
@@ -115,6 +115,7 @@ fn plain(
         is_public,
         source,
         source_type,
+        source_detail: None,
         notes,
         witness: None,
     }
@@ -141,7 +142,12 @@ pub fn find_resource_findings(
         // service principals, so none of its findings stand (S3 user guide, "Block public access").
         let blocked =
             s3 && r.block_public_access.restrict_public_buckets && fs.iter().any(|f| f.is_public);
-        if !blocked {
+        if s3 && !blocked {
+            // Access through access points: delegation findings become access point findings.
+            out.extend(super::access_points::bucket_policy_findings(
+                r, policy, fs, zone,
+            )?);
+        } else if !blocked {
             for f in fs {
                 out.push(ExternalFinding {
                     principal: f.principal,
@@ -152,6 +158,7 @@ pub fn find_resource_findings(
                         statements: f.statements,
                     },
                     source_type,
+                    source_detail: None,
                     notes: f.notes,
                     witness: f.witness,
                 });

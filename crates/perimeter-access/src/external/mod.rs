@@ -20,9 +20,14 @@
 //! Attacker-controlled keys are not strata, so they stay existentially quantified: a grant
 //! conditioned only on them is still reported.
 
+mod access_points;
 mod engine;
 mod grants;
 
+pub use access_points::{
+    ACCESS_POINT_ACCOUNT_KEY, ACCESS_POINT_ARN_KEY, NETWORK_ORIGIN_KEY, access_point_resource,
+    bucket_resource,
+};
 pub use engine::{PolicyFinding, find_policy_findings};
 pub use grants::{find_resource_findings, resource_policy_kind, service_prefixes};
 
@@ -88,6 +93,25 @@ pub enum ShareInput {
     Account(String),
 }
 
+/// An S3 access point or multi-Region access point of a bucket (access-analyzer.md §1.2, row "S3
+/// bucket").
+#[derive(Clone, Debug, Default)]
+pub struct AccessPointInput {
+    /// `arn:aws:s3:<region>:<account>:accesspoint/<name>`, or `arn:aws:s3::<account>:accesspoint/<alias>`
+    /// for a multi-Region access point.
+    pub arn: String,
+    /// The account that owns the access point. When it is not the bucket owner, the access point is a
+    /// cross-account access point: its policy is not analysed (Access Analyzer cannot read it).
+    pub account: String,
+    /// The access point policy; `None`: no policy (only the access point owner's identities may use it).
+    pub policy: Option<Policy>,
+    /// The access point's own `RestrictPublicBuckets` (Block Public Access).
+    pub restrict_public_buckets: bool,
+    /// `Some(vpc id)` when the network origin is `VPC` (the id may be empty when unknown).
+    pub vpc_id: Option<String>,
+    pub multi_region: bool,
+}
+
 /// One resource to analyse.
 #[derive(Clone, Debug, Default)]
 pub struct ExternalResource {
@@ -107,6 +131,21 @@ pub struct ExternalResource {
     pub encrypted: Option<bool>,
     /// Limitations of the analysis of this resource (parts not analysed); copied to every finding.
     pub notes: Vec<String>,
+    /// S3 buckets: the bucket's access points and multi-Region access points.
+    pub access_points: Vec<AccessPointInput>,
+    /// True when `access_points` lists every access point and multi-Region access point of the
+    /// bucket's owner on the bucket. When false, a bucket policy's delegation to the owner's access
+    /// points is reported as written (a `POLICY` finding), which keeps the cover sound.
+    pub access_points_known: bool,
+}
+
+/// `FindingSourceDetail`: the access point behind an S3 finding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccessPointDetail {
+    /// `accessPointArn`: the (multi-Region) access point that grants the access.
+    pub access_point_arn: Option<String>,
+    /// `accessPointAccount`: the account of the cross-account access point.
+    pub access_point_account: Option<String>,
 }
 
 /// What grants a finding.
@@ -133,8 +172,11 @@ pub struct ExternalFinding {
     pub condition: BTreeMap<String, String>,
     pub is_public: bool,
     pub source: Source,
-    /// The `sources[].type` of S3 findings (`POLICY`, `BUCKET_ACL`).
+    /// The `sources[].type` of S3 findings (`POLICY`, `BUCKET_ACL`, `S3_ACCESS_POINT`,
+    /// `S3_ACCESS_POINT_ACCOUNT`).
     pub source_type: Option<&'static str>,
+    /// The `sources[].detail` of access point findings.
+    pub source_detail: Option<AccessPointDetail>,
     /// What is over-approximated and why (empty when exact with respect to the labels).
     pub notes: Vec<String>,
     /// A concrete allowed external request inside the finding, when one was built.
