@@ -24,8 +24,8 @@ use perimeter_access::external::{
 };
 use perimeter_account::{Resource, ResourceExtras, ShareTarget, Snapshot};
 use perimeter_findings::{
-    AnalyzerType, Explanation, Finding, FindingInput, FindingSource, FindingStatus, Store,
-    Timestamp, analyzer_arn, analyzer_name_for,
+    AnalyzerType, Explanation, Finding, FindingInput, FindingSource, FindingSourceDetail,
+    FindingStatus, Store, Timestamp, analyzer_arn, analyzer_name_for,
 };
 
 use crate::notify::{EventCounts, Notifier, NotifyArgs};
@@ -122,15 +122,13 @@ pub fn external_resource(r: &Resource) -> (ExternalResource, Vec<String>) {
                 })
                 .collect();
             x.acl_owner_id = s3.acl_owner_id.clone();
-            if !s3.access_points.is_empty() {
-                problems_note(
-                    &mut x,
-                    format!(
-                        "{} access point(s): their policies are not analysed; the bucket policy's delegation to access points is reported as written",
-                        s3.access_points.len()
-                    ),
-                );
+            let aps = preview::access_point_inputs(s3);
+            x.access_points = aps.inputs;
+            x.access_points_known = aps.known;
+            for n in aps.notes {
+                problems_note(&mut x, n);
             }
+            problems.extend(aps.problems);
             for bpa in [
                 &s3.bucket_public_access_block,
                 &s3.account_public_access_block,
@@ -296,7 +294,10 @@ pub(crate) fn store_input(
             .map(|t| {
                 vec![FindingSource {
                     source_type: t.to_owned(),
-                    detail: None,
+                    detail: f.source_detail.as_ref().map(|d| FindingSourceDetail {
+                        access_point_arn: d.access_point_arn.clone(),
+                        access_point_account: d.access_point_account.clone(),
+                    }),
                 }]
             })
             .unwrap_or_default(),

@@ -9,18 +9,27 @@
 //! proposal is compared with the open findings of the zone's analyzer in that store (NEW / UNCHANGED /
 //! CHANGED); without it every finding is NEW.
 //!
-//! Not modelled: S3 access points and multi-Region access points in `s3Bucket.accessPoints` (and
-//! directory-bucket access points) are reported on stderr and ignored; the parts of an existing
-//! resource that the configuration leaves out are taken as absent (AWS takes the deployed ones).
+//! `s3Bucket.accessPoints` (access point ARN → `S3AccessPointConfiguration`: `accessPointPolicy`,
+//! `publicAccessBlock`, `networkOrigin`) is analysed with the bucket: a request through an access
+//! point needs both policies. As the API documents, a proposed access point without
+//! `publicAccessBlock` gets all settings on, and one without `networkOrigin` gets `Internet`; the
+//! proposed access points replace the bucket's existing ones. An access point whose ARN names
+//! another account is a cross-account access point: its policy is not analysed (Access Analyzer
+//! cannot read it). This module also turns a snapshot bucket's access points into the same input
+//! ([`access_point_inputs`], used by `analyze`).
+//!
+//! Not modelled: directory-bucket access points; the parts of an existing resource that the
+//! configuration leaves out are taken as absent (AWS takes the deployed ones).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow, bail};
 use perimeter_access::external::{
-    AclGrantInput, ExternalFinding, ExternalResource, KmsGrantInput, ShareInput, ZoneOfTrust,
-    find_resource_findings,
+    AccessPointInput, AclGrantInput, ExternalFinding, ExternalResource, KmsGrantInput, ShareInput,
+    ZoneOfTrust, find_resource_findings,
 };
+use perimeter_account::{AccessPointKind, S3BucketExtras};
 use perimeter_findings::{
     AccessPreviewFinding, AnalyzerType, FindingInput, Store, analyzer_name_for,
 };
@@ -213,8 +222,18 @@ fn resource_of(
                     .and_then(Value::as_bool)
                     .unwrap_or(false);
             }
-            if body.get("accessPoints").is_some() {
-                eprintln!("perimeter: note: `{arn}`: access points in a preview are not analysed");
+            match body.get("accessPoints") {
+                Some(Value::Object(aps)) => {
+                    for (ap_arn, c) in aps {
+                        r.access_points.push(preview_access_point(ap_arn, c)?);
+                    }
+                    r.access_points_known = true;
+                }
+                Some(Value::Null) | None => {
+                    // AWS then uses the bucket's existing access points, which a preview does not
+                    // know: a delegation to them is reported as written.
+                }
+                Some(_) => bail!("`accessPoints` of `{arn}` must be an object"),
             }
         }
         "kmsKey" => {
@@ -262,6 +281,134 @@ fn resource_of(
         _ => {}
     }
     Ok(r)
+}
+
+/// One `S3AccessPointConfiguration` of a preview.
+fn preview_access_point(arn: &str, c: &Value) -> anyhow::Result<AccessPointInput> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let (Some(&"arn"), Some(region), Some(account), Some(resource)) =
+        (parts.first(), parts.get(3), parts.get(4), parts.get(5))
+    else {
+        bail!("`{arn}` is not an access point ARN");
+    };
+    if !resource.starts_with("accesspoint/") || account.is_empty() {
+        bail!("`{arn}` is not an access point ARN");
+    }
+    let policy = match c.get("accessPointPolicy") {
+        Some(Value::String(t)) if !t.is_empty() => {
+            Some(perimeter_iam::parse_and_lower(t).map_err(|d| {
+                anyhow!(
+                    "the policy of `{arn}` does not parse: {}",
+                    d.first().map(|d| d.message.clone()).unwrap_or_default()
+                )
+            })?)
+        }
+        _ => None,
+    };
+    // S3PublicAccessBlockConfiguration: "If the proposed configuration is for a new access point or
+    // multi-region access point and the access point BPA configuration is not specified, the access
+    // preview uses `true`."
+    let restrict_public_buckets = c
+        .get("publicAccessBlock")
+        .map(|b| {
+            b.get("restrictPublicBuckets")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        })
+        .unwrap_or(true);
+    // NetworkOriginConfiguration: a union of `vpcConfiguration` and `internetConfiguration`;
+    // a new access point with neither is `Internet`. VPC configuration does not apply to
+    // multi-Region access points.
+    let vpc_id = c
+        .get("networkOrigin")
+        .and_then(|n| n.get("vpcConfiguration"))
+        .filter(|_| !region.is_empty())
+        .map(|v| {
+            v.get("vpcId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        });
+    Ok(AccessPointInput {
+        arn: arn.to_owned(),
+        account: (*account).to_owned(),
+        policy,
+        restrict_public_buckets,
+        vpc_id,
+        multi_region: region.is_empty(),
+    })
+}
+
+/// A snapshot bucket's access points as analysis input (used by `analyze`).
+pub struct AccessPointInputs {
+    pub inputs: Vec<AccessPointInput>,
+    /// Every access point of the bucket is known (the listings were collected).
+    pub known: bool,
+    /// Limitations, noted on the bucket's findings.
+    pub notes: Vec<String>,
+    /// Access point policies that do not parse (each becomes an `INTERNAL_ERROR` finding).
+    pub problems: Vec<String>,
+}
+
+/// Converts a snapshot bucket's access points and multi-Region access points.
+pub fn access_point_inputs(s3: &S3BucketExtras) -> AccessPointInputs {
+    let mut out = AccessPointInputs {
+        inputs: Vec::new(),
+        known: s3.access_point_listings_missing.is_empty(),
+        notes: Vec::new(),
+        problems: Vec::new(),
+    };
+    if !out.known {
+        out.notes.push(format!(
+            "access points not analysed (missing {}): a bucket policy's delegation to them is reported as written",
+            s3.access_point_listings_missing
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for ap in &s3.access_points {
+        let policy =
+            ap.policy
+                .as_ref()
+                .and_then(|p| match perimeter_iam::parse_and_lower(&p.text) {
+                    Ok(policy) => Some(policy),
+                    Err(diags) => {
+                        let first = diags.first().map(|d| d.message.clone()).unwrap_or_default();
+                        out.problems.push(format!(
+                            "the access point policy at {} does not parse: {first}",
+                            p.origin
+                        ));
+                        None
+                    }
+                });
+        if ap.public_access_block.is_none() {
+            let file = match ap.kind {
+                AccessPointKind::Regional => "get-access-point",
+                AccessPointKind::MultiRegion => "list-multi-region-access-points",
+            };
+            out.notes.push(format!(
+                "access point `{}`: its Block Public Access (`{file}`) was not collected and is taken as off",
+                ap.arn
+            ));
+        }
+        out.inputs.push(AccessPointInput {
+            arn: ap.arn.clone(),
+            account: ap.account.clone(),
+            policy,
+            restrict_public_buckets: ap
+                .public_access_block
+                .as_ref()
+                .is_some_and(|b| b.restrict_public_buckets),
+            vpc_id: ap
+                .network_origin
+                .eq_ignore_ascii_case("VPC")
+                .then(|| ap.vpc_id.clone().unwrap_or_default()),
+            multi_region: ap.kind == AccessPointKind::MultiRegion,
+        });
+    }
+    out
 }
 
 fn input_of(r: &ExternalResource, f: &ExternalFinding) -> FindingInput {
