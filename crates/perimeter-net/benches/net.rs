@@ -37,6 +37,7 @@ fn main() {
         route_tables: 200,
         public_pct: 50,
         dangling_pct: 0,
+        transit: false,
     };
     let t = Instant::now();
     let docs = perimeter_net::synth::generate_documents(1, &big);
@@ -122,6 +123,7 @@ fn main() {
         route_tables: 40,
         public_pct: 30,
         dangling_pct: 0,
+        transit: false,
     };
     let net = generate_network(2, &pairs);
     let mut times = Vec::new();

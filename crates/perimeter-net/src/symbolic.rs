@@ -251,6 +251,10 @@ pub struct Engine<'a> {
     subnet_pair_cache: HashMap<(String, String), Rc<Answer>>,
     exists_memo: HashMap<Vec<u32>, Option<bool>>,
     interned: HashMap<Vec<String>, u32>,
+    v6_cache: HashMap<String, IntervalSet>,
+    /// Subnet pairs whose forward route goes through a NAT gateway (security groups then apply to
+    /// translated headers, so the pair is decided on its full set).
+    nat_pairs: HashMap<(String, String), bool>,
 }
 
 fn addr_set(eni: &NetworkInterface) -> IntervalSet {
@@ -284,6 +288,8 @@ impl<'a> Engine<'a> {
             subnet_pair_cache: HashMap::new(),
             exists_memo: HashMap::new(),
             interned: HashMap::new(),
+            v6_cache: HashMap::new(),
+            nat_pairs: HashMap::new(),
         }
     }
 
@@ -602,29 +608,43 @@ impl<'a> Engine<'a> {
         let out = out.restrict(DST, &d_addrs.subtract(&s_addrs));
         let out = out.then(&self.acl(s_subnet, true));
         let (s_vpc, d_vpc) = (ss.vpc_id.clone(), ds.vpc_id.clone());
-        let fwd_route = self.hop_condition(s_subnet, &s_vpc, &d_vpc, d_subnet);
-        let out = out.then(&fwd_route);
-        let out = out
+        let (fwd_route, nats) = self.hop_condition(s_subnet, &s_vpc, &d_vpc, d_subnet);
+        self.nat_pairs
+            .insert((s_subnet.to_owned(), d_subnet.to_owned()), !nats.is_empty());
+        let direct = out
+            .then(&fwd_route)
             .then(&self.acl(d_subnet, false))
             .then(&self.sg(d_groups, false));
         // Reply from the destination back to the source.
-        let rep = out.replies();
-        let rep = rep.restrict(DST, &s_addrs.subtract(&d_addrs));
-        let rep = rep.then(&self.acl(d_subnet, true));
-        let back_route = self.hop_condition(d_subnet, &d_vpc, &s_vpc, s_subnet);
-        let rep = rep.then(&back_route).then(&self.acl(s_subnet, false));
-        rep.replies()
+        let rep = direct.replies().restrict(DST, &s_addrs);
+        let direct = rep.then(&self.leg(d_subnet, s_subnet)).replies();
+        let mut total = direct;
+        for (nat, part) in nats {
+            let a = self.nat_path(
+                &out.restrict(DST, &part),
+                &nat,
+                s_subnet,
+                d_subnet,
+                d_groups,
+            );
+            total = union(&total, &a);
+        }
+        total
     }
 
     /// Headers leaving `from_subnet` (VPC `from_vpc`) that the route table sends to `to_subnet` in
-    /// `to_vpc` through the local route or an active peering connection. Other routes: unknown.
+    /// `to_vpc`, arriving at its VPC router: through the local route, an active peering connection,
+    /// transit gateways (route tables, peering attachments), a VGW, Direct Connect and VPN to the
+    /// on-prem routers and back, or an internet gateway (IPv6 addresses of the other VPC, which the
+    /// internet hands back untranslated). Destinations routed to a NAT gateway are returned
+    /// separately (the caller follows the translation); appliances and other targets are unknown.
     fn hop_condition(
         &mut self,
         from_subnet: &str,
         from_vpc: &str,
         to_vpc: &str,
         to_subnet: &str,
-    ) -> Answer {
+    ) -> (Answer, Vec<(String, IntervalSet)>) {
         let net = self.net;
         let compiled = self.routes(from_subnet);
         let Some(rt) = net
@@ -633,15 +653,25 @@ impl<'a> Engine<'a> {
             .and_then(|s| s.route_table_id.as_ref())
             .and_then(|id| net.route_tables.get(id))
         else {
-            return Answer::all_unknown();
+            return (Answer::all_unknown(), Vec::new());
         };
         let Some(to) = net.subnets.get(to_subnet) else {
-            return Answer::all_unknown();
+            return (Answer::all_unknown(), Vec::new());
         };
-        let to_addrs = IntervalSet::from_ranges(to.cidrs.iter().map(|c| (c.lo, c.hi())).collect());
-        // Addresses of the target subnet that its VPC router delivers there (first subnet holding it).
-        let mut good = IntervalSet::empty();
-        let mut unknown = compiled.unknown.clone();
+        let az = net
+            .subnets
+            .get(from_subnet)
+            .map(|s| s.az.clone())
+            .unwrap_or_default();
+        let to_addrs = cidr_set(&to.cidrs);
+        let in_vpc = net
+            .vpcs
+            .get(to_vpc)
+            .map_or(IntervalSet::empty(), |v| cidr_set(&v.cidrs));
+        let mut flow = Flow::default();
+        let mut extra = HeaderSet::empty();
+        let mut nats = Vec::new();
+        flow.unknown = compiled.unknown.clone();
         for (set, i) in &compiled.parts {
             let Some(r) = rt.routes.get(*i) else { continue };
             let part = set.intersect(&to_addrs);
@@ -650,11 +680,7 @@ impl<'a> Engine<'a> {
             }
             match &r.target {
                 RouteTarget::Local if from_vpc == to_vpc => {
-                    let vpc = net.vpcs.get(to_vpc);
-                    let in_vpc = vpc.map_or(IntervalSet::empty(), |v| {
-                        IntervalSet::from_ranges(v.cidrs.iter().map(|c| (c.lo, c.hi())).collect())
-                    });
-                    good = good.union(&part.intersect(&in_vpc));
+                    flow.good = flow.good.union(&part.intersect(&in_vpc));
                 }
                 RouteTarget::VpcPeeringConnection(pcx) => {
                     let Some(p) = net.vpc_peering_connections.get(pcx) else {
@@ -670,47 +696,475 @@ impl<'a> Engine<'a> {
                     if peer.0 != to_vpc || net.vpcs.get(to_vpc).is_none() {
                         continue;
                     }
-                    let peer_set =
-                        IntervalSet::from_ranges(peer.1.iter().map(|c| (c.lo, c.hi())).collect());
-                    let vpc_set = net.vpcs.get(to_vpc).map_or(IntervalSet::empty(), |v| {
-                        IntervalSet::from_ranges(v.cidrs.iter().map(|c| (c.lo, c.hi())).collect())
-                    });
-                    good = good.union(&part.intersect(&peer_set).intersect(&vpc_set));
+                    let peer_set = cidr_set(&peer.1);
+                    flow.good = flow
+                        .good
+                        .union(&part.intersect(&peer_set).intersect(&in_vpc));
                 }
                 RouteTarget::Local => {}
-                // An internet gateway drops private destinations (the walker's egress check).
-                RouteTarget::InternetGateway(_) => {
-                    let mut private = IntervalSet::empty();
-                    for c in PRIVATE_BLOCKS
-                        .iter()
-                        .filter_map(|c| crate::hs::Cidr::parse(c))
-                    {
-                        private = private.union(&c.to_set());
-                    }
-                    unknown = unknown.union(&part.subtract(&private));
+                RouteTarget::InternetGateway(g) => {
+                    let (boxes, unknown) = self.igw_hairpin(g, from_vpc, &part, to_vpc);
+                    extra = extra.union(&boxes);
+                    flow.unknown = flow.unknown.union(&unknown);
                 }
-                // Transit gateways, NAT, gateways and appliances are outside this engine.
-                _ => unknown = unknown.union(&part),
+                RouteTarget::NatGateway(n) => nats.push((n.clone(), part)),
+                RouteTarget::TransitGateway(t) => {
+                    let f = self.tgw_from_vpc(t, from_vpc, &az, &part, to_vpc);
+                    flow.add(&f);
+                }
+                RouteTarget::VpnGateway(v) => {
+                    let f = self.vgw_out(v, from_vpc, &part, to_vpc);
+                    flow.add(&f);
+                }
+                // Gateway endpoints and egress-only gateways lead out of the network.
+                RouteTarget::VpcEndpoint(_) | RouteTarget::EgressOnlyInternetGateway(_) => {}
+                // Appliances and other targets are not modelled (the walker says unknown too).
+                RouteTarget::NetworkInterface(_) | RouteTarget::Other(_) => {
+                    flow.unknown = flow.unknown.union(&part);
+                }
             }
         }
         // The VPC router delivers to the first subnet holding the address; keep those of `to_subnet`.
         let mut owned = IntervalSet::empty();
+        let mut mine = IntervalSet::empty();
         for sn in net.subnets.iter().filter(|s| s.vpc_id == to_vpc) {
-            let cs = IntervalSet::from_ranges(sn.cidrs.iter().map(|c| (c.lo, c.hi())).collect());
-            let fresh = cs.subtract(&owned);
+            let cs = cidr_set(&sn.cidrs);
             if sn.id == to_subnet {
-                let mine = fresh;
-                good = good.intersect(&mine);
-                unknown = unknown.intersect(&to_addrs);
+                mine = cs.subtract(&owned);
                 break;
             }
             owned = owned.union(&cs);
         }
-        let good = good.subtract(&unknown);
-        Answer {
-            allowed: HeaderSet::all().restrict(DST, &good),
-            unknown: HeaderSet::all().restrict(DST, &unknown),
+        let unknown = flow.unknown.intersect(&to_addrs);
+        let good = flow.good.intersect(&mine).subtract(&unknown);
+        let allowed = HeaderSet::all()
+            .restrict(DST, &good)
+            .union(&extra.restrict(DST, &mine.subtract(&unknown)));
+        (
+            Answer {
+                allowed,
+                unknown: HeaderSet::all().restrict(DST, &unknown),
+            },
+            nats,
+        )
+    }
+
+    /// IPv6 destinations routed to internet gateway `g` that come back in to `to_vpc` through its
+    /// internet gateway (IPv6 is not translated): allowed headers (IPv6 internet sources only, as the
+    /// walker checks) and unknown destinations.
+    fn igw_hairpin(
+        &mut self,
+        g: &str,
+        from_vpc: &str,
+        part: &IntervalSet,
+        to_vpc: &str,
+    ) -> (HeaderSet, IntervalSet) {
+        let net = self.net;
+        let attached = net
+            .internet_gateways
+            .get(g)
+            .is_some_and(|x| x.vpc_ids.iter().any(|v| v == from_vpc));
+        if !attached {
+            return if net.igw_unknown_vpcs.contains(from_vpc) {
+                (HeaderSet::empty(), part.clone())
+            } else {
+                (HeaderSet::empty(), IntervalSet::empty())
+            };
         }
+        let owned = self
+            .v6_of_vpc(to_vpc)
+            .intersect(part)
+            .subtract(private_set());
+        if owned.is_empty() {
+            return (HeaderSet::empty(), IntervalSet::empty());
+        }
+        if !net.derived.vpc_igw.contains_key(to_vpc) {
+            return if net.igw_unknown_vpcs.contains(to_vpc) {
+                (HeaderSet::empty(), owned)
+            } else {
+                (HeaderSet::empty(), IntervalSet::empty())
+            };
+        }
+        let v6 = IntervalSet::interval(crate::hs::V4_BASE, crate::hs::V4_END)
+            .complement(u128::MAX)
+            .subtract(private_set());
+        (
+            HeaderSet::all().restrict(SRC, &v6).restrict(DST, &owned),
+            IntervalSet::empty(),
+        )
+    }
+
+    fn v6_of_vpc(&mut self, vpc: &str) -> IntervalSet {
+        if let Some(s) = self.v6_cache.get(vpc) {
+            return s.clone();
+        }
+        let net = self.net;
+        let set = IntervalSet::from_ranges(
+            net.network_interfaces
+                .iter()
+                .filter(|e| e.vpc_id == vpc)
+                .flat_map(|e| e.ipv6.iter().map(|ip| (*ip, *ip)))
+                .filter(|(ip, _)| net.derived.v6_owner.contains_key(ip))
+                .collect(),
+        );
+        self.v6_cache.insert(vpc.to_owned(), set.clone());
+        set
+    }
+
+    /// Destinations sent from a subnet of `from_vpc` (zone `az`) to transit gateway `tgw` that reach
+    /// the VPC router of `to_vpc`.
+    fn tgw_from_vpc(
+        &mut self,
+        tgw: &str,
+        from_vpc: &str,
+        az: &str,
+        part: &IntervalSet,
+        to_vpc: &str,
+    ) -> Flow {
+        let net = self.net;
+        let Some(att) = net
+            .tgw_attachments
+            .iter()
+            .find(|a| a.tgw_id == tgw && a.resource_type == "vpc" && a.resource_id == from_vpc)
+        else {
+            return Flow::default();
+        };
+        let azs: Vec<&str> = att
+            .subnet_ids
+            .iter()
+            .filter_map(|s| net.subnets.get(s))
+            .map(|s| s.az.as_str())
+            .collect();
+        if !att.subnet_ids.is_empty() && !azs.is_empty() && !azs.contains(&az) {
+            return Flow::default();
+        }
+        self.tgw_table(tgw, &att.id.clone(), part, to_vpc, 0)
+    }
+
+    /// Destinations arriving at transit gateway `tgw` from attachment `att` that reach the VPC router
+    /// of `to_vpc` (the walker's `tgw_route`).
+    fn tgw_table(
+        &mut self,
+        tgw: &str,
+        att: &str,
+        dsts: &IntervalSet,
+        to_vpc: &str,
+        depth: usize,
+    ) -> Flow {
+        let net = self.net;
+        if depth > 4 {
+            return Flow::unknown(dsts);
+        }
+        let Some(a) = net.tgw_attachments.get(&format!("{tgw}/{att}")) else {
+            return Flow::unknown(dsts);
+        };
+        let Some(rtb) = a
+            .route_table_id
+            .as_ref()
+            .and_then(|id| net.tgw_route_tables.get(id))
+        else {
+            return Flow::default();
+        };
+        let entries: Vec<(crate::hs::Cidr, (u8, u8, usize), usize)> = rtb
+            .routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    r.cidr,
+                    (
+                        r.cidr.axis_len(),
+                        crate::walk::tgw_route_priority(net, tgw, r),
+                        i,
+                    ),
+                    i,
+                )
+            })
+            .collect();
+        let mut flow = Flow::default();
+        for (i, won) in lpm_partition(entries) {
+            let part = won.intersect(dsts);
+            let Some(r) = rtb.routes.get(i) else { continue };
+            if part.is_empty() || r.blackhole {
+                continue;
+            }
+            let Some(target) = &r.attachment_id else {
+                continue;
+            };
+            let Some(t) = net
+                .tgw_attachments
+                .get(&format!("{tgw}/{target}"))
+                .or_else(|| net.tgw_attachments.iter().find(|a| a.id == *target))
+            else {
+                flow.unknown = flow.unknown.union(&part);
+                continue;
+            };
+            match t.resource_type.as_str() {
+                "vpc" => {
+                    let Some(v) = net.vpcs.get(&t.resource_id) else {
+                        flow.unknown = flow.unknown.union(&part);
+                        continue;
+                    };
+                    if v.id == to_vpc {
+                        flow.good = flow.good.union(&part.intersect(&cidr_set(&v.cidrs)));
+                    }
+                }
+                "peering" => {
+                    let f =
+                        self.tgw_table(&t.resource_id.clone(), target, &part, to_vpc, depth + 1);
+                    flow.add(&f);
+                }
+                "direct-connect-gateway" => {
+                    let routes = net
+                        .dx_gateways
+                        .get(&t.resource_id)
+                        .map(|g| g.routes.as_slice())
+                        .unwrap_or_default();
+                    let f = self.onprem(routes, &part, to_vpc, depth + 1);
+                    flow.add(&f);
+                }
+                "vpn" => {
+                    let routes = net
+                        .vpn_connections
+                        .get(&t.resource_id)
+                        .map(|v| v.routes.as_slice())
+                        .unwrap_or_default();
+                    let f = self.onprem(routes, &part, to_vpc, depth + 1);
+                    flow.add(&f);
+                }
+                _ => {}
+            }
+        }
+        flow
+    }
+
+    /// Destinations handed to on-prem by a gateway that learned `routes`, that the routers send back
+    /// into AWS to the VPC router of `to_vpc`.
+    fn onprem(
+        &mut self,
+        routes: &[crate::model::OnPremRoute],
+        dsts: &IntervalSet,
+        to_vpc: &str,
+        depth: usize,
+    ) -> Flow {
+        // Longest prefix, then the highest preference; the first of equals (as the walker).
+        let entries = routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.cidr, (r.cidr.axis_len(), r.local_pref, usize::MAX - i), i))
+            .collect();
+        let mut flow = Flow::default();
+        for (i, won) in lpm_partition(entries) {
+            let part = won.intersect(dsts);
+            if part.is_empty() {
+                continue;
+            }
+            if let Some(router) = routes.get(i).and_then(|r| r.router.clone()) {
+                let f = self.router(&router, &part, to_vpc, depth + 1);
+                flow.add(&f);
+            }
+        }
+        flow
+    }
+
+    /// Destinations an on-prem router forwards back into AWS to the VPC router of `to_vpc`.
+    fn router(&mut self, name: &str, dsts: &IntervalSet, to_vpc: &str, depth: usize) -> Flow {
+        let net = self.net;
+        if depth > 12 {
+            return Flow::unknown(dsts);
+        }
+        let Some(router) = net.customer_routers.get(name) else {
+            return Flow::unknown(dsts);
+        };
+        let own = IntervalSet::from_ranges(
+            router
+                .interfaces
+                .iter()
+                .filter(|i| !i.shutdown)
+                .filter_map(|i| i.address.map(|(a, _)| (a, a)))
+                .collect(),
+        );
+        let dsts = dsts.subtract(&own);
+        let entries = router
+            .rib
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    r.cidr,
+                    (r.cidr.axis_len(), u8::MAX - r.admin, usize::MAX - i),
+                    i,
+                )
+            })
+            .collect();
+        let mut flow = Flow::default();
+        for (i, won) in lpm_partition(entries) {
+            let part = won.intersect(&dsts);
+            let Some(r) = router.rib.get(i) else { continue };
+            if part.is_empty() {
+                continue;
+            }
+            match &r.next_hop {
+                crate::model::RouterHop::Null0 | crate::model::RouterHop::Beyond(_) => {}
+                crate::model::RouterHop::Aws(crate::model::AwsEntry::VpnGateway {
+                    vgw_id, ..
+                }) => {
+                    let Some(g) = net.vpn_gateways.get(vgw_id) else {
+                        flow.unknown = flow.unknown.union(&part);
+                        continue;
+                    };
+                    if let Some(vpc) = g.vpc_ids.first()
+                        && vpc == to_vpc
+                        && let Some(v) = net.vpcs.get(vpc)
+                    {
+                        flow.good = flow.good.union(&part.intersect(&cidr_set(&v.cidrs)));
+                    }
+                }
+                crate::model::RouterHop::Aws(crate::model::AwsEntry::TransitGateway {
+                    tgw_id,
+                    attachment_id,
+                    ..
+                }) => {
+                    let f = self.tgw_table(
+                        &tgw_id.clone(),
+                        &attachment_id.clone(),
+                        &part,
+                        to_vpc,
+                        depth + 1,
+                    );
+                    flow.add(&f);
+                }
+            }
+        }
+        flow
+    }
+
+    /// Destinations sent from `from_vpc` to VGW `vgw` that come back through on-prem routers.
+    fn vgw_out(&mut self, vgw: &str, from_vpc: &str, dsts: &IntervalSet, to_vpc: &str) -> Flow {
+        let net = self.net;
+        let Some(g) = net
+            .vpn_gateways
+            .get(vgw)
+            .filter(|g| g.vpc_ids.iter().any(|v| v == from_vpc))
+        else {
+            return Flow::default();
+        };
+        // Only destinations whose best learned route leads to a modelled router go on; static
+        // routes to unmodelled peers leave the network, and the rest has no route.
+        let entries = g
+            .learned
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.cidr, (r.cidr.axis_len(), r.local_pref, usize::MAX - i), i))
+            .collect();
+        let mut flow = Flow::default();
+        for (i, won) in lpm_partition(entries) {
+            let part = won.intersect(dsts);
+            if part.is_empty() {
+                continue;
+            }
+            if let Some(router) = g.learned.get(i).and_then(|r| r.router.clone()) {
+                let f = self.router(&router, &part, to_vpc, 1);
+                flow.add(&f);
+            }
+        }
+        flow
+    }
+
+    /// The conditions on a packet that leaves subnet `from` (past its ENI) and arrives at an ENI of
+    /// subnet `to`, before that ENI's security groups: delivered directly inside one subnet, else
+    /// network ACL out, route(s), network ACL in. Destinations routed to a NAT gateway are unknown
+    /// here (a second translation is not followed).
+    fn leg(&mut self, from: &str, to: &str) -> Answer {
+        let net = self.net;
+        let (Some(f), Some(t)) = (net.subnets.get(from), net.subnets.get(to)) else {
+            return Answer::all_unknown();
+        };
+        let (f_addrs, t_addrs) = (cidr_set(&f.cidrs), cidr_set(&t.cidrs));
+        if from == to {
+            return Answer::all().restrict(DST, &f_addrs);
+        }
+        let (f_vpc, t_vpc) = (f.vpc_id.clone(), t.vpc_id.clone());
+        let pre = Answer::all()
+            .restrict(DST, &t_addrs.subtract(&f_addrs))
+            .then(&self.acl(from, true));
+        let (hop, nats) = self.hop_condition(from, &f_vpc, &t_vpc, to);
+        let mut a = pre.then(&hop);
+        for (_, part) in nats {
+            let c = pre.restrict(DST, &part);
+            a = union(
+                &a,
+                &Answer {
+                    allowed: HeaderSet::empty(),
+                    unknown: c.allowed.union(&c.unknown),
+                },
+            );
+        }
+        a.then(&self.acl(to, false))
+    }
+
+    /// Connections from subnet `s` to ENIs with `d_groups` in subnet `d` through NAT gateway
+    /// `nat_id`, for the headers `out` that reach it: the source becomes the NAT gateway's address
+    /// (protocols tcp, udp, icmp), the reply comes back to it and is translated back.
+    fn nat_path(
+        &mut self,
+        out: &Answer,
+        nat_id: &str,
+        s: &str,
+        d: &str,
+        d_groups: &[String],
+    ) -> Answer {
+        let net = self.net;
+        let Some(nat) = net.nat_gateways.get(nat_id) else {
+            return Answer::default();
+        };
+        let Some(&(npriv, _)) = nat.addresses.first() else {
+            return Answer {
+                allowed: HeaderSet::empty(),
+                unknown: out.allowed.union(&out.unknown),
+            };
+        };
+        let nsub = nat.subnet_id.clone();
+        let mut f = out.clone();
+        if nsub != s {
+            f = f.then(&self.acl(&nsub, false));
+        }
+        let protos = IntervalSet::from_ranges(vec![(1, 1), (6, 6), (17, 17)]);
+        let f = f.restrict(PROTO, &protos);
+        if f.is_empty() {
+            return f;
+        }
+        // After the translation (source = the NAT gateway's address): on to the destination, and
+        // its reply back to the NAT gateway.
+        let to_dst = self.leg(&nsub, d).then(&self.sg(d_groups, false));
+        let back = self.nat_return(d, &nsub, npriv);
+        let translated = to_dst.then(&back.replies());
+        let point = IntervalSet::point(npriv);
+        let pre = Answer {
+            allowed: translated.allowed.restrict(SRC, &point).forget(SRC),
+            unknown: translated.unknown.restrict(SRC, &point).forget(SRC),
+        };
+        // The reply, translated back, from the NAT gateway's subnet to the source.
+        let home = self.leg(&nsub, s);
+        f.then(&pre).then(&home.replies())
+    }
+
+    /// Replies from subnet `d` to the NAT gateway's address `npriv` in subnet `nsub`.
+    fn nat_return(&mut self, d: &str, nsub: &str, npriv: Ip) -> Answer {
+        let net = self.net;
+        let Some(ds) = net.subnets.get(d) else {
+            return Answer::all_unknown();
+        };
+        let point = IntervalSet::point(npriv);
+        if ds.cidrs.iter().any(|c| c.contains(npriv)) {
+            // Delivered inside the subnet to the NAT gateway's interface.
+            return if net.eni_by_private(&ds.vpc_id, npriv).is_some() {
+                Answer::all().restrict(DST, &point)
+            } else {
+                Answer::default()
+            };
+        }
+        self.leg(d, nsub).restrict(DST, &point)
     }
 
     /// Exactly which headers from ENI `src` (source = one of its addresses) open a connection to ENI
@@ -789,6 +1243,7 @@ impl<'a> Engine<'a> {
             groups,
             subnet,
             subnet_id: eni.subnet_id.clone(),
+            group_list: eni.groups.clone(),
             nat: self.net.is_nat_eni(eni),
             load_balancer: eni.is_load_balancer(),
         }
@@ -798,7 +1253,27 @@ impl<'a> Engine<'a> {
         if d.nat || s.nat {
             return Some(false);
         }
-        let answer = self.exists_filters(s, d, netp);
+        let through_nat = self
+            .nat_pairs
+            .get(&(s.subnet_id.clone(), d.subnet_id.clone()))
+            .copied()
+            .unwrap_or(false);
+        let answer = if through_nat {
+            // Security groups of the destination see translated headers: decide on the full set.
+            let a = self
+                .pair_class(&s.subnet_id, &s.group_list, &d.subnet_id, &d.group_list)
+                .restrict(SRC, &s.addrs)
+                .restrict(DST, &d.addrs);
+            if !a.allowed.is_empty() {
+                Some(true)
+            } else if a.unknown.is_empty() {
+                Some(false)
+            } else {
+                None
+            }
+        } else {
+            self.exists_filters(s, d, netp)
+        };
         if d.load_balancer && answer == Some(true) {
             None
         } else {
@@ -905,6 +1380,75 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// Destination sets: those that arrive where wanted, and those whose fate is unknown.
+#[derive(Clone, Debug, Default)]
+struct Flow {
+    good: IntervalSet,
+    unknown: IntervalSet,
+}
+
+impl Flow {
+    fn unknown(dsts: &IntervalSet) -> Flow {
+        Flow {
+            good: IntervalSet::empty(),
+            unknown: dsts.clone(),
+        }
+    }
+
+    fn add(&mut self, other: &Flow) {
+        self.good = self.good.union(&other.good);
+        self.unknown = self.unknown.union(&other.unknown);
+    }
+}
+
+fn cidr_set(cs: &[crate::hs::Cidr]) -> IntervalSet {
+    IntervalSet::from_ranges(cs.iter().map(|c| (c.lo, c.hi())).collect())
+}
+
+fn private_set() -> &'static IntervalSet {
+    static SET: std::sync::OnceLock<IntervalSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        cidr_set(
+            &PRIVATE_BLOCKS
+                .iter()
+                .filter_map(|c| crate::hs::Cidr::parse(c))
+                .collect::<Vec<_>>(),
+        )
+    })
+}
+
+/// Exact union of two tri-state answers.
+fn union(a: &Answer, b: &Answer) -> Answer {
+    let allowed = a.allowed.union(&b.allowed);
+    Answer {
+        unknown: a.unknown.union(&b.unknown).subtract(&allowed),
+        allowed,
+    }
+}
+
+/// Longest-prefix partition: for every entry `(cidr, key, index)`, the destinations it wins. The
+/// entry with the greatest key among those holding an address wins it (keys start with the prefix
+/// length; callers encode their tie-breaks in the rest).
+fn lpm_partition<K: Ord>(
+    mut entries: Vec<(crate::hs::Cidr, K, usize)>,
+) -> Vec<(usize, IntervalSet)> {
+    entries.sort_by(|a, b| b.1.cmp(&a.1));
+    let mut covered = IntervalSet::empty();
+    let mut won: Vec<(usize, IntervalSet)> = Vec::new();
+    for (c, _, i) in entries {
+        let set = c.to_set();
+        let win = set.subtract(&covered);
+        covered = covered.union(&set);
+        if !win.is_empty() {
+            match won.iter_mut().find(|(j, _)| *j == i) {
+                Some((_, w)) => *w = w.union(&win),
+                None => won.push((i, win)),
+            }
+        }
+    }
+    won
+}
+
 /// What a pair decision needs from one ENI.
 pub struct PairEnd {
     out: Rc<Answer>,
@@ -913,6 +1457,7 @@ pub struct PairEnd {
     groups: u32,
     subnet: u32,
     subnet_id: String,
+    group_list: Vec<String>,
     nat: bool,
     load_balancer: bool,
 }

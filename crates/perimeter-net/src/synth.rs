@@ -68,6 +68,9 @@ pub struct Shape {
     pub public_pct: u64,
     /// Add inconsistencies (references to deleted groups) with this percentage per rule.
     pub dangling_pct: u64,
+    /// Add a transit gateway (two route tables, propagations, static and blackhole routes) and a
+    /// NAT gateway per VPC, with routes to them.
+    pub transit: bool,
 }
 
 impl Shape {
@@ -85,6 +88,22 @@ impl Shape {
             route_tables: 4,
             public_pct: 60,
             dangling_pct: 3,
+            transit: false,
+        }
+    }
+
+    /// A small network with a transit gateway and NAT gateways, for property tests.
+    #[must_use]
+    pub fn small_transit() -> Self {
+        Shape {
+            vpcs: 4,
+            subnets_per_vpc: 3,
+            enis: 16,
+            network_acls: 4,
+            route_tables: 12,
+            transit: true,
+            dangling_pct: 0,
+            ..Shape::small()
         }
     }
 }
@@ -226,6 +245,10 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
         if r.chance(60) {
             egress.push(json!({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}));
         }
+        if shape.transit && r.chance(60) {
+            // East-west traffic is what the transit networks are for.
+            ingress.push(json!({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}], "Ipv6Ranges": [{"CidrIpv6": "2600:1f18::/32"}]}));
+        }
         sgs.push(json!({"GroupId": id, "GroupName": format!("g{i}"), "VpcId": vpc, "IpPermissions": ingress, "IpPermissionsEgress": egress}));
     }
     // Network ACLs: one default per VPC plus custom ones associated with random subnets.
@@ -260,6 +283,11 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
                     set(&mut e, "IcmpTypeCode", json!({"Type": -1, "Code": -1}));
                 }
                 entries.push(e);
+            }
+            if shape.transit && r.chance(75) {
+                // Mostly open ACLs, so that east-west paths through the gateways are often taken.
+                entries.push(json!({"RuleNumber": 900, "Protocol": "-1", "RuleAction": "allow", "Egress": egress, "CidrBlock": "0.0.0.0/0"}));
+                entries.push(json!({"RuleNumber": 901, "Protocol": "-1", "RuleAction": "allow", "Egress": egress, "Ipv6CidrBlock": "::/0"}));
             }
             entries.push(json!({"RuleNumber": 32767, "Protocol": "-1", "RuleAction": "deny", "Egress": egress, "CidrBlock": "0.0.0.0/0"}));
         }
@@ -302,6 +330,29 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
         if peer < shape.vpcs && peer != vpc_idx && r.chance(70) {
             let pcx = format!("pcx-{:08x}", vpc_idx.min(peer));
             routes.push(json!({"DestinationCidrBlock": format!("10.{peer}.0.0/16"), "VpcPeeringConnectionId": pcx, "State": "active", "Origin": "CreateRoute"}));
+        }
+        if shape.transit {
+            if r.chance(45) {
+                routes.push(json!({"DestinationCidrBlock": "10.0.0.0/8", "TransitGatewayId": "tgw-00000001", "State": "active", "Origin": "CreateRoute"}));
+            }
+            if r.chance(20) {
+                routes.push(json!({"DestinationIpv6CidrBlock": "2600:1f18::/32", "TransitGatewayId": "tgw-00000001", "State": "active", "Origin": "CreateRoute"}));
+            }
+            let nat = format!("nat-{vpc_idx:08x}");
+            if r.chance(35) {
+                // A route more specific than the local one, through the VPC's NAT gateway.
+                let k = r.below(shape.subnets_per_vpc.max(1));
+                let sb = (10u32 << 24)
+                    | (u32::try_from(vpc_idx).unwrap_or(0) << 16)
+                    | (u32::try_from(k).unwrap_or(0) << 10);
+                routes.push(json!({"DestinationCidrBlock": format!("{}/22", v4(sb)), "NatGatewayId": nat, "State": "active", "Origin": "CreateRoute"}));
+            }
+            if r.chance(40) {
+                let other = r.below(shape.vpcs.max(1));
+                if other != vpc_idx {
+                    routes.push(json!({"DestinationCidrBlock": format!("10.{other}.0.0/16"), "NatGatewayId": nat, "State": "active", "Origin": "CreateRoute"}));
+                }
+            }
         }
         let main = t < shape.vpcs;
         let mut assoc = Vec::new();
@@ -380,7 +431,11 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
         reservations.push(json!({"Instances": [{"InstanceId": format!("i-{e:08x}"), "State": {"Name": "running"}, "SubnetId": sid, "VpcId": vpc, "PrivateIpAddress": ip, "NetworkInterfaces": [eni.clone()]}]}));
         enis.push(eni);
     }
-    vec![
+    let mut docs = Vec::new();
+    if shape.transit {
+        docs.extend(transit_documents(&mut r, shape, &subnet_cidrs, &mut enis));
+    }
+    docs.extend([
         json!({"Vpcs": vpcs}),
         json!({"Subnets": subnets}),
         json!({"InternetGateways": igws}),
@@ -390,6 +445,83 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
         json!({"RouteTables": rts}),
         json!({"NetworkInterfaces": enis}),
         json!({"Reservations": reservations}),
+    ]);
+    docs
+}
+
+/// The transit gateway and NAT gateway documents of a [`Shape::transit`] network.
+fn transit_documents(
+    r: &mut Rng,
+    shape: &Shape,
+    subnet_cidrs: &[(String, String, u32)],
+    enis: &mut Vec<Value>,
+) -> Vec<Value> {
+    let tgw = "tgw-00000001";
+    let mut attachments = Vec::new();
+    let mut vpc_attachments = Vec::new();
+    let mut nats = Vec::new();
+    for v in 0..shape.vpcs {
+        let vpc = format!("vpc-{v:08x}");
+        let att = format!("tgw-attach-{v:08x}");
+        let mut a = json!({"TransitGatewayAttachmentId": att, "TransitGatewayId": tgw, "ResourceType": "vpc",
+            "ResourceId": vpc, "State": "available"});
+        // One VPC's attachment has no route table association.
+        if v != 3 {
+            set(
+                &mut a,
+                "Association",
+                json!({"State": "associated", "TransitGatewayRouteTableId": format!("tgw-rtb-{:08x}", v % 2)}),
+            );
+        }
+        attachments.push(a);
+        // Attachment subnets: zone a only for odd VPCs (zone-b subnets' routes to the TGW drop).
+        let mut subnets = vec![format!("subnet-{v:04x}0000")];
+        if v % 2 == 0 && shape.subnets_per_vpc > 1 {
+            subnets.push(format!("subnet-{v:04x}0001"));
+        }
+        vpc_attachments.push(json!({"TransitGatewayAttachmentId": att, "TransitGatewayId": tgw, "VpcId": vpc, "State": "available", "SubnetIds": subnets}));
+        // A NAT gateway in the first subnet of the VPC, with its interface.
+        if let Some((sid, _, sb)) = subnet_cidrs.iter().find(|(_, sv, _)| *sv == vpc) {
+            let private = v4(sb + 1015);
+            let v32 = u32::try_from(v).unwrap_or(0);
+            let public = v4((52 << 24) | (v32 + 1));
+            let eni = format!("eni-nat{v:05x}");
+            nats.push(json!({"NatGatewayId": format!("nat-{v:08x}"), "State": "available", "SubnetId": sid, "VpcId": vpc,
+                "NatGatewayAddresses": [{"PrivateIp": private, "PublicIp": public, "NetworkInterfaceId": eni}]}));
+            enis.push(json!({"NetworkInterfaceId": eni, "SubnetId": sid, "VpcId": vpc, "InterfaceType": "nat_gateway",
+                "PrivateIpAddress": private, "PrivateIpAddresses": [{"Primary": true, "PrivateIpAddress": private, "Association": {"PublicIp": public}}],
+                "Groups": [], "RequesterManaged": true}));
+        }
+    }
+    let mut propagations = Vec::new();
+    let mut statics = Vec::new();
+    for t in 0..2usize {
+        let rtb = format!("tgw-rtb-{t:08x}");
+        let props: Vec<Value> = (0..shape.vpcs)
+            .filter(|_| r.chance(70))
+            .map(|v| json!({"TransitGatewayAttachmentId": format!("tgw-attach-{v:08x}"), "ResourceType": "vpc", "State": "enabled"}))
+            .collect();
+        propagations.push(json!({"TransitGatewayRouteTableId": rtb, "TransitGatewayRouteTablePropagations": props}));
+        let mut routes = Vec::new();
+        if r.chance(50) {
+            routes.push(json!({"DestinationCidrBlock": format!("10.{}.{}.0/24", r.below(shape.vpcs.max(1)), 4 * r.below(shape.subnets_per_vpc.max(1))), "Type": "static", "State": "blackhole"}));
+        }
+        if r.chance(60) {
+            let v = r.below(shape.vpcs.max(1));
+            routes.push(json!({"DestinationCidrBlock": "10.0.0.0/12", "Type": "static", "State": "active",
+                "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": format!("tgw-attach-{v:08x}"), "ResourceType": "vpc"}]}));
+        }
+        statics.push(json!({"TransitGatewayRouteTableId": rtb, "Routes": routes}));
+    }
+    vec![
+        json!({"TransitGatewayAttachments": attachments}),
+        json!({"TransitGatewayVpcAttachments": vpc_attachments}),
+        json!({"TransitGatewayRouteTables": [
+            {"TransitGatewayRouteTableId": "tgw-rtb-00000000", "TransitGatewayId": tgw, "State": "available"},
+            {"TransitGatewayRouteTableId": "tgw-rtb-00000001", "TransitGatewayId": tgw, "State": "available"}]}),
+        json!({"TransitGatewayPropagations": propagations}),
+        json!({"TransitGatewayStaticRoutes": statics}),
+        json!({"NatGateways": nats}),
     ]
 }
 

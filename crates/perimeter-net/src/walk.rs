@@ -1293,10 +1293,12 @@ impl<'a> Walker<'a> {
             b.direction = Some("egress");
             return blocked(Disposition::DeniedOut, q, b);
         }
-        if self.mode == Mode::Return {
+        // A reply to a connection from the internet goes back to its sender.
+        if self.mode == Mode::Return && self.from_internet {
             return end(Disposition::ExitsNetwork, Landing::Internet, q);
         }
-        // Hairpin: a public address of this snapshot is reached back through the internet.
+        // Hairpin: a public address of this snapshot is reached back through the internet (replies
+        // of connections between two resources of the snapshot too).
         if net.derived.public_owner.contains_key(&q.dst)
             || net.derived.v6_owner.contains_key(&q.dst)
             || self.nat_public(q.dst).is_some()

@@ -9,8 +9,11 @@ use perimeter_net::symbolic::Engine;
 use perimeter_net::synth::{Rng, Shape, generate_network};
 use perimeter_net::walk::{Disposition, Landing, Start, eval_flow};
 
-const NETWORKS: u64 = 42;
+const NETWORKS: u64 = 30;
 const PACKETS_PER_NETWORK: usize = 2_600;
+/// Networks with a transit gateway and NAT gateways (`Shape::small_transit`), checked on top.
+const TRANSIT_NETWORKS: u64 = 32;
+const PACKETS_PER_TRANSIT_NETWORK: usize = 1_500;
 
 /// Draw a header uniformly inside a random box of the set.
 fn sample(set: &perimeter_net::hs::HeaderSet, r: &mut Rng) -> Option<Packet> {
@@ -89,6 +92,14 @@ struct Tally {
     allowed: usize,
     unknown: usize,
     ipv6_allowed: usize,
+    /// Connections the symbolic engine allows whose walk passes a transit gateway.
+    via_tgw: usize,
+    /// Connections the symbolic engine allows whose walk passes a NAT gateway.
+    via_nat: usize,
+    /// Pair packets whose walk passes a transit gateway or NAT gateway, either outcome.
+    transit_walks: usize,
+    /// Of those, packets the symbolic engine calls unknown.
+    transit_unknown: usize,
 }
 
 fn check_exposure(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &mut Tally) {
@@ -151,11 +162,26 @@ fn check_exposure(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &m
     }
 }
 
-fn check_pair(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &mut Tally) {
+/// `draw_pct`: how often the packet is drawn from the symbolic allowed set rather than at random.
+fn check_pair(
+    net: &Network,
+    engine: &mut Engine<'_>,
+    r: &mut Rng,
+    tally: &mut Tally,
+    draw_pct: u64,
+) {
     let enis: Vec<&NetworkInterface> = net.network_interfaces.iter().collect();
-    let (Some(s), Some(d)) = (r.pick(&enis).copied(), r.pick(&enis).copied()) else {
+    let (Some(mut s), Some(mut d)) = (r.pick(&enis).copied(), r.pick(&enis).copied()) else {
         return;
     };
+    // When drawing mostly from the allowed sets, look a few times for a pair that has one.
+    for _ in 0..if draw_pct > 50 { 8 } else { 0 } {
+        if s.id != d.id && !engine.decide_pair(s, d).allowed.is_empty() {
+            break;
+        }
+        s = r.pick(&enis).copied().unwrap();
+        d = r.pick(&enis).copied().unwrap();
+    }
     if s.id == d.id {
         return;
     }
@@ -175,7 +201,7 @@ fn check_pair(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &mut T
         "fast pair decision differs from the pair set: {} -> {}",
         s.id, d.id
     );
-    let drawn = if r.chance(40) {
+    let drawn = if r.chance(draw_pct) {
         sample(&answer.allowed, r)
     } else {
         None
@@ -190,8 +216,18 @@ fn check_pair(net: &Network, engine: &mut Engine<'_>, r: &mut Rng, tally: &mut T
     let flow = eval_flow(net, &Start::Eni(s.id.clone()), p);
     let concrete = flow.established && flow.forward.landing == Landing::Eni(d.id.clone());
     tally.packets += 1;
+    let passes = |kind: &str| flow.forward.steps.iter().any(|x| x.kind == kind);
+    let (tgw, nat) = (passes("transit-gateway"), passes("nat-gateway"));
+    if tgw || nat {
+        tally.transit_walks += 1;
+        if answer.unknown.contains(&p) {
+            tally.transit_unknown += 1;
+        }
+    }
     if answer.allowed.contains(&p) {
         tally.allowed += 1;
+        tally.via_tgw += usize::from(tgw);
+        tally.via_nat += usize::from(nat);
         if !perimeter_net::hs::is_v4(p.dst) {
             tally.ipv6_allowed += 1;
         }
@@ -218,6 +254,10 @@ fn symbolic_agrees_with_walker_on_random_packets() {
         allowed: 0,
         unknown: 0,
         ipv6_allowed: 0,
+        via_tgw: 0,
+        via_nat: 0,
+        transit_walks: 0,
+        transit_unknown: 0,
     };
     for seed in 0..NETWORKS {
         let net = generate_network(seed, &Shape::small());
@@ -227,10 +267,37 @@ fn symbolic_agrees_with_walker_on_random_packets() {
             if i % 2 == 0 {
                 check_exposure(&net, &mut engine, &mut r, &mut tally);
             } else {
-                check_pair(&net, &mut engine, &mut r, &mut tally);
+                check_pair(&net, &mut engine, &mut r, &mut tally, 40);
             }
         }
     }
+    for seed in 0..TRANSIT_NETWORKS {
+        let net = generate_network(1000 + seed, &Shape::small_transit());
+        let mut engine = Engine::new(&net);
+        let mut r = Rng::new(seed.wrapping_mul(104_729).wrapping_add(7));
+        for i in 0..PACKETS_PER_TRANSIT_NETWORK {
+            // Mostly east-west: that is where transit and NAT gateways are on the path.
+            if i % 4 == 0 {
+                check_exposure(&net, &mut engine, &mut r, &mut tally);
+            } else {
+                check_pair(&net, &mut engine, &mut r, &mut tally, 75);
+            }
+        }
+    }
+    println!(
+        "engines: {} allowed connections through a transit gateway, {} through a NAT gateway; {} pair walks through either, {} of them unknown to the symbolic engine",
+        tally.via_tgw, tally.via_nat, tally.transit_walks, tally.transit_unknown
+    );
+    assert!(
+        tally.via_tgw >= 500,
+        "too few transit gateway connections: {}",
+        tally.via_tgw
+    );
+    assert!(
+        tally.via_nat >= 150,
+        "too few NAT gateway connections: {}",
+        tally.via_nat
+    );
     println!(
         "engines: {} packets compared, {} in the symbolic allowed set, {} unknown",
         tally.packets, tally.allowed, tally.unknown
