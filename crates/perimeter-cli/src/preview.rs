@@ -570,4 +570,285 @@ mod tests {
             &[],
         );
     }
+
+    const AP: &str = "arn:aws:s3:us-east-1:111122223333:accesspoint/ap";
+    const MRAP: &str = "arn:aws:s3::111122223333:accesspoint/mfzwi23gnjvgw.mrap";
+
+    /// The bucket policy delegating access control to the owner's access points (S3 user guide,
+    /// "Delegating access control to access points").
+    fn delegating_policy() -> String {
+        serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",
+            "Action":"*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],
+            "Condition":{"StringEquals":{"s3:DataAccessPointAccount":"111122223333"}}}]})
+        .to_string()
+    }
+
+    fn ap_policy(ap: &str, principal: serde_json::Value) -> String {
+        serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":principal,
+            "Action":"s3:GetObject","Resource":format!("{ap}/object/*")}]})
+        .to_string()
+    }
+
+    /// (principal, actions, conditions, isPublic, sources as JSON) of each finding, sorted.
+    type Row = (String, Vec<String>, Vec<String>, bool, String);
+
+    fn rows_of(request: &serde_json::Value) -> Vec<Row> {
+        let mut store = Store::open_in_memory().unwrap();
+        let now = perimeter_findings::Timestamp::parse("2026-01-15T09:30:00Z").unwrap();
+        let got = preview_request(&request.to_string(), &mut store, now).unwrap();
+        let mut rows: Vec<Row> = got
+            .iter()
+            .map(|f| {
+                let v = serde_json::to_value(f).unwrap();
+                (
+                    f.principal
+                        .iter()
+                        .flatten()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    f.action.clone().unwrap_or_default(),
+                    f.condition
+                        .iter()
+                        .flatten()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect(),
+                    f.is_public.unwrap_or(false),
+                    v["sources"].to_string(),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    fn bucket_request(access_points: Option<serde_json::Value>) -> serde_json::Value {
+        let mut b = serde_json::json!({"bucketPolicy": delegating_policy()});
+        if let Some(aps) = access_points {
+            b["accessPoints"] = aps;
+        }
+        serde_json::json!({"zoneOfTrust":{"type":"ACCOUNT","accountId":"111122223333"},
+            "configurations":{"arn:aws:s3:::b":{"s3Bucket":b}}})
+    }
+
+    fn row(p: &str, a: &[&str], c: &[&str], public: bool, sources: serde_json::Value) -> Row {
+        (
+            p.to_owned(),
+            a.iter().map(|s| (*s).to_owned()).collect(),
+            c.iter().map(|s| (*s).to_owned()).collect(),
+            public,
+            sources.to_string(),
+        )
+    }
+
+    #[test]
+    fn preview_access_points() {
+        // botocore accessanalyzer model: `S3BucketConfiguration.accessPoints` maps an access point
+        // ARN to `S3AccessPointConfiguration` {accessPointPolicy, publicAccessBlock, networkOrigin}.
+        // A public access point policy behind a delegating bucket is a public finding with source
+        // `S3_ACCESS_POINT` and `detail.accessPointArn` (FindingSource, FindingSourceDetail).
+        let off = serde_json::json!({"ignorePublicAcls":false,"restrictPublicBuckets":false});
+        assert_eq!(
+            rows_of(&bucket_request(Some(serde_json::json!({
+                AP: {"accessPointPolicy": ap_policy(AP, serde_json::json!("*")), "publicAccessBlock": off}
+            })))),
+            vec![row(
+                "AWS=*",
+                &["s3:GetObject"],
+                &[],
+                true,
+                serde_json::json!([{"type":"S3_ACCESS_POINT","detail":{"accessPointArn":AP}}])
+            )]
+        );
+        // S3PublicAccessBlockConfiguration: "If the proposed configuration is for a new access point
+        // or multi-region access point and the access point BPA configuration is not specified, the
+        // access preview uses true": RestrictPublicBuckets then blocks the public policy.
+        assert_eq!(
+            rows_of(&bucket_request(Some(serde_json::json!({
+                AP: {"accessPointPolicy": ap_policy(AP, serde_json::json!("*"))}
+            })))),
+            vec![]
+        );
+        // A VPC network origin: never public (S3 "The meaning of public"); the finding is restricted
+        // to the VPC.
+        assert_eq!(
+            rows_of(&bucket_request(Some(serde_json::json!({
+                AP: {"accessPointPolicy": ap_policy(AP, serde_json::json!("*")), "publicAccessBlock": off,
+                     "networkOrigin": {"vpcConfiguration": {"vpcId": "vpc-1"}}}
+            })))),
+            vec![row(
+                "AWS=*",
+                &["s3:GetObject"],
+                &["aws:SourceVpc=vpc-1"],
+                false,
+                serde_json::json!([{"type":"S3_ACCESS_POINT","detail":{"accessPointArn":AP}}])
+            )]
+        );
+        // A multi-Region access point granting another account (S3 user guide, "Multi-Region
+        // Access Point permissions": its policy and the bucket policy must both allow).
+        assert_eq!(
+            rows_of(&bucket_request(Some(serde_json::json!({
+                MRAP: {"accessPointPolicy": ap_policy(MRAP, serde_json::json!({"AWS":"444455556666"})),
+                       "publicAccessBlock": off}
+            })))),
+            vec![row(
+                "AWS=444455556666",
+                &["s3:GetObject"],
+                &[],
+                false,
+                serde_json::json!([{"type":"S3_ACCESS_POINT","detail":{"accessPointArn":MRAP}}])
+            )]
+        );
+    }
+
+    #[test]
+    fn preview_without_access_points_keeps_the_delegation_as_written() {
+        // S3BucketConfiguration: without `accessPoints` AWS uses the bucket's existing access points,
+        // which an offline preview does not know: the delegation is reported as the policy writes it
+        // (non-public: `s3:DataAccessPointAccount` is a fixed value, S3 "The meaning of public").
+        let rows = rows_of(&bucket_request(None));
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].0, "AWS=*");
+        assert_eq!(
+            rows[0].2,
+            vec!["s3:DataAccessPointAccount=111122223333".to_owned()]
+        );
+        assert!(!rows[0].3);
+        assert_eq!(
+            rows[0].4,
+            serde_json::json!([{"type":"POLICY"}]).to_string()
+        );
+    }
+
+    /// A snapshot with a delegating bucket, a public Internet access point and a multi-Region access
+    /// point granting another account, through `analyze`'s path (loader → inputs → findings).
+    #[test]
+    fn snapshot_access_points() {
+        let mut files = perimeter_account::SnapshotFiles::new();
+        let mut put = |path: &str, v: serde_json::Value| files.insert(path, v.to_string());
+        put(
+            "describe-regions.json",
+            serde_json::json!({"Regions":[{"RegionName":"us-east-1"}]}),
+        );
+        put(
+            "us-east-1/sts-get-caller-identity.json",
+            serde_json::json!({"Account":"111122223333"}),
+        );
+        put(
+            "us-east-1/s3-list-buckets.json",
+            serde_json::json!({"Buckets":[{"Name":"b"}],"Owner":{"ID":"o"}}),
+        );
+        put(
+            "us-east-1/s3-get-bucket-policy/b",
+            serde_json::json!({"Policy": delegating_policy()}),
+        );
+        put(
+            "us-east-1/s3control-list-access-points/111122223333",
+            serde_json::json!({"AccessPointList":[{"Name":"ap","Bucket":"b","NetworkOrigin":"Internet",
+                "AccessPointArn":AP,"BucketAccountId":"111122223333"}]}),
+        );
+        put(
+            "us-east-1/s3control-get-access-point-policy/ap",
+            serde_json::json!({"Policy": ap_policy(AP, serde_json::json!("*"))}),
+        );
+        put(
+            "us-east-1/s3control-get-access-point/ap",
+            serde_json::json!({"Name":"ap","Bucket":"b","NetworkOrigin":"Internet",
+                "PublicAccessBlockConfiguration":{"BlockPublicAcls":false,"IgnorePublicAcls":false,
+                "BlockPublicPolicy":false,"RestrictPublicBuckets":false}}),
+        );
+        put(
+            "us-east-1/s3control-list-multi-region-access-points/111122223333",
+            serde_json::json!({"AccessPoints":[{"Name":"m","Alias":"mfzwi23gnjvgw.mrap",
+                "PublicAccessBlock":{"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":true,"RestrictPublicBuckets":true},
+                "Regions":[{"Bucket":"b","Region":"us-east-1","BucketAccountId":"111122223333"}]}]}),
+        );
+        put(
+            "us-east-1/s3control-get-multi-region-access-point-policy/m",
+            serde_json::json!({"Policy":{"Established":{"Policy": ap_policy(MRAP, serde_json::json!({"AWS":"444455556666"}))}}}),
+        );
+        let snapshot = perimeter_account::lower_snapshot(&files);
+        assert!(
+            snapshot.diagnostics.is_empty(),
+            "{:?}",
+            snapshot.diagnostics
+        );
+        let zone = ZoneOfTrust::Account("111122223333".to_owned());
+        let (inputs, notes) = super::super::analyze_snapshot(&snapshot, &zone);
+        assert!(notes.is_empty(), "{notes:?}");
+        let mut rows: Vec<(String, Vec<String>, bool, String)> = inputs
+            .iter()
+            .map(|f| {
+                (
+                    f.principal
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect(),
+                    f.action.clone(),
+                    f.is_public,
+                    serde_json::to_string(&f.sources).unwrap(),
+                )
+            })
+            .collect();
+        rows.sort();
+        // The public access point (its BPA off) gives a public finding; the multi-Region access point
+        // grants account 444455556666 (not public; its own BPA does not restrict a non-public policy).
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "AWS=*".to_owned(),
+                    vec!["s3:GetObject".to_owned()],
+                    true,
+                    serde_json::json!([{"type":"S3_ACCESS_POINT","detail":{"accessPointArn":AP}}]).to_string()
+                ),
+                (
+                    "AWS=444455556666".to_owned(),
+                    vec!["s3:GetObject".to_owned()],
+                    false,
+                    serde_json::json!([{"type":"S3_ACCESS_POINT","detail":{"accessPointArn":MRAP}}]).to_string()
+                ),
+            ]
+        );
+
+        // Without the access point listings the delegation is reported as written, with a note.
+        let mut files = perimeter_account::SnapshotFiles::new();
+        for p in snapshot_paths_without_access_points() {
+            files.insert(p.0, p.1);
+        }
+        let snapshot = perimeter_account::lower_snapshot(&files);
+        let (inputs, notes) = super::super::analyze_snapshot(&snapshot, &zone);
+        assert_eq!(inputs.len(), 1);
+        assert_eq!(
+            inputs[0].sources.first().map(|s| s.source_type.as_str()),
+            Some("POLICY")
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("access points not analysed")),
+            "{notes:?}"
+        );
+    }
+
+    fn snapshot_paths_without_access_points() -> Vec<(String, String)> {
+        vec![
+            (
+                "describe-regions.json".to_owned(),
+                serde_json::json!({"Regions":[{"RegionName":"us-east-1"}]}).to_string(),
+            ),
+            (
+                "us-east-1/sts-get-caller-identity.json".to_owned(),
+                serde_json::json!({"Account":"111122223333"}).to_string(),
+            ),
+            (
+                "us-east-1/s3-list-buckets.json".to_owned(),
+                serde_json::json!({"Buckets":[{"Name":"b"}]}).to_string(),
+            ),
+            (
+                "us-east-1/s3-get-bucket-policy/b".to_owned(),
+                serde_json::json!({"Policy": delegating_policy()}).to_string(),
+            ),
+        ]
+    }
 }
