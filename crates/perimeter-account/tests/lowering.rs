@@ -441,3 +441,112 @@ fn directory_buckets_need_the_x_s3_suffix() {
     assert!(b.policy.is_some());
     assert_eq!(s.resources.len(), 1);
 }
+
+#[test]
+#[cfg(test)]
+fn multi_region_access_points_status_and_missing_listings() {
+    // botocore s3control model: ListMultiRegionAccessPoints → `AccessPoints[]` {Name, Alias,
+    // PublicAccessBlock, Regions[] {Bucket, Region, BucketAccountId}};
+    // GetMultiRegionAccessPointPolicy → `Policy.Established.Policy`; GetAccessPointPolicyStatus →
+    // `PolicyStatus.IsPublic`. A multi-Region access point's ARN is `arn:aws:s3::<account>:accesspoint/<alias>`
+    // (S3 user guide, "Multi-Region Access Point ARNs").
+    let s = check(
+        &[
+            REGIONS,
+            STS,
+            (
+                "us-east-1/s3-list-buckets.json",
+                r#"{"Buckets":[{"Name":"b"},{"Name":"c"}]}"#,
+            ),
+            (
+                "us-east-1/s3control-list-access-points/111111111111",
+                r#"{"AccessPointList":[{"Name":"ap","Bucket":"b","NetworkOrigin":"Internet","AccessPointArn":"arn:aws:s3:us-east-1:111111111111:accesspoint/ap","BucketAccountId":"111111111111"}]}"#,
+            ),
+            (
+                "us-east-1/s3control-get-access-point-policy-status/ap",
+                r#"{"PolicyStatus":{"IsPublic":true}}"#,
+            ),
+            (
+                "us-east-1/s3control-list-multi-region-access-points/111111111111",
+                r#"{"AccessPoints":[{"Name":"m","Alias":"mfzwi23gnjvgw.mrap",
+                    "PublicAccessBlock":{"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":true,"RestrictPublicBuckets":true},
+                    "Regions":[{"Bucket":"b","Region":"us-east-1","BucketAccountId":"111111111111"},
+                               {"Bucket":"elsewhere","Region":"eu-west-1","BucketAccountId":"999999999999"},
+                               {"Region":"eu-west-2"}]},
+                   {"Name":"broken"}]}"#,
+            ),
+            (
+                "us-east-1/s3control-get-multi-region-access-point-policy/m",
+                r#"{"Policy":{"Established":{"Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[]}"}}}"#,
+            ),
+        ],
+        &[
+            // A Region entry without its bucket, and an access point without its alias: diagnostics
+            // with the file and the JSON pointer; the rest loads.
+            (
+                "us-east-1/s3control-list-multi-region-access-points/111111111111",
+                "/AccessPoints/0/Regions/2",
+                "without `Bucket`",
+            ),
+            (
+                "us-east-1/s3control-list-multi-region-access-points/111111111111",
+                "/AccessPoints/1",
+                "without `Name` or `Alias`",
+            ),
+        ],
+    );
+    let b = s.resource("arn:aws:s3:::b").unwrap();
+    let ResourceExtras::S3Bucket(x) = &b.extras else {
+        panic!()
+    };
+    assert!(x.access_point_listings_missing.is_empty());
+    assert_eq!(x.access_points.len(), 2);
+    let ap = &x.access_points[0];
+    assert_eq!(ap.kind, AccessPointKind::Regional);
+    assert_eq!(ap.account, "111111111111");
+    assert_eq!(ap.policy_is_public, Some(true));
+    let m = &x.access_points[1];
+    assert_eq!(m.kind, AccessPointKind::MultiRegion);
+    assert_eq!(
+        m.arn,
+        "arn:aws:s3::111111111111:accesspoint/mfzwi23gnjvgw.mrap"
+    );
+    assert!(m.policy.is_some());
+    assert!(
+        m.public_access_block
+            .as_ref()
+            .unwrap()
+            .restrict_public_buckets
+    );
+    // The bucket in another account is not this snapshot's bucket: no warning, no resource.
+    assert!(s.resource("arn:aws:s3:::elsewhere").is_none());
+    // Bucket `c` has no access points; the listings were collected.
+    let c = s.resource("arn:aws:s3:::c").unwrap();
+    let ResourceExtras::S3Bucket(x) = &c.extras else {
+        panic!()
+    };
+    assert!(x.access_points.is_empty() && x.access_point_listings_missing.is_empty());
+
+    // Without the listings, the bucket says which files are missing.
+    let s = check(
+        &[
+            REGIONS,
+            STS,
+            (
+                "us-east-1/s3-list-buckets.json",
+                r#"{"Buckets":[{"Name":"b"}]}"#,
+            ),
+        ],
+        &[],
+    );
+    let ResourceExtras::S3Bucket(x) = &s.resource("arn:aws:s3:::b").unwrap().extras else {
+        panic!()
+    };
+    assert_eq!(
+        x.access_point_listings_missing,
+        vec![
+            "us-east-1/s3control-list-access-points/111111111111".to_owned(),
+            "us-east-1/s3control-list-multi-region-access-points/111111111111".to_owned(),
+        ]
+    );
+}
