@@ -27,10 +27,10 @@ pub struct ReachArgs {
     /// Account snapshot folder (CloudMapper layout `DIR/<region>/ec2-describe-*.json`, or Batfish's).
     #[arg(long, value_name = "DIR")]
     pub snapshot: PathBuf,
-    /// Source: instance id, ENI id, internet gateway id, `internet`, VPN gateway id, subnet, VPC, or an address.
+    /// Source: instance id, ENI id, internet gateway id, `internet`, VPN gateway id, subnet, VPC, an on-prem router (its hostname in `configs/`), or an address.
     #[arg(long, value_name = "ID")]
     pub source: Option<String>,
-    /// Destination: instance id, ENI id, internet gateway id, `internet`, a CIDR or an interface VPC endpoint.
+    /// Destination: instance id, ENI id, internet gateway id, `internet`, an on-prem router, a CIDR or an interface VPC endpoint.
     #[arg(long, value_name = "ID")]
     pub destination: Option<String>,
     /// Source address (default: the source's primary address, or 8.8.8.8 for the internet).

@@ -130,6 +130,16 @@ enum Dest {
     Endpoint(String, Ip),
     Internet(Ip, Option<String>),
     Address(Ip),
+    /// An on-prem router (by name) and one of its addresses.
+    Router(String, Ip),
+}
+
+/// The address an on-prem router sends from by default: a loopback's, else the first interface's.
+fn router_address(r: &crate::model::CustomerRouter) -> Option<Ip> {
+    let up = || r.interfaces.iter().filter(|i| !i.shutdown);
+    up().find(|i| i.name.to_ascii_lowercase().starts_with("loopback") && i.address.is_some())
+        .or_else(|| up().find(|i| i.address.is_some()))
+        .and_then(|i| i.address.map(|(a, _)| a))
 }
 
 /// Answer one path question.
@@ -182,6 +192,16 @@ pub fn analyze_path(
             req.source_ip.as_deref().map(parse_addr).transpose()?,
             None,
         )
+    } else if let Some(router) = net.customer_routers.get(src_text) {
+        // An on-prem router read from its configuration: it sends from its first address
+        // (loopbacks first) unless told otherwise.
+        let ip = match req.source_ip.as_deref() {
+            Some(t) => parse_addr(t)?,
+            None => router_address(router).ok_or_else(|| {
+                RequestError::Invalid(format!("router `{src_text}` has no address"))
+            })?,
+        };
+        (Start::Router(router.name.clone()), Some(ip), None)
     } else if src_text.starts_with("subnet-") {
         (
             Start::Subnet(src_text.to_owned()),
@@ -276,6 +296,14 @@ pub fn analyze_path(
                         .ok_or_else(|| RequestError::Invalid(format!("`{d}` has no address")))?,
                 };
                 Dest::Eni(eni.id.clone(), ip)
+            } else if let Some(router) = net.customer_routers.get(d) {
+                let ip = match req.destination_ip.as_deref() {
+                    Some(t) => parse_addr(t)?,
+                    None => router_address(router).ok_or_else(|| {
+                        RequestError::Invalid(format!("router `{d}` has no address"))
+                    })?,
+                };
+                Dest::Router(router.name.clone(), ip)
             } else if let Some(c) = Cidr::parse(d) {
                 let ip = if c.v4 && c.len < 31 || !c.v4 && c.len < 127 {
                     c.lo + 1
@@ -313,7 +341,11 @@ pub fn analyze_path(
         }
     };
     let dst_ip = match &dest {
-        Dest::Eni(_, ip) | Dest::Endpoint(_, ip) | Dest::Internet(ip, _) | Dest::Address(ip) => *ip,
+        Dest::Eni(_, ip)
+        | Dest::Endpoint(_, ip)
+        | Dest::Internet(ip, _)
+        | Dest::Address(ip)
+        | Dest::Router(_, ip) => *ip,
     };
     // Fill unspecified fields from the symbolic engine's witness, when it has one.
     let mut dport = req.destination_port;
@@ -407,6 +439,7 @@ pub fn analyze_path(
                     .is_none_or(|g| flow.forward.steps.iter().any(|s| s.id == *g))
         }
         Dest::Endpoint(id, _) => flow.forward.landing == Landing::Outside(id.clone()),
+        Dest::Router(name, _) => flow.forward.landing == Landing::Router(name.clone()),
         Dest::Address(_) => matches!(
             flow.forward.disposition,
             Disposition::Accepted | Disposition::ExitsNetwork
