@@ -106,6 +106,17 @@ call "$D/iam-get-account-authorization-details.json" "$D" iam get-account-author
 call "$D/organizations-describe-organization.json" "$D" organizations describe-organization
 call "$D/organizations-list-accounts.json" "$D" organizations list-accounts
 call "$D/s3control-get-public-access-block/$(quote_plus "$ACCOUNT")" "$D" s3control get-public-access-block --account-id "$ACCOUNT"
+# Multi-Region access points: a global listing whose API is served from us-west-2 only (S3 API
+# reference, ListMultiRegionAccessPoints); the files go in the default Region folder.
+MRAP_REGION=us-west-2
+case "$D" in us-gov-*|cn-*) MRAP_REGION="$D" ;; esac
+call "$D/s3control-list-multi-region-access-points/$(quote_plus "$ACCOUNT")" "$MRAP_REGION" s3control list-multi-region-access-points --account-id "$ACCOUNT"
+while read -r m; do
+    [ -n "$m" ] || continue
+    q=$(quote_plus "$m")
+    call "$D/s3control-get-multi-region-access-point-policy/$q" "$MRAP_REGION" s3control get-multi-region-access-point-policy --account-id "$ACCOUNT" --name "$m"
+    call "$D/s3control-get-multi-region-access-point-policy-status/$q" "$MRAP_REGION" s3control get-multi-region-access-point-policy-status --account-id "$ACCOUNT" --name "$m"
+done < <(values "$D/s3control-list-multi-region-access-points/$(quote_plus "$ACCOUNT")" '.AccessPoints[]?.Name')
 call "$D/s3-list-buckets.json" "$D" s3api list-buckets
 while read -r b; do
     [ -n "$b" ] || continue
@@ -125,6 +136,7 @@ for R in "${REGION_LIST[@]}"; do
         q=$(quote_plus "$ap")
         call "$R/s3control-get-access-point/$q" "$R" s3control get-access-point --account-id "$ACCOUNT" --name "$ap"
         call "$R/s3control-get-access-point-policy/$q" "$R" s3control get-access-point-policy --account-id "$ACCOUNT" --name "$ap"
+        call "$R/s3control-get-access-point-policy-status/$q" "$R" s3control get-access-point-policy-status --account-id "$ACCOUNT" --name "$ap"
     done < <(values "$R/s3control-list-access-points/$(quote_plus "$ACCOUNT")" '.AccessPointList[]?.Name')
     call "$R/s3-list-directory-buckets.json" "$R" s3api list-directory-buckets
     while read -r b; do
