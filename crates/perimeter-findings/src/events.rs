@@ -143,10 +143,7 @@ pub fn render_event(
                 region,
                 principal: finding.principal.clone(),
                 action: finding.action.clone(),
-                condition: finding
-                    .error
-                    .is_none()
-                    .then(|| finding.condition.clone()),
+                condition: finding.error.is_none().then(|| finding.condition.clone()),
                 is_public: finding.is_public,
                 is_deleted,
                 error: finding.error.clone(),
@@ -317,7 +314,10 @@ mod tests {
         let f = doc_finding();
         let t = at("2019-11-21T01:22:33Z");
         let a = render_event(ANALYZER, &f, FindingChange::New, t).event.id;
-        assert_eq!(a, render_event(ANALYZER, &f, FindingChange::New, t).event.id);
+        assert_eq!(
+            a,
+            render_event(ANALYZER, &f, FindingChange::New, t).event.id
+        );
         assert_ne!(
             a,
             render_event(ANALYZER, &f, FindingChange::Resolved, t)
