@@ -25,6 +25,8 @@ use sha2::Sha256;
 
 const ANALYZER: &str =
     "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/perimeter-123456789012-account";
+/// The findings of the example account: the seven rows of `examples/account/README.md`.
+const N: usize = 7;
 const PARTNER_BUCKET: &str = "arn:aws:s3:::partner-exchange-123456789012";
 
 /// A fresh copy of the bundled example account under a temp folder named for the test.
@@ -192,9 +194,9 @@ fn webhook_gets_one_signed_post_per_event() {
         String::from_utf8_lossy(&out.stderr)
     );
     let findings = stdout_findings(&out);
-    assert_eq!(findings.len(), 7);
+    assert_eq!(findings.len(), N);
     let requests = seen.lock().unwrap().clone();
-    assert_eq!(requests.len(), 7, "one POST per new finding");
+    assert_eq!(requests.len(), N, "one POST per new finding");
     let mut ids = BTreeSet::new();
     for r in &requests {
         assert_eq!(r.line, "POST /hooks/perimeter?token=abc HTTP/1.1");
@@ -244,8 +246,8 @@ fn webhook_gets_one_signed_post_per_event() {
         String::from_utf8_lossy(&out.stderr)
     );
     let requests = seen.lock().unwrap().clone();
-    let rescan: Vec<&Request> = requests.iter().skip(7).collect();
-    assert_eq!(rescan.len(), 2, "no event for the six unchanged findings");
+    let rescan: Vec<&Request> = requests.iter().skip(N).collect();
+    assert_eq!(rescan.len(), 2, "no event for the unchanged findings");
     let by_change = |c: &str| {
         rescan
             .iter()
@@ -298,7 +300,7 @@ fn file_target_appends_only_what_changed() {
             .collect()
     };
     let first = lines(&events);
-    assert_eq!(first.len(), 7);
+    assert_eq!(first.len(), N);
     for e in &first {
         assert_event_envelope(e);
         assert_eq!(e["detail"]["status"], "ACTIVE");
@@ -306,7 +308,7 @@ fn file_target_appends_only_what_changed() {
     // A rescan of the same snapshot finds the same access: no event.
     let out = perimeter(&args, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(lines(&events).len(), 7);
+    assert_eq!(lines(&events).len(), N);
     // The vendor role no longer trusts anyone outside the account: its finding is RESOLVED.
     edit(
         &snap.join("us-east-1/iam-get-account-authorization-details.json"),
@@ -316,8 +318,8 @@ fn file_target_appends_only_what_changed() {
     let out = perimeter(&args, &[]);
     assert_eq!(out.status.code(), Some(1));
     let all = lines(&events);
-    assert_eq!(all.len(), 8);
-    let last = &all[7];
+    assert_eq!(all.len(), N + 1);
+    let last = &all[N];
     assert_eq!(last["detail"]["status"], "RESOLVED");
     assert_eq!(
         last["detail"]["resource"],
@@ -343,13 +345,16 @@ fn stdout_target_replaces_the_findings_document() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     // Without a store, every finding of the scan is new.
-    assert_eq!(events.len(), 7);
+    assert_eq!(events.len(), N);
     for e in &events {
         assert_event_envelope(e);
         assert_eq!(e["detail"]["status"], "ACTIVE");
     }
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("7 new, 0 changed, 0 resolved"), "{err}");
+    assert!(
+        err.contains(&format!("{N} new, 0 changed, 0 resolved")),
+        "{err}"
+    );
     // stdout cannot carry both the events and a findings document.
     let out = perimeter(
         &["analyze", s(&snap), "--notify", "-", "--output", "table"],
@@ -404,12 +409,15 @@ fn unreachable_webhook_keeps_the_scan_and_reports_the_loss() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("7 of 7 event(s) not delivered"), "{err}");
+    assert!(
+        err.contains(&format!("{N} of {N} event(s) not delivered")),
+        "{err}"
+    );
     assert!(err.contains("the scan is recorded"), "{err}");
     // The results are still printed, and the store holds the scan.
-    assert_eq!(stdout_findings(&out).len(), 7);
+    assert_eq!(stdout_findings(&out).len(), N);
     let stored = list_findings(&db);
-    assert_eq!(stored.len(), 7);
+    assert_eq!(stored.len(), N);
     assert!(stored.iter().all(|f| f["status"] == "ACTIVE"));
     // The undelivered events wait in the dead-letter file.
     let dead_events: Vec<Value> = std::fs::read_to_string(&dead)
@@ -417,7 +425,7 @@ fn unreachable_webhook_keeps_the_scan_and_reports_the_loss() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(dead_events.len(), 7);
+    assert_eq!(dead_events.len(), N);
     let ids: BTreeSet<&str> = dead_events
         .iter()
         .map(|e| e["detail"]["id"].as_str().unwrap())
@@ -450,7 +458,10 @@ fn server_errors_are_retried_then_reported() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("HTTP 500 (after 3 attempts)"), "{err}");
-    assert!(err.contains("7 of 7 event(s) not delivered"), "{err}");
+    assert!(
+        err.contains(&format!("{N} of {N} event(s) not delivered")),
+        "{err}"
+    );
     // The first event, tried three times with the same event id; the batch stops there.
     let requests = seen.lock().unwrap().clone();
     assert_eq!(requests.len(), 3);
@@ -459,7 +470,7 @@ fn server_errors_are_retried_then_reported() {
         .map(|r| r.header("x-perimeter-event-id"))
         .collect();
     assert_eq!(ids.len(), 1);
-    assert_eq!(list_findings(&db).len(), 7);
+    assert_eq!(list_findings(&db).len(), N);
     let _ = std::fs::remove_dir_all(&root);
 }
 
