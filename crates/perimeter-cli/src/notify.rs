@@ -40,10 +40,10 @@ pub struct NotifyArgs {
     /// Repeatable. Webhook bodies are also signed when `PERIMETER_NOTIFY_SECRET` is set.
     #[arg(long = "notify-header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
-    /// Retries of a webhook delivery after a connection error, a timeout, 429 or 5xx.
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    /// Retries of a webhook delivery after a connection error, a timeout, 429 or 5xx (at most 10).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub notify_retries: u32,
-    /// Timeout of one webhook request, in seconds.
+    /// Timeout of one webhook request, in seconds (at most 3600).
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub notify_timeout: f64,
     /// Append events that could not be delivered to this file (JSON lines), to replay them later.
@@ -178,16 +178,16 @@ impl Notifier {
             .iter()
             .map(|h| parse_header(h))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        if !args.notify_timeout.is_finite() || args.notify_timeout <= 0.0 {
+        if !(args.notify_timeout > 0.0 && args.notify_timeout <= 3600.0) {
             bail!(
-                "`--notify-timeout` must be a positive number of seconds, not `{}`",
+                "`--notify-timeout` must be a number of seconds in (0, 3600], not `{}`",
                 args.notify_timeout
             );
         }
         let secret = std::env::var_os(SECRET_ENV)
             .map(|s| s.into_encoded_bytes())
             .filter(|s| !s.is_empty());
-        let timeout = Duration::from_secs_f64(args.notify_timeout.min(3600.0));
+        let timeout = Duration::from_secs_f64(args.notify_timeout);
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)
@@ -198,7 +198,7 @@ impl Notifier {
             targets,
             headers,
             secret,
-            retries: args.notify_retries.min(10),
+            retries: args.notify_retries,
             backoff: Duration::from_millis(500),
             dead_letter: args.notify_dead_letter.clone(),
             agent: config.into(),
