@@ -487,3 +487,63 @@ fn client_errors_are_not_retried() {
     assert_eq!(seen.lock().unwrap().len(), 1);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// An archive rule archives matching new findings; Access Analyzer still sends an event for each
+/// generated finding, with the status it was given (ARCHIVED).
+#[test]
+fn findings_archived_by_a_rule_are_reported_archived() {
+    let root = example_copy("archive");
+    let snap = root.join("snap");
+    let db = root.join("findings.db");
+    let events = root.join("events.jsonl");
+    let target = format!("file://{}", s(&events));
+    let args = ["analyze", s(&snap), "--db", s(&db), "--notify", &target];
+    assert_eq!(perimeter(&args, &[]).status.code(), Some(1));
+    let auditor = "arn:aws:iam::777788889999:role/auditor";
+    let filter = format!(r#"{{"principal.AWS": {{"eq": ["{auditor}"]}}}}"#);
+    let out = perimeter(
+        &[
+            "create-archive-rule",
+            "--store",
+            s(&db),
+            "--analyzer-name",
+            "perimeter-123456789012-account",
+            "--rule-name",
+            "trusted-auditor",
+            "--filter",
+            &filter,
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    edit(
+        &snap.join("us-east-1/iam-get-account-authorization-details.json"),
+        r#""AWS": "arn:aws:iam::777788889999:root""#,
+        &format!(r#""AWS": "{auditor}""#),
+    );
+    assert_eq!(perimeter(&args, &[]).status.code(), Some(1));
+    let all: Vec<Value> = std::fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rescan = &all[N..];
+    assert_eq!(rescan.len(), 2);
+    let archived = rescan
+        .iter()
+        .find(|e| e["detail"]["status"] == "ARCHIVED")
+        .unwrap();
+    assert_event_envelope(archived);
+    assert_eq!(archived["detail"]["principal"]["AWS"], auditor);
+    let resolved = rescan
+        .iter()
+        .find(|e| e["detail"]["status"] == "RESOLVED")
+        .unwrap();
+    assert_eq!(resolved["detail"]["principal"]["AWS"], "777788889999");
+    let _ = std::fs::remove_dir_all(&root);
+}
