@@ -267,11 +267,27 @@ impl Pair<'_> {
             if self.allows(&w, actions) {
                 return Some(w);
             }
-            // The witness may name another action of the cube (or a bare service prefix).
+            // The witness may name another action of the cube (or a bare service prefix), whose
+            // resource is the access point itself or an object through it.
+            let object = w
+                .resource
+                .strip_prefix(self.ap.arn.as_str())
+                .and_then(|r| r.strip_prefix("/object/"))
+                .filter(|k| !k.is_empty())
+                .unwrap_or("perimeter-witness")
+                .to_owned();
+            let resources = [
+                w.resource.clone(),
+                self.ap.arn.clone(),
+                format!("{}/object/{object}", self.ap.arn),
+            ];
             for a in actions {
-                w.action.clone_from(a);
-                if self.allows(&w, actions) {
-                    return Some(w);
+                for res in &resources {
+                    w.action.clone_from(a);
+                    w.resource.clone_from(res);
+                    if self.allows(&w, actions) {
+                        return Some(w);
+                    }
                 }
             }
             None
