@@ -779,3 +779,51 @@ fn grid_is_sound_and_witnessed() {
     assert_eq!(cases, 80);
     assert!(allowed_requests > 100, "{allowed_requests}");
 }
+
+#[test]
+fn delegation_to_own_and_cross_account_access_points() {
+    // The bucket delegates to the owner's access points and to account OTHER's. Through the owner's
+    // public access point: a public `S3_ACCESS_POINT` finding. Through OTHER's access points (policy
+    // unreadable): a public `S3_ACCESS_POINT_ACCOUNT` finding for OTHER (IAM user guide,
+    // access-analyzer-resources.html, cross-account access points). Nothing is reported as a
+    // cross-account access point of the owner's own account.
+    let r = bucket(
+        &policy(&[allow(
+            r#""*""#,
+            "*",
+            r#"["arn:aws:s3:::b","arn:aws:s3:::b/*"]"#,
+            &format!(r#"{{"StringEquals":{{"s3:DataAccessPointAccount":["{OWN}","{OTHER}"]}}}}"#),
+        )]),
+        vec![point(AP, Some(&ap_get(AP, r#""*""#)))],
+    );
+    let fs = find_resource_findings(&r, &zone()).unwrap();
+    let rows: Vec<_> = fs
+        .iter()
+        .map(|f| {
+            let (p, _, c, public, ty, d) = row(f);
+            (p, c, public, ty, d)
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "AWS=*".to_owned(),
+                vec!["s3:DataAccessPointAccount=444455556666".to_owned()],
+                true,
+                "S3_ACCESS_POINT_ACCOUNT".to_owned(),
+                OTHER.to_owned()
+            ),
+            (
+                "AWS=*".to_owned(),
+                vec![],
+                true,
+                "S3_ACCESS_POINT".to_owned(),
+                AP.to_owned()
+            ),
+        ]
+    );
+    assert_eq!(fs[1].action, vec!["s3:GetObject".to_owned()]);
+    replay_witnesses(&r, &fs);
+    assert!(sweep(&r, &fs) > 0);
+}

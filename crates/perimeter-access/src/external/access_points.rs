@@ -104,6 +104,8 @@ pub fn access_point_resource(ap_arn: &str, bucket_arn: &str, resource: &str) -> 
 /// access point label), and whether that label may name the owner's access points.
 struct Delegation {
     own: bool,
+    /// The label names the owner's account literally (so no other account's access point).
+    names_owner: bool,
 }
 
 fn delegation(f: &PolicyFinding, owner: &str) -> Option<Delegation> {
@@ -116,8 +118,10 @@ fn delegation(f: &PolicyFinding, owner: &str) -> Option<Delegation> {
     let from_arn = arn
         .and_then(|a| a.split(':').nth(4))
         .filter(|a| !a.is_empty() && !has_wildcard(a));
-    let own = from_account.or(from_arn).is_none_or(|a| a == owner);
-    Some(Delegation { own })
+    let literal = from_account.or(from_arn);
+    let own = literal.is_none_or(|a| a == owner);
+    let names_owner = literal == Some(owner);
+    Some(Delegation { own, names_owner })
 }
 
 fn is_any(p: &BTreeMap<String, String>) -> bool {
@@ -580,6 +584,9 @@ pub(super) fn bucket_policy_findings(
         // Requests through other accounts' access points.
         let foreign = foreign_only(bucket_policy, owner);
         for f in analyse(&foreign, &bucket_patterns, zone)? {
+            if delegation(&f, owner).is_some_and(|d| d.names_owner) {
+                continue; // requests through the owner's own access points
+            }
             let g = cross_account(f, rpb);
             let covered = out
                 .iter()
