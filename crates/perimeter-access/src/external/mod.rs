@@ -15,6 +15,11 @@
 //!   finer cubes), else its children are visited;
 //! - emitted cubes subsumed by another emitted cube are dropped.
 //!
+//! S3 buckets add access through access points and multi-Region access points (`access_points.rs`):
+//! the bucket policy is partially evaluated for direct requests, requests through each of the owner's
+//! access points (met with the access point policy's findings) and requests through other accounts'
+//! access points.
+//!
 //! Invariant (soundness): every allowed external request lies in some emitted cube. A request in a
 //! visited cube either makes the cube emitted or lies in a child; the finest cubes have no children.
 //! Attacker-controlled keys are not strata, so they stay existentially quantified: a grant
@@ -151,7 +156,10 @@ pub struct AccessPointDetail {
 /// What grants a finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
-    /// Policy statements (their indexes) whose allowed requests meet the cube.
+    /// Policy statements (their indexes) whose allowed requests meet the cube. For S3 access point
+    /// findings (`S3_ACCESS_POINT`, `S3_ACCESS_POINT_ACCOUNT`) these are the bucket policy's statements
+    /// that let the access through (the delegation); the access point is in
+    /// [`ExternalFinding::source_detail`].
     Policy { statements: Vec<usize> },
     /// An S3 ACL grant (index into [`ExternalResource::acl_grants`]).
     AclGrant(usize),
