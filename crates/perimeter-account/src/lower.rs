@@ -735,17 +735,16 @@ impl Lowering<'_> {
         let own = self.account_id.clone();
         let mut listed_regions: BTreeSet<String> = BTreeSet::new();
         for region in regions {
-            let list_dir = format!("{region}/s3control-list-access-points");
-            if !self.files.files_in(&list_dir).is_empty() {
+            let (aps, listed) = self.access_points(region);
+            if listed {
                 listed_regions.insert(region.clone());
             }
-            for ap in self.access_points(region) {
+            for ap in aps {
                 access_points.entry(ap.bucket.clone()).or_default().push(ap);
             }
         }
-        let mrap_dir = format!("{dir}/s3control-list-multi-region-access-points");
-        let mraps_listed = !self.files.files_in(&mrap_dir).is_empty();
-        for ap in self.multi_region_access_points(&dir) {
+        let (mraps, mraps_listed) = self.multi_region_access_points(&dir);
+        for ap in mraps {
             if ap.bucket_account_id.is_some() && ap.bucket_account_id != own {
                 continue;
             }
@@ -871,7 +870,9 @@ impl Lowering<'_> {
             .and_then(|a| a.flag(&mut self.diagnostics))
     }
 
-    fn access_points(&mut self, region: &str) -> Vec<AccessPoint> {
+    /// The access points listed in a Region, and whether the listing is there and readable (else
+    /// the Region's access points are unknown).
+    fn access_points(&mut self, region: &str) -> (Vec<AccessPoint>, bool) {
         let dir = format!("{region}/s3control-list-access-points");
         let paths: Vec<String> = self
             .files
@@ -879,12 +880,19 @@ impl Lowering<'_> {
             .into_iter()
             .map(str::to_owned)
             .collect();
+        let mut listed = !paths.is_empty();
         let mut out = Vec::new();
         for path in paths {
-            let Some(doc) = self.doc(&path) else { continue };
+            let Some(doc) = self.doc(&path) else {
+                listed = false;
+                continue;
+            };
             let Some(list) = At::root(&doc).field("AccessPointList") else {
                 continue;
             };
+            if !matches!(list.node.value, Value::Array(_) | Value::Null) {
+                listed = false;
+            }
             for item in list.items(&mut self.diagnostics) {
                 let d = &mut self.diagnostics;
                 let (Some(name), Some(bucket)) =
@@ -943,12 +951,12 @@ impl Lowering<'_> {
                 });
             }
         }
-        out
+        (out, listed)
     }
 
     /// Multi-Region access points (`s3control list-multi-region-access-points`, a global listing in
     /// the default Region folder): one entry per (access point, bucket in the account).
-    fn multi_region_access_points(&mut self, dir: &str) -> Vec<AccessPoint> {
+    fn multi_region_access_points(&mut self, dir: &str) -> (Vec<AccessPoint>, bool) {
         let list_dir = format!("{dir}/s3control-list-multi-region-access-points");
         let paths: Vec<String> = self
             .files
@@ -956,12 +964,19 @@ impl Lowering<'_> {
             .into_iter()
             .map(str::to_owned)
             .collect();
+        let mut listed = !paths.is_empty();
         let mut out = Vec::new();
         for path in paths {
-            let Some(doc) = self.doc(&path) else { continue };
+            let Some(doc) = self.doc(&path) else {
+                listed = false;
+                continue;
+            };
             let Some(list) = At::root(&doc).field("AccessPoints") else {
                 continue;
             };
+            if !matches!(list.node.value, Value::Array(_) | Value::Null) {
+                listed = false;
+            }
             for item in list.items(&mut self.diagnostics) {
                 let d = &mut self.diagnostics;
                 let (Some(name), Some(alias)) =
@@ -1023,7 +1038,7 @@ impl Lowering<'_> {
                 }
             }
         }
-        out
+        (out, listed)
     }
 
     fn directory_buckets(&mut self, out: &mut Out, region: &str) {

@@ -550,3 +550,37 @@ fn multi_region_access_points_status_and_missing_listings() {
         ]
     );
 }
+
+#[test]
+#[cfg(test)]
+fn unreadable_access_point_listing_means_not_analysed() {
+    // A listing that is not JSON is a diagnostic naming the file (with line and column), and the
+    // bucket's access points count as not collected, so the analysis stays sound.
+    let s = check(
+        &[
+            REGIONS,
+            STS,
+            (
+                "us-east-1/s3-list-buckets.json",
+                r#"{"Buckets":[{"Name":"b"}]}"#,
+            ),
+            ("us-east-1/s3control-list-access-points/111111111111", "{"),
+            (
+                "us-east-1/s3control-list-multi-region-access-points/111111111111",
+                r#"{"AccessPoints":[]}"#,
+            ),
+        ],
+        &[(
+            "us-east-1/s3control-list-access-points/111111111111",
+            "",
+            "not JSON",
+        )],
+    );
+    let ResourceExtras::S3Bucket(x) = &s.resource("arn:aws:s3:::b").unwrap().extras else {
+        panic!()
+    };
+    assert_eq!(
+        x.access_point_listings_missing,
+        vec!["us-east-1/s3control-list-access-points/111111111111".to_owned()]
+    );
+}
