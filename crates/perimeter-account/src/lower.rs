@@ -899,6 +899,7 @@ impl Lowering<'_> {
                     (item.str_field("Name", d), item.str_field("Bucket", d))
                 else {
                     item.diag(d, "an access point without `Name` or `Bucket`".to_owned());
+                    listed = false;
                     continue;
                 };
                 let q = quote_plus(&name);
@@ -986,6 +987,7 @@ impl Lowering<'_> {
                         d,
                         "a multi-Region access point without `Name` or `Alias`".to_owned(),
                     );
+                    listed = false;
                     continue;
                 };
                 let public_access_block = item
@@ -1007,6 +1009,14 @@ impl Lowering<'_> {
                         Some((bucket?, r.str_field("BucketAccountId", d), r))
                     })
                     .collect();
+                if regions.len()
+                    < item.field("Regions").map_or(0, |r| match &r.node.value {
+                        Value::Array(a) => a.len(),
+                        _ => 0,
+                    })
+                {
+                    listed = false;
+                }
                 let account = self.account();
                 let arn = format!("arn:{}:s3::{account}:accesspoint/{alias}", self.partition);
                 let q = quote_plus(&name);
