@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod compile;
+pub mod count;
 pub mod external;
 pub mod smt;
 pub mod witness;

@@ -184,6 +184,47 @@ fn prettify_caller(space: &Space, w: &Witness, caller: String) -> String {
     caller
 }
 
+/// How many catalog actions outside the witness's own service are tried (the scan is only a
+/// prettifier: a miss keeps the class's own witness string).
+const ACTION_SCAN_LIMIT: usize = 2_000;
+
+/// A catalog action in the same action class as the witness (`ec2:AcceptAddressTransfer` rather
+/// than the shortest string of the class, which may be empty or `s3:`), trying the witness's own
+/// service first. Same class means the same answer for every formula of the space.
+fn catalog_action_in_class(space: &Space, w: &Witness, witness: &str) -> Option<String> {
+    let Some(perimeter_logic::KeyValue::Class(class)) =
+        w.assignment.values.get(space.action.index())
+    else {
+        return None;
+    };
+    let catalog = perimeter_iam::catalog::Catalog::get();
+    let own = witness.split_once(':').map(|(p, _)| p.to_ascii_lowercase());
+    let in_class = |name: String| -> Option<String> {
+        (space
+            .universe
+            .class_of(space.action, &Value::String(name.clone()))
+            .ok()
+            .flatten()
+            == Some(*class))
+        .then_some(name)
+    };
+    if let Some(service) = own.as_deref().and_then(|p| catalog.service(p)) {
+        let hit = service
+            .actions()
+            .iter()
+            .find_map(|a| in_class(format!("{}:{}", service.prefix(), a.name())));
+        if hit.is_some() {
+            return hit;
+        }
+    }
+    catalog
+        .services()
+        .filter(|s| Some(s.prefix()) != own.as_deref())
+        .flat_map(|s| s.actions().iter().map(move |a| (s.prefix(), a.name())))
+        .take(ACTION_SCAN_LIMIT)
+        .find_map(|(p, n)| in_class(format!("{p}:{n}")))
+}
+
 /// Builds the concrete request of a witness. Derived keys (`aws:PrincipalArn`,
 /// `aws:PrincipalAccount`) are filled from the caller; variables of true atoms are solved.
 pub fn request_of(space: &Space, w: &Witness) -> RequestWitness {
@@ -272,9 +313,10 @@ pub fn request_of(space: &Space, w: &Witness) -> RequestWitness {
     }
     // Action names compare case-insensitively, so the witness may show the catalog's spelling
     // (`s3:PutObject` rather than the folded class witness `s3:putobject`).
-    let action = perimeter_iam::catalog::Catalog::get()
-        .action_by_full_name(&action)
-        .map_or(action, |a| a.full_name());
+    let action = match perimeter_iam::catalog::Catalog::get().action_by_full_name(&action) {
+        Some(a) => a.full_name(),
+        None => catalog_action_in_class(space, w, &action).unwrap_or(action),
+    };
     RequestWitness {
         principal: principal_map(&caller),
         action,

@@ -10,6 +10,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow, bail};
+use perimeter_access::count::{DifferenceCount, count_difference};
 use perimeter_access::{
     Access, AccessCheckPolicyType, CheckResponse, ComparePoliciesResponse, Comparison,
     check_access_not_granted, check_no_new_access, check_no_public_access, compare_policies,
@@ -88,7 +89,7 @@ pub struct ComparePoliciesArgs {
     /// `IDENTITY_POLICY` (default) or `RESOURCE_POLICY`.
     #[arg(long, value_name = "TYPE", default_value = "IDENTITY_POLICY")]
     pub policy_type: String,
-    /// Count the class assignments in each difference.
+    /// Count each difference in catalog units: actions, and (action, resource type) pairs.
     #[arg(long)]
     pub count: bool,
     #[arg(long, value_enum, default_value = "json", alias = "format")]
@@ -352,24 +353,61 @@ pub fn run_no_public_access(args: &NoPublicAccessArgs) -> anyhow::Result<ExitCod
     Ok(exit_for(r.is_pass()))
 }
 
+/// `compare-policies A B` output: the comparison, plus the counts with `--count`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CompareOutput<'a> {
+    #[serde(flatten)]
+    response: &'a ComparePoliciesResponse,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counts: Option<DirectionCounts>,
+}
+
+/// The size of each difference in catalog units (`perimeter_access::count`).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DirectionCounts {
+    a_not_b: DifferenceCount,
+    b_not_a: DifferenceCount,
+}
+
 /// `compare-policies A B`.
 pub fn run_compare_policies(args: &ComparePoliciesArgs) -> anyhow::Result<ExitCode> {
     let a = parse_policy(&read_value_arg(&args.a)?.0, "A")?;
     let b = parse_policy(&read_value_arg(&args.b)?.0, "B")?;
     let ty = policy_type(&args.policy_type)?;
-    let r: ComparePoliciesResponse = compare_policies(&a, &b, ty, args.count);
+    let r: ComparePoliciesResponse = compare_policies(&a, &b, ty, false);
+    let counts = args.count.then(|| DirectionCounts {
+        a_not_b: count_difference(&a, &b, ty),
+        b_not_a: count_difference(&b, &a, ty),
+    });
     match args.output {
-        OutputFormat::Json | OutputFormat::Sarif => print_json(&r)?,
+        OutputFormat::Json | OutputFormat::Sarif => print_json(&CompareOutput {
+            response: &r,
+            counts,
+        })?,
         OutputFormat::Table | OutputFormat::Text => {
             println!(
                 "{}",
                 serde_json::to_value(r.result)?.as_str().unwrap_or_default()
             );
-            for (name, d) in [("A_NOT_B", &r.a_not_b), ("B_NOT_A", &r.b_not_a)] {
+            let render = |c: Option<&DifferenceCount>| match c {
+                None => "-".to_owned(),
+                Some(c) => format!(
+                    "actions={} actionResourceTypes={}",
+                    c.actions,
+                    c.action_resource_types
+                        .map_or_else(|| "?".to_owned(), |n| n.to_string())
+                ),
+            };
+            for (name, d, c) in [
+                ("A_NOT_B", &r.a_not_b, counts.as_ref().map(|c| &c.a_not_b)),
+                ("B_NOT_A", &r.b_not_a, counts.as_ref().map(|c| &c.b_not_a)),
+            ] {
                 let w = d.witness.as_ref().map(serde_json::to_string).transpose()?;
                 println!(
                     "{name}\t{}\t{}",
-                    d.count.as_deref().unwrap_or("-"),
+                    render(c),
                     w.unwrap_or_else(|| "-".to_owned())
                 );
             }
