@@ -11,6 +11,7 @@
 //! turn into an *unknown* answer. Recursion depth is at most the number of
 //! variables, which the manager also bounds.
 
+use crate::fx::FxHashMap;
 use crate::natural::Natural;
 use std::collections::HashMap;
 
@@ -59,9 +60,9 @@ enum Op {
 #[derive(Clone, Debug)]
 pub struct BddManager {
     nodes: Vec<Node>,
-    unique: HashMap<Node, u32>,
-    cache: HashMap<(Op, u32, u32), u32>,
-    not_cache: HashMap<u32, u32>,
+    unique: FxHashMap<Node, u32>,
+    cache: FxHashMap<(Op, u32, u32), u32>,
+    not_cache: FxHashMap<u32, u32>,
     num_vars: u32,
     max_nodes: usize,
 }
@@ -76,9 +77,9 @@ impl BddManager {
         };
         BddManager {
             nodes: vec![terminal(0), terminal(1)],
-            unique: HashMap::new(),
-            cache: HashMap::new(),
-            not_cache: HashMap::new(),
+            unique: FxHashMap::default(),
+            cache: FxHashMap::default(),
+            not_cache: FxHashMap::default(),
             num_vars,
             max_nodes,
         }

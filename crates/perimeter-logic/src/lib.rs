@@ -97,6 +97,7 @@
 //! * Counts are exact big naturals ([`Natural`]).
 
 pub mod bdd;
+mod fx;
 pub mod glob;
 pub mod interval;
 pub mod natural;
