@@ -264,6 +264,32 @@ pub fn finding_input(
             }
         }
     }
+    // Access point findings: the access point policy's statements too.
+    if let (ResourceExtras::S3Bucket(s3), Some(ap_arn)) = (
+        &r.extras,
+        f.source_detail
+            .as_ref()
+            .and_then(|d| d.access_point_arn.as_deref()),
+    ) && let Some(doc) = s3
+        .access_points
+        .iter()
+        .find(|ap| ap.arn == ap_arn)
+        .and_then(|ap| ap.policy.as_ref())
+        && let Ok(ap_policy) = perimeter_iam::parse_and_lower(&doc.text)
+    {
+        for i in &f.access_point_statements {
+            let st = ap_policy.statements.iter().find(|s| s.index == *i);
+            explanation.push(Explanation::Statement {
+                file: doc.origin.file.clone(),
+                pointer: doc.origin.pointer.clone(),
+                statement_index: u32::try_from(*i).unwrap_or(u32::MAX),
+                sid: st.and_then(|s| s.sid.clone()),
+                statement_pointer: st
+                    .map(|s| perimeter_iam::diagnostic::path_to_pointer(&s.path))
+                    .unwrap_or_default(),
+            });
+        }
+    }
     store_input(
         &r.arn,
         r.resource_type.as_str(),

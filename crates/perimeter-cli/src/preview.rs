@@ -811,6 +811,24 @@ mod tests {
             ]
         );
 
+        // The explanation names the bucket statement and the access point policy's statement.
+        let public = inputs.iter().find(|f| f.is_public).unwrap();
+        let files: Vec<String> = public
+            .explanation
+            .iter()
+            .map(|e| match e {
+                perimeter_findings::Explanation::Statement { file, .. } => file.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(
+            files,
+            vec![
+                "us-east-1/s3-get-bucket-policy/b".to_owned(),
+                "us-east-1/s3control-get-access-point-policy/ap".to_owned()
+            ]
+        );
+
         // Without the access point listings the delegation is reported as written, with a note.
         let mut files = perimeter_account::SnapshotFiles::new();
         for p in snapshot_paths_without_access_points() {

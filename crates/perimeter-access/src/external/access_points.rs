@@ -323,6 +323,7 @@ fn finding(
         },
         source_type: Some(source_type),
         source_detail: detail,
+        access_point_statements: Vec::new(),
         notes: f.notes,
         witness: f.witness,
     }
@@ -682,6 +683,7 @@ pub(super) fn bucket_policy_findings(
                         access_point_arn: Some(ap.arn.clone()),
                         access_point_account: None,
                     }),
+                    access_point_statements: a.statements.clone(),
                     notes,
                     witness,
                 };
@@ -696,6 +698,22 @@ pub(super) fn bucket_policy_findings(
                         }
                     }
                     same.action.sort();
+                    if let Source::Policy { statements } = &mut same.source
+                        && let Source::Policy { statements: more } = &g.source
+                    {
+                        for i in more {
+                            if !statements.contains(i) {
+                                statements.push(*i);
+                            }
+                        }
+                        statements.sort_unstable();
+                    }
+                    for i in g.access_point_statements {
+                        if !same.access_point_statements.contains(&i) {
+                            same.access_point_statements.push(i);
+                        }
+                    }
+                    same.access_point_statements.sort_unstable();
                     if same.witness.is_none() {
                         same.witness = g.witness;
                     }

@@ -116,6 +116,7 @@ fn plain(
         source,
         source_type,
         source_detail: None,
+        access_point_statements: Vec::new(),
         notes,
         witness: None,
     }
@@ -159,6 +160,7 @@ pub fn find_resource_findings(
                     },
                     source_type,
                     source_detail: None,
+                    access_point_statements: Vec::new(),
                     notes: f.notes,
                     witness: f.witness,
                 });

@@ -185,6 +185,9 @@ pub struct ExternalFinding {
     pub source_type: Option<&'static str>,
     /// The `sources[].detail` of access point findings.
     pub source_detail: Option<AccessPointDetail>,
+    /// `S3_ACCESS_POINT` findings: the access point policy's Allow statements (indexes) whose allowed
+    /// requests meet the cube (the bucket side is in [`ExternalFinding::source`]).
+    pub access_point_statements: Vec<usize>,
     /// What is over-approximated and why (empty when exact with respect to the labels).
     pub notes: Vec<String>,
     /// A concrete allowed external request inside the finding, when one was built.
