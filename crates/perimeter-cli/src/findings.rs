@@ -28,7 +28,9 @@ use perimeter_findings::{
 };
 use serde_json::{Value, json};
 
-use crate::output::{EXIT_CLEAN, EXIT_FINDINGS, OutputFormat, print_json, read_value_arg};
+use crate::output::{
+    EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json, read_value_arg,
+};
 
 /// Where the findings database lives.
 #[derive(clap::Args, Debug, Clone)]
@@ -94,6 +96,21 @@ pub struct EventsArgs {
     /// Append the EventBridge finding events (one JSON object per line) to this file; `-` for stdout.
     #[arg(long, value_name = "PATH")]
     pub events_file: Option<PathBuf>,
+    /// The status changes as finding events, to `stdout`, `file://PATH` or a webhook, as for
+    /// `analyze --notify`.
+    #[command(flatten)]
+    pub notify: crate::notify::NotifyArgs,
+}
+
+/// Emits the events of a status change to `--events-file` and every `--notify` target. The change
+/// is already committed, so a failed delivery is reported (exit 2) but undoes nothing.
+fn deliver(events: &[ScanEvent], args: &EventsArgs) -> anyhow::Result<ExitCode> {
+    emit_events(events, args.events_file.as_deref())?;
+    let notifier = crate::notify::Notifier::from_args(&args.notify, None)?;
+    if crate::analyze::report_failures(&notifier.send(events)) {
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
+    Ok(ExitCode::from(EXIT_CLEAN))
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -637,8 +654,7 @@ fn run_update_findings(args: &UpdateFindingsArgs) -> anyhow::Result<ExitCode> {
     };
     let mut store = open_store(&args.common.store)?;
     let events = store.update_findings(&analyzer_arn, status, &selector, now()?)?;
-    emit_events(&events, args.events.events_file.as_deref())?;
-    Ok(ExitCode::from(EXIT_CLEAN))
+    deliver(&events, &args.events)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -745,8 +761,7 @@ fn run_apply_archive_rule(args: &ApplyArchiveRuleArgs) -> anyhow::Result<ExitCod
     let rule_name = required(args.rule_name.as_ref(), &input, "ruleName", "rule-name")?;
     let mut store = open_store(&args.common.store)?;
     let events = store.apply_archive_rule(&analyzer_arn, &rule_name, now()?)?;
-    emit_events(&events, args.events.events_file.as_deref())?;
-    Ok(ExitCode::from(EXIT_CLEAN))
+    deliver(&events, &args.events)
 }
 
 fn run_list_analyzers(args: &ListAnalyzersArgs) -> anyhow::Result<ExitCode> {

@@ -547,3 +547,74 @@ fn findings_archived_by_a_rule_are_reported_archived() {
     assert_eq!(resolved["detail"]["principal"]["AWS"], "777788889999");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn update_findings_sends_the_status_change_to_the_webhook() {
+    // Access Analyzer's EventBridge page: an event is sent for each new finding, for a change to
+    // the status of an existing finding (archiving by hand included) and for a deleted finding.
+    let root = example_copy("update");
+    let snap = root.join("snap");
+    let db = root.join("findings.db");
+    assert_eq!(
+        perimeter(&["analyze", s(&snap), "--db", s(&db)], &[])
+            .status
+            .code(),
+        Some(1)
+    );
+    let findings = list_findings(&db);
+    let id = findings[0]["id"].as_str().unwrap().to_owned();
+    let (port, seen) = serve(200);
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let out = perimeter(
+        &[
+            "update-findings",
+            "--store",
+            s(&db),
+            "--analyzer-arn",
+            ANALYZER,
+            "--status",
+            "ARCHIVED",
+            "--ids",
+            &id,
+            "--notify",
+            &url,
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1, "one finding changed status");
+    let e = requests[0].json();
+    assert_event_envelope(&e);
+    assert_eq!(e["detail"]["id"], id.as_str());
+    assert_eq!(e["detail"]["status"], "ARCHIVED");
+    // A refused connection is reported with exit 2, and the status change stays.
+    let out = perimeter(
+        &[
+            "update-findings",
+            "--store",
+            s(&db),
+            "--analyzer-arn",
+            ANALYZER,
+            "--status",
+            "ACTIVE",
+            "--ids",
+            &id,
+            "--notify",
+            "http://127.0.0.1:9/refused",
+            "--notify-retries",
+            "0",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let now = list_findings(&db);
+    let f = now.iter().find(|f| f["id"] == id.as_str()).unwrap();
+    assert_eq!(f["status"], "ACTIVE");
+    let _ = std::fs::remove_dir_all(&root);
+}
