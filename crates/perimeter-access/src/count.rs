@@ -358,6 +358,33 @@ fn format_service(format: &'static str) -> &'static str {
     format.split(':').nth(2).unwrap_or(format)
 }
 
+/// Why a chunk's pairs are undecided.
+enum ChunkError {
+    Compile(CompileError),
+    Unknown(Vec<String>),
+}
+
+impl From<CompileError> for ChunkError {
+    fn from(e: CompileError) -> Self {
+        ChunkError::Compile(e)
+    }
+}
+
+impl From<perimeter_logic::LogicError> for ChunkError {
+    fn from(e: perimeter_logic::LogicError) -> Self {
+        ChunkError::Compile(e.into())
+    }
+}
+
+impl std::fmt::Display for ChunkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChunkError::Compile(e) => write!(f, "{e}"),
+            ChunkError::Unknown(reasons) => write!(f, "{}", reasons.join("; ")),
+        }
+    }
+}
+
 /// The (action, resource type) pairs of the constrained action classes whose format is one of
 /// `formats`, decided in a space where those formats are registered.
 fn pairs_in_chunk(
@@ -368,30 +395,14 @@ fn pairs_in_chunk(
     formats: &BTreeSet<&'static str>,
     constrained: &[ClassId],
     groups: &HashMap<ClassId, Vec<usize>>,
-) -> Result<u64, String> {
-    match pairs_in_chunk_inner(x, y, ty, limits, formats, constrained, groups) {
-        Ok(Ok(n)) => Ok(n),
-        Ok(Err(reasons)) => Err(reasons.join("; ")),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-fn pairs_in_chunk_inner(
-    x: &Policy,
-    y: &Policy,
-    ty: AccessCheckPolicyType,
-    limits: &Limits,
-    formats: &BTreeSet<&'static str>,
-    constrained: &[ClassId],
-    groups: &HashMap<ClassId, Vec<usize>>,
-) -> Result<Result<u64, Vec<String>>, CompileError> {
+) -> Result<u64, ChunkError> {
     let extra: Vec<(&str, Pattern)> = formats
         .iter()
         .map(|f| (RESOURCE, format_pattern(f)))
         .collect();
     let mut fine = compile_space(&[x, y], &extra, *limits)?;
     if !fine.unknown.is_empty() {
-        return Ok(Err(fine.unknown));
+        return Err(ChunkError::Unknown(fine.unknown));
     }
     let fd = difference(&mut fine, x, y, ty)?;
     let n_actions = fine.universe.class_count(fine.action)?;
@@ -431,5 +442,5 @@ fn pairs_in_chunk_inner(
             }
         }
     }
-    Ok(Ok(pairs))
+    Ok(pairs)
 }
