@@ -114,7 +114,8 @@ pub struct Step {
     pub id: String,
     /// Component kind (`instance`, `network-interface`, `security-group`, `network-acl`, `route-table`,
     /// `internet-gateway`, `nat-gateway`, `vpc-peering-connection`, `transit-gateway`,
-    /// `transit-gateway-route-table`, `vpn-gateway`, `vpc-endpoint`, `egress-only-internet-gateway`, `internet`).
+    /// `transit-gateway-route-table`, `vpn-gateway`, `vpc-endpoint`, `egress-only-internet-gateway`, `internet`,
+    /// `direct-connect-gateway`, `virtual-interface`, `vpn-connection`, `customer-gateway` for an on-prem router).
     pub kind: &'static str,
     /// VPC.
     pub vpc: Option<String>,
@@ -570,7 +571,7 @@ impl<'a> Walker<'a> {
                 self.internet(p)
             }
             Start::VpnGateway(id) => self.enter_from_vgw(id, p),
-            Start::Router(name) => self.router(name, p, true),
+            Start::Router(name) => self.router(name, p),
         }
     }
 
@@ -1752,7 +1753,7 @@ impl<'a> Walker<'a> {
             self.step(&best.via.clone(), via_kind);
         }
         match &best.router {
-            Some(r) => self.router(&r.clone(), p, false),
+            Some(r) => self.router(&r.clone(), p),
             None => end(
                 Disposition::ExitsNetwork,
                 Landing::Outside(format!("{via_kind}:{}", best.via)),
@@ -1761,8 +1762,8 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// An on-prem router forwards a packet (it sent it when `origin`, else it arrived from AWS).
-    fn router(&mut self, name: &str, p: Packet, origin: bool) -> End {
+    /// An on-prem router takes a packet it owns, or forwards it by its routing table.
+    fn router(&mut self, name: &str, p: Packet) -> End {
         let net = self.net;
         if self.too_long() {
             return unknown(
@@ -1784,7 +1785,6 @@ impl<'a> Walker<'a> {
         if router.owns(p.dst) {
             return end(Disposition::Accepted, Landing::Router(name.to_owned()), p);
         }
-        let _ = origin;
         let Some(route) = crate::onprem::router_lookup(router, p.dst) else {
             let mut b = block(
                 "NO_ROUTE_TO_DESTINATION",
@@ -2127,7 +2127,7 @@ pub fn eval_flow_relaxed(
                 w.enter_from_vgw(id, reply_packet)
             }
         }
-        Landing::Router(name) => w.router(name, reply_packet, true),
+        Landing::Router(name) => w.router(name, reply_packet),
         Landing::Outside(_) | Landing::Nowhere => end(
             Disposition::ExitsNetwork,
             Landing::Outside(String::new()),

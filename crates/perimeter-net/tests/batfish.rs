@@ -434,3 +434,79 @@ fn symbolic_agrees_with_walker_on_corpus_instances() {
         "{packets} packets, {allowed} allowed"
     );
 }
+
+/// The routing facts Batfish's Direct Connect tests assert besides flows (`non_flow_assertions` in
+/// each scenario.json), in our model's terms.
+#[test]
+fn direct_connect_routing_facts() {
+    let Some(root) = corpus() else {
+        println!("batfish-aws routing facts did not run: PERIMETER_CORPORA is not set");
+        return;
+    };
+    let ip = |t: &str| parse_ip(t).unwrap();
+    // testVgwHasOnlyHighPrefRoute: the VGW's route for 10.20.0.0/16 is BGP, local preference 300,
+    // towards onprem-high (169.254.30.2).
+    let net = load(&root.join("direct-connect-private-vif"));
+    let vgw = net.vpn_gateways.get("vgw-priv01").unwrap();
+    let best = perimeter_net::onprem::best_onprem(&vgw.learned, ip("10.20.0.1")).unwrap();
+    assert_eq!(best.cidr.to_string(), "10.20.0.0/16");
+    assert_eq!(best.local_pref, 300);
+    assert_eq!(best.router.as_deref(), Some("onprem-high"));
+    assert_eq!(best.via, "dxvif-priv01");
+    let vif = net.virtual_interfaces.get("dxvif-priv01").unwrap();
+    assert_eq!(
+        vif.peers.first().and_then(|p| p.1),
+        Some(ip("169.254.30.2"))
+    );
+    // testDxCommunityToLocalPreferenceMapping(OnVgw): the low-preference router's route is 150.
+    assert!(
+        vgw.learned
+            .iter()
+            .any(|r| r.router.as_deref() == Some("onprem-low") && r.local_pref == 150)
+    );
+
+    // testTgwReceivesDxRoutesWithDxLocalPreference: tgw-rtb-dx01 uses the Direct Connect route for
+    // 10.10.0.0/16 (Direct Connect before VPN at equal length), learned with preference 200.
+    let net = load(&root.join("direct-connect-gateway"));
+    let rtb = net.tgw_route_tables.get("tgw-rtb-dx01").unwrap();
+    let best = rtb
+        .routes
+        .iter()
+        .filter(|r| r.cidr.contains(ip("10.10.0.1")))
+        .max_by_key(|r| {
+            (
+                r.cidr.axis_len(),
+                perimeter_net::walk::tgw_route_priority(&net, "tgw-dx01", r),
+            )
+        })
+        .unwrap();
+    assert_eq!(best.cidr.to_string(), "10.10.0.0/16");
+    assert_eq!(best.attachment_id.as_deref(), Some("tgw-attach-dx01"));
+    let dxgw = net
+        .dx_gateways
+        .get("7b2c4f8a-1234-4abc-9def-fedcba987654")
+        .unwrap();
+    assert!(dxgw.routes.iter().all(|r| r.local_pref == 200));
+    // testDxgwOnlySeesVpcsInDxRouteTable: towards on-prem, 10.100.0.0/16 (vpc-dx01, in the DX
+    // attachment's table) is reachable and 10.200.0.0/16 (vpc-iso01, only in tgw-rtb-iso01) is not.
+    let router = net.customer_routers.get("onprem-router").unwrap();
+    let to = |t: &str| perimeter_net::onprem::router_lookup(router, ip(t)).map(|r| r.protocol);
+    assert_eq!(to("10.100.1.10"), Some("bgp"));
+    assert!(
+        rtb.routes
+            .iter()
+            .all(|r| !r.cidr.contains(ip("10.200.0.1")))
+    );
+
+    // testDxgwHasInterfacesTowardBothTgws / testBothTgwsHaveInterfacesTowardDxgw: the gateway is
+    // global (listed in two regions) and associated with both transit gateways.
+    let net = load(&root.join("direct-connect-gateway-multi-region"));
+    assert_eq!(net.dx_gateways.len(), 1);
+    let mut tgws: Vec<&str> = net
+        .dx_gateways
+        .iter()
+        .flat_map(|g| g.associations.iter().map(|a| a.0.as_str()))
+        .collect();
+    tgws.sort_unstable();
+    assert_eq!(tgws, ["tgw-east", "tgw-west"]);
+}
