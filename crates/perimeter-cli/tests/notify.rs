@@ -12,10 +12,14 @@
     reason = "test helpers: malformed output fails the test"
 )]
 
+#[path = "support/example.rs"]
+mod example;
+use example::{N, edit, example_copy};
+
 use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
@@ -25,45 +29,7 @@ use sha2::Sha256;
 
 const ANALYZER: &str =
     "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/perimeter-123456789012-account";
-/// The findings of the example account: the seven rows of `examples/account/README.md`.
-const N: usize = 7;
 const PARTNER_BUCKET: &str = "arn:aws:s3:::partner-exchange-123456789012";
-
-/// A fresh copy of the bundled example account under a temp folder named for the test.
-fn example_copy(test: &str) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("perimeter-notify-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/account"),
-        &root.join("snap"),
-    );
-    root
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-/// Replaces the one occurrence of `from` in the file.
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "{from} in {}",
-        path.display()
-    );
-    std::fs::write(path, text.replace(from, to)).unwrap();
-}
 
 fn perimeter(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_perimeter"));
@@ -72,10 +38,6 @@ fn perimeter(args: &[&str], envs: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[derive(Debug, Clone)]
@@ -170,7 +132,7 @@ fn assert_event_envelope(e: &Value) {
 
 #[test]
 fn webhook_gets_one_signed_post_per_event() {
-    let root = example_copy("webhook");
+    let root = example_copy("notify", "webhook");
     let snap = root.join("snap");
     let db = root.join("findings.db");
     let (port, seen) = serve(200);
@@ -284,7 +246,7 @@ fn webhook_gets_one_signed_post_per_event() {
 
 #[test]
 fn file_target_appends_only_what_changed() {
-    let root = example_copy("file");
+    let root = example_copy("notify", "file");
     let snap = root.join("snap");
     let db = root.join("findings.db");
     let events = root.join("events.jsonl");
@@ -335,7 +297,7 @@ fn file_target_appends_only_what_changed() {
 
 #[test]
 fn stdout_target_replaces_the_findings_document() {
-    let root = example_copy("stdout");
+    let root = example_copy("notify", "stdout");
     let snap = root.join("snap");
     let out = perimeter(&["analyze", s(&snap), "--notify", "stdout"], &[]);
     assert_eq!(out.status.code(), Some(1));
@@ -381,7 +343,7 @@ fn list_findings(db: &Path) -> Vec<Value> {
 
 #[test]
 fn unreachable_webhook_keeps_the_scan_and_reports_the_loss() {
-    let root = example_copy("refused");
+    let root = example_copy("notify", "refused");
     let snap = root.join("snap");
     let db = root.join("findings.db");
     let dead = root.join("dead.jsonl");
@@ -437,7 +399,7 @@ fn unreachable_webhook_keeps_the_scan_and_reports_the_loss() {
 
 #[test]
 fn server_errors_are_retried_then_reported() {
-    let root = example_copy("http500");
+    let root = example_copy("notify", "http500");
     let snap = root.join("snap");
     let db = root.join("findings.db");
     let (port, seen) = serve(500);
@@ -476,7 +438,7 @@ fn server_errors_are_retried_then_reported() {
 
 #[test]
 fn client_errors_are_not_retried() {
-    let root = example_copy("http403");
+    let root = example_copy("notify", "http403");
     let snap = root.join("snap");
     let (port, seen) = serve(403);
     let url = format!("http://127.0.0.1:{port}/hook");
@@ -492,7 +454,7 @@ fn client_errors_are_not_retried() {
 /// generated finding, with the status it was given (ARCHIVED).
 #[test]
 fn findings_archived_by_a_rule_are_reported_archived() {
-    let root = example_copy("archive");
+    let root = example_copy("notify", "archive");
     let snap = root.join("snap");
     let db = root.join("findings.db");
     let events = root.join("events.jsonl");
@@ -552,7 +514,7 @@ fn findings_archived_by_a_rule_are_reported_archived() {
 fn update_findings_sends_the_status_change_to_the_webhook() {
     // Access Analyzer's EventBridge page: an event is sent for each new finding, for a change to
     // the status of an existing finding (archiving by hand included) and for a deleted finding.
-    let root = example_copy("update");
+    let root = example_copy("notify", "update");
     let snap = root.join("snap");
     let db = root.join("findings.db");
     assert_eq!(
@@ -617,4 +579,9 @@ fn update_findings_sends_the_status_change_to_the_webhook() {
     let f = now.iter().find(|f| f["id"] == id.as_str()).unwrap();
     assert_eq!(f["status"], "ACTIVE");
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A path as the command line takes it.
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
 }

@@ -13,6 +13,10 @@
     reason = "test helpers: malformed output fails the test"
 )]
 
+#[path = "support/example.rs"]
+mod example;
+use example::{N, edit, example_copy};
+
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,44 +25,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-/// The findings of the example account: the seven rows of `examples/account/README.md`.
-const N: usize = 7;
 const QUEUE: &str = "arn:aws:sqs:us-east-1:123456789012:orders-intake";
 const VENDOR_ROLE: &str = "arn:aws:iam::123456789012:role/vendor-audit";
-
-fn example_copy(test: &str) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("perimeter-watch-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/account"),
-        &root.join("snap"),
-    );
-    root
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "{from} in {}",
-        path.display()
-    );
-    std::fs::write(path, text.replace(from, to)).unwrap();
-}
 
 fn queue_policy(snap: &Path) -> PathBuf {
     snap.join("us-east-1/sqs-get-queue-attributes/https%3A%2F%2Fsqs.us-east-1.amazonaws.com%2F123456789012%2Forders-intake")
@@ -170,7 +138,7 @@ fn on<'a>(events: &'a [Value], resource: &str) -> Vec<&'a Value> {
 
 #[test]
 fn rescans_after_each_change_with_the_events_it_implies() {
-    let root = example_copy("rescan");
+    let root = example_copy("watch", "rescan");
     let snap = root.join("snap");
     let db = root.join("findings.db");
     let mut w = Watch::start(&[
@@ -300,7 +268,7 @@ fn rescans_after_each_change_with_the_events_it_implies() {
 /// the gap between the two writes).
 #[test]
 fn same_content_is_not_rescanned_and_a_burst_is_one_scan() {
-    let root = example_copy("touch");
+    let root = example_copy("watch", "touch");
     let snap = root.join("snap");
     // The store inside the watched folder: its writes must not trigger rescans.
     let db = snap.join("findings.db");
@@ -355,7 +323,7 @@ fn same_content_is_not_rescanned_and_a_burst_is_one_scan() {
 #[cfg(unix)]
 #[test]
 fn sigint_stops_cleanly() {
-    let root = example_copy("sigint");
+    let root = example_copy("watch", "sigint");
     let snap = root.join("snap");
     let events_file = root.join("events.jsonl");
     let target = format!("file://{}", events_file.to_str().unwrap());
@@ -384,7 +352,7 @@ fn sigint_stops_cleanly() {
 
 #[test]
 fn usage_errors() {
-    let root = example_copy("usage");
+    let root = example_copy("watch", "usage");
     let snap = root.join("snap");
     for args in [
         vec![snap.to_str().unwrap(), "--interval", "0"],
