@@ -1535,6 +1535,7 @@ impl NetworkBuilder {
                     router: None,
                     via: id.to_owned(),
                     local_pref: crate::onprem::VPN_STATIC_PREF,
+                    as_path: Vec::new(),
                 })
                 .collect(),
         };

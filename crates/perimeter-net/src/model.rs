@@ -607,6 +607,8 @@ pub struct RouterRoute {
     pub admin: u8,
     /// Where packets go.
     pub next_hop: RouterHop,
+    /// BGP AS path as the router received it (empty for connected and static routes).
+    pub as_path: Vec<u32>,
 }
 
 /// Where an on-prem router sends a packet.
@@ -657,6 +659,8 @@ pub struct OnPremRoute {
     /// Preference among routes of the same length (Direct Connect 150/200/300 by community, VPN
     /// static 110, VPN BGP 100).
     pub local_pref: u32,
+    /// BGP AS path as AWS received it (empty for static routes); shorter wins at equal preference.
+    pub as_path: Vec<u32>,
 }
 
 /// A Direct Connect virtual interface (state `available`).

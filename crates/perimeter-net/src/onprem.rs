@@ -2,27 +2,27 @@
 //! ([`crate::ios`]) and AWS (Direct Connect virtual interfaces and gateways, VPN connections on
 //! virtual private gateways and transit gateways), computed once at load time. Pure.
 //!
-//! One round of BGP is exact for this shape (AWS never re-advertises what it learned from one
-//! on-prem router to another router of the same AS, and the routers' own advertisements come from
-//! `network` statements and `default-originate`, not from what they learned):
+//! BGP runs in rounds until nothing changes (at most eight):
 //!
 //! 1. a session is up when a router's `neighbor` address is the Amazon address of an available VIF
 //!    BGP peer or the AWS inside address of a VPN tunnel, `remote-as` is the AWS side's ASN, the
 //!    router has an interface on the peer's subnet, and the VPN is not static-routes-only;
 //! 2. each router announces its `network` prefixes that are in its routing table (as IOS requires),
-//!    and `0.0.0.0/0` to neighbors with `default-originate`, with the communities its outbound
-//!    route map sets;
+//!    `0.0.0.0/0` to neighbors with `default-originate`, and (eBGP) its best learned route per
+//!    prefix, with the communities its outbound route map sets;
 //! 3. AWS installs them: on the VGW (private VIF, VPN), on the Direct Connect gateway and from there
 //!    in every transit gateway route table that has propagation enabled for the Direct Connect
 //!    gateway attachment, and for a transit gateway VPN in the tables propagating the VPN attachment.
 //!    Direct Connect routes get local preference 200, or 300 / 200 / 150 with the AWS communities
-//!    7224:7300 / 7224:7200 / 7224:7100; VPN static routes 110; VPN BGP routes 100;
+//!    7224:7300 / 7224:7200 / 7224:7100; VPN static routes 110; VPN BGP routes 100; at equal
+//!    preference the shorter AS path wins;
 //! 4. AWS announces to the router: the attached VPC CIDRs from a VGW, the allowed prefixes of the
 //!    Direct Connect gateway association, and the routes of the transit gateway route table
-//!    associated with a VPN attachment; the router drops routes its own AS originated (AS-path loop
-//!    check) and installs the rest as eBGP routes (distance 20).
-
-use std::collections::HashSet;
+//!    associated with a VPN attachment; the router installs them as eBGP routes (distance 20).
+//!
+//! A receiver drops a route whose AS path holds its own ASN (the loop check), which is also what
+//! stops a router from learning its own prefixes back. AWS does not pass routes between two
+//! on-prem connections of one VGW (VPN CloudHub is not modelled).
 
 use crate::hs::{Cidr, Ip};
 use crate::model::{
@@ -66,7 +66,8 @@ pub fn router_lookup(router: &CustomerRouter, dst: Ip) -> Option<&RouterRoute> {
     best
 }
 
-/// The route AWS uses among routes learned from on-prem: longest prefix, then highest preference.
+/// The route AWS uses among routes learned from on-prem: longest prefix, then highest preference,
+/// then shortest AS path, then the first.
 #[must_use]
 pub fn best_onprem(routes: &[OnPremRoute], dst: Ip) -> Option<&OnPremRoute> {
     let mut best: Option<&OnPremRoute> = None;
@@ -89,6 +90,8 @@ struct Session {
     dx: bool,
     /// Where the router's routes land, with what AWS announces back over each.
     entries: Vec<(AwsEntry, Vec<Cidr>)>,
+    /// The AWS side's ASN (the neighbor's `remote-as`).
+    aws_asn: Option<u32>,
 }
 
 fn vpc_v4_cidrs(net: &Network, vgw_id: &str) -> Vec<Cidr> {
@@ -209,6 +212,7 @@ fn find_session(
             via: vif.id.clone(),
             dx: true,
             entries,
+            aws_asn: remote_as,
         });
     }
     for vpn in net.vpn_connections.iter() {
@@ -252,6 +256,7 @@ fn find_session(
             via: vpn.id.clone(),
             dx: false,
             entries,
+            aws_asn: remote_as,
         });
     }
     Err(format!(
@@ -270,20 +275,27 @@ fn warn(router: &CustomerRouter, code: &'static str, message: String) -> Diagnos
     }
 }
 
-fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
-    if !v.contains(&x) {
-        v.push(x);
+/// Push unless present; whether it was pushed.
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) -> bool {
+    if v.contains(&x) {
+        return false;
     }
+    v.push(x);
+    true
 }
 
 /// Install a route AWS learned at an entry point (and propagate it into transit gateway tables).
-fn install(net: &mut Network, entry: &AwsEntry, route: OnPremRoute, props: &[(String, String)]) {
+fn install(
+    net: &mut Network,
+    entry: &AwsEntry,
+    route: OnPremRoute,
+    props: &[(String, String)],
+) -> bool {
     match entry {
-        AwsEntry::VpnGateway { vgw_id, .. } => {
-            if let Some(g) = net.vpn_gateways.get_mut(vgw_id) {
-                push_unique(&mut g.learned, route);
-            }
-        }
+        AwsEntry::VpnGateway { vgw_id, .. } => net
+            .vpn_gateways
+            .get_mut(vgw_id)
+            .is_some_and(|g| push_unique(&mut g.learned, route)),
         AwsEntry::TransitGateway {
             attachment_id,
             dxgw_id,
@@ -291,19 +303,18 @@ fn install(net: &mut Network, entry: &AwsEntry, route: OnPremRoute, props: &[(St
             ..
         } => {
             let cidr = route.cidr;
-            match dxgw_id {
-                Some(d) => {
-                    if let Some(g) = net.dx_gateways.get_mut(d) {
-                        push_unique(&mut g.routes, route);
-                    }
-                }
-                None => {
-                    if let Some(v) = net.vpn_connections.get_mut(via) {
-                        push_unique(&mut v.routes, route);
-                    }
-                }
-            }
+            let new = match dxgw_id {
+                Some(d) => net
+                    .dx_gateways
+                    .get_mut(d)
+                    .is_some_and(|g| push_unique(&mut g.routes, route)),
+                None => net
+                    .vpn_connections
+                    .get_mut(via)
+                    .is_some_and(|v| push_unique(&mut v.routes, route)),
+            };
             propagate(net, attachment_id, cidr, props);
+            new
         }
     }
 }
@@ -321,6 +332,213 @@ fn propagate(net: &mut Network, attachment_id: &str, cidr: Cidr, props: &[(Strin
                 },
             );
         }
+    }
+}
+
+/// BGP rounds before giving up on convergence (each round moves routes one hop further).
+const MAX_BGP_ROUNDS: usize = 8;
+
+/// A router during BGP.
+struct RouterState {
+    name: String,
+    /// Connected and static routes.
+    rib: Vec<RouterRoute>,
+    /// Established sessions with the communities announced over each.
+    sessions: Vec<(Session, Vec<String>)>,
+    /// `network` prefixes that are announced (they are in the routing table).
+    announced: Vec<Cidr>,
+    /// Neighbors with `default-originate`.
+    default_originate: Vec<Ip>,
+    /// Routes learned from AWS.
+    bgp: Vec<RouterRoute>,
+}
+
+/// The learned routes a router announces on: per prefix, the shortest AS path (first of equals).
+fn best_bgp(routes: &[RouterRoute]) -> Vec<&RouterRoute> {
+    let mut best: Vec<&RouterRoute> = Vec::new();
+    for r in routes {
+        match best.iter_mut().find(|b| b.cidr == r.cidr) {
+            Some(b) if r.as_path.len() < b.as_path.len() => *b = r,
+            Some(_) => {}
+            None => best.push(r),
+        }
+    }
+    best
+}
+
+/// What AWS announces over a session's entry, with AS paths: a VGW's VPC CIDRs and a Direct
+/// Connect gateway's allowed prefixes (`adverts`), or the routes of the transit gateway route table
+/// associated with a VPN attachment (with the on-prem AS path of those learned from on-prem).
+fn aws_announcements(
+    net: &Network,
+    entry: &AwsEntry,
+    adverts: &[Cidr],
+    aws_asn: Option<u32>,
+) -> Vec<(Cidr, Vec<u32>)> {
+    let own: Vec<u32> = aws_asn.into_iter().collect();
+    let AwsEntry::TransitGateway {
+        tgw_id,
+        attachment_id,
+        dxgw_id: None,
+        ..
+    } = entry
+    else {
+        return adverts.iter().map(|c| (*c, own.clone())).collect();
+    };
+    let Some(rtb) = net
+        .tgw_attachments
+        .get(&format!("{tgw_id}/{attachment_id}"))
+        .and_then(|a| a.route_table_id.as_ref())
+        .and_then(|rtb| net.tgw_route_tables.get(rtb))
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<(Cidr, Vec<u32>)> = Vec::new();
+    for r in rtb
+        .routes
+        .iter()
+        .filter(|r| !r.blackhole && crate::hs::is_v4(r.cidr.lo))
+    {
+        if out.iter().any(|(c, _)| *c == r.cidr) {
+            continue;
+        }
+        // The route the table uses for this prefix decides the path.
+        let Some(best) = rtb
+            .routes
+            .iter()
+            .filter(|x| x.cidr == r.cidr && !x.blackhole)
+            .max_by_key(|x| crate::walk::tgw_route_priority(net, tgw_id, x))
+        else {
+            continue;
+        };
+        let learned = best.attachment_id.as_ref().and_then(|a| {
+            let att = net.tgw_attachments.get(&format!("{tgw_id}/{a}"))?;
+            let routes = match att.resource_type.as_str() {
+                "direct-connect-gateway" => &net.dx_gateways.get(&att.resource_id)?.routes,
+                "vpn" => &net.vpn_connections.get(&att.resource_id)?.routes,
+                _ => return None,
+            };
+            routes
+                .iter()
+                .filter(|x| x.cidr == r.cidr)
+                .min_by_key(|x| x.as_path.len())
+                .map(|x| x.as_path.clone())
+        });
+        let mut path = own.clone();
+        path.extend(learned.unwrap_or_default());
+        out.push((r.cidr, path));
+    }
+    out
+}
+
+/// A router's connected and static routes and its sessions with AWS.
+fn router_state(
+    net: &Network,
+    router: &CustomerRouter,
+    diags: &mut Vec<Diagnostic>,
+) -> RouterState {
+    let mut rib = Vec::new();
+    for i in router.interfaces.iter().filter(|i| !i.shutdown) {
+        if let Some((a, len)) = i.address
+            && let Some(c) = Cidr::parse(&format!("{}/{len}", crate::hs::render_ip(a)))
+        {
+            rib.push(RouterRoute {
+                cidr: c,
+                protocol: "connected",
+                admin: 0,
+                next_hop: RouterHop::Beyond(i.name.clone()),
+                as_path: Vec::new(),
+            });
+        }
+    }
+    let mut ups = Vec::new();
+    for n in &router.neighbors {
+        if n.remote_as.is_none() {
+            continue;
+        }
+        match find_session(net, router, n.address, n.remote_as) {
+            Ok(s) => ups.push(s),
+            Err(why) => diags.push(warn(
+                router,
+                "PERIMETER_NET_BGP_SESSION_DOWN",
+                format!("bgp session of `{}` is not established: {why}", router.name),
+            )),
+        }
+    }
+    // Static routes: through a session's peer address towards AWS, else beyond the router.
+    for st in &router.static_routes {
+        let hop = match &st.next_hop {
+            StaticNextHop::Null0 => RouterHop::Null0,
+            StaticNextHop::Address(ip) => ups
+                .iter()
+                .find(|s| s.neighbor == *ip)
+                .and_then(|s| s.entries.first())
+                .map_or_else(
+                    || RouterHop::Beyond(crate::hs::render_ip(*ip)),
+                    |(e, _)| RouterHop::Aws(e.clone()),
+                ),
+            StaticNextHop::Interface(name) => RouterHop::Beyond(name.clone()),
+        };
+        rib.push(RouterRoute {
+            cidr: st.cidr,
+            protocol: "static",
+            admin: 1,
+            next_hop: hop,
+            as_path: Vec::new(),
+        });
+    }
+    let mut announced = Vec::new();
+    for c in &router.networks {
+        if rib.iter().any(|r| r.cidr == *c) {
+            announced.push(*c);
+        } else {
+            diags.push(warn(
+                router,
+                "PERIMETER_NET_BGP_NETWORK_NOT_ANNOUNCED",
+                format!(
+                    "`network {c}` of `{}` is not announced: no route for it in the router's table",
+                    router.name
+                ),
+            ));
+        }
+    }
+    let mut sessions = Vec::new();
+    for s in ups {
+        let Some(n) = router.neighbors.iter().find(|n| n.address == s.neighbor) else {
+            continue;
+        };
+        let communities = match &n.route_map_out {
+            None => Vec::new(),
+            Some(name) => match router.route_maps.iter().find(|m| m.0 == *name) {
+                Some(m) => m.1.clone(),
+                None => {
+                    diags.push(warn(
+                        router,
+                        "PERIMETER_NET_BGP_SESSION_DOWN",
+                        format!(
+                            "route map `{name}` of `{}` is not defined: nothing is announced to `{}`",
+                            router.name,
+                            crate::hs::render_ip(s.neighbor)
+                        ),
+                    ));
+                    continue;
+                }
+            },
+        };
+        sessions.push((s, communities));
+    }
+    RouterState {
+        name: router.name.clone(),
+        rib,
+        sessions,
+        announced,
+        default_originate: router
+            .neighbors
+            .iter()
+            .filter(|n| n.default_originate)
+            .map(|n| n.address)
+            .collect(),
+        bgp: Vec::new(),
     }
 }
 
@@ -388,181 +606,100 @@ pub fn resolve(
             }
         }
     }
-    // Phase 1: sessions, the routers' own routes, and what AWS learns.
+    // The routers' own routes and sessions.
     let routers: Vec<CustomerRouter> = net.customer_routers.iter().cloned().collect();
-    let mut sessions: Vec<(String, Vec<Session>)> = Vec::new();
-    let mut originated: Vec<(Option<u32>, Cidr)> = Vec::new();
-    let mut ribs: Vec<(String, Vec<RouterRoute>)> = Vec::new();
+    let mut states: Vec<RouterState> = Vec::new();
     for router in &routers {
-        let mut rib = Vec::new();
-        for i in router.interfaces.iter().filter(|i| !i.shutdown) {
-            if let Some((a, len)) = i.address
-                && let Some(c) = Cidr::parse(&format!("{}/{len}", crate::hs::render_ip(a)))
-            {
-                rib.push(RouterRoute {
-                    cidr: c,
-                    protocol: "connected",
-                    admin: 0,
-                    next_hop: RouterHop::Beyond(i.name.clone()),
-                });
-            }
-        }
-        let mut ups = Vec::new();
-        for n in &router.neighbors {
-            if n.remote_as.is_none() {
-                continue;
-            }
-            match find_session(net, router, n.address, n.remote_as) {
-                Ok(s) => ups.push(s),
-                Err(why) => diags.push(warn(
-                    router,
-                    "PERIMETER_NET_BGP_SESSION_DOWN",
-                    format!("bgp session of `{}` is not established: {why}", router.name),
-                )),
-            }
-        }
-        // Static routes: through a session's peer address or a tunnel towards AWS, else beyond.
-        for st in &router.static_routes {
-            let hop = match &st.next_hop {
-                StaticNextHop::Null0 => RouterHop::Null0,
-                StaticNextHop::Address(ip) => ups
-                    .iter()
-                    .find(|s| s.neighbor == *ip)
-                    .and_then(|s| s.entries.first())
-                    .map_or_else(
-                        || RouterHop::Beyond(crate::hs::render_ip(*ip)),
-                        |(e, _)| RouterHop::Aws(e.clone()),
-                    ),
-                StaticNextHop::Interface(name) => RouterHop::Beyond(name.clone()),
-            };
-            rib.push(RouterRoute {
-                cidr: st.cidr,
-                protocol: "static",
-                admin: 1,
-                next_hop: hop,
-            });
-        }
-        for c in &router.networks {
-            if rib.iter().any(|r| r.cidr == *c) {
-                originated.push((router.asn, *c));
-            } else {
-                diags.push(warn(
-                    router,
-                    "PERIMETER_NET_BGP_NETWORK_NOT_ANNOUNCED",
-                    format!(
-                        "`network {c}` of `{}` is not announced: no route for it in the router's table",
-                        router.name
-                    ),
-                ));
-            }
-        }
-        for s in &ups {
-            let Some(n) = router.neighbors.iter().find(|n| n.address == s.neighbor) else {
+        states.push(router_state(net, router, &mut diags));
+    }
+    // BGP rounds until nothing changes: routers announce their networks and their best learned
+    // routes (eBGP re-announces), AWS installs them; AWS announces back, routers install. A
+    // receiver drops routes whose AS path holds its own ASN.
+    let origin = |st: &RouterState, c: &Cidr| st.announced.contains(c);
+    for _ in 0..MAX_BGP_ROUNDS {
+        let mut changed = false;
+        for st in &states {
+            let Some(router) = net.customer_routers.get(&st.name).cloned() else {
                 continue;
             };
-            let communities = match &n.route_map_out {
-                None => Vec::new(),
-                Some(name) => match router.route_maps.iter().find(|m| m.0 == *name) {
-                    Some(m) => m.1.clone(),
-                    None => {
-                        diags.push(warn(
-                            router,
-                            "PERIMETER_NET_BGP_SESSION_DOWN",
-                            format!(
-                                "route map `{name}` of `{}` is not defined: nothing is announced to `{}`",
-                                router.name,
-                                crate::hs::render_ip(s.neighbor)
-                            ),
-                        ));
+            for (s, communities) in &st.sessions {
+                let lp = if s.dx {
+                    dx_local_pref(communities)
+                } else {
+                    VPN_BGP_PREF
+                };
+                let mut announce: Vec<(Cidr, Vec<u32>)> = Vec::new();
+                for c in &st.announced {
+                    announce.push((*c, router.asn.into_iter().collect()));
+                }
+                if st.default_originate.contains(&s.neighbor)
+                    && let Some(d) = Cidr::parse("0.0.0.0/0")
+                {
+                    announce.push((d, router.asn.into_iter().collect()));
+                }
+                for r in best_bgp(&st.bgp) {
+                    if origin(st, &r.cidr) {
                         continue;
                     }
-                },
-            };
-            let lp = if s.dx {
-                dx_local_pref(&communities)
-            } else {
-                VPN_BGP_PREF
-            };
-            let mut announce: Vec<Cidr> = router
-                .networks
-                .iter()
-                .filter(|c| rib.iter().any(|r| r.cidr == **c))
-                .copied()
-                .collect();
-            if n.default_originate
-                && let Some(d) = Cidr::parse("0.0.0.0/0")
-            {
-                push_unique(&mut announce, d);
-                originated.push((router.asn, d));
-            }
-            for (entry, _) in &s.entries {
-                for c in &announce {
-                    install(
-                        net,
-                        entry,
-                        OnPremRoute {
-                            cidr: *c,
-                            router: Some(router.name.clone()),
-                            via: s.via.clone(),
-                            local_pref: lp,
-                        },
-                        propagations,
-                    );
+                    let mut path: Vec<u32> = router.asn.into_iter().collect();
+                    path.extend(r.as_path.iter().copied());
+                    announce.push((r.cidr, path));
+                }
+                for (c, path) in announce {
+                    if s.aws_asn.is_some_and(|a| path.contains(&a)) {
+                        continue;
+                    }
+                    for (entry, _) in &s.entries {
+                        changed |= install(
+                            net,
+                            entry,
+                            OnPremRoute {
+                                cidr: c,
+                                router: Some(router.name.clone()),
+                                via: s.via.clone(),
+                                local_pref: lp,
+                                as_path: path.clone(),
+                            },
+                            propagations,
+                        );
+                    }
                 }
             }
         }
-        ribs.push((router.name.clone(), rib));
-        sessions.push((router.name.clone(), ups));
-    }
-    // Phase 2: what AWS announces to each router.
-    for ((name, ups), (_, mut rib)) in sessions.into_iter().zip(ribs) {
-        let asn = net.customer_routers.get(&name).and_then(|r| r.asn);
-        let own: HashSet<Cidr> = originated
-            .iter()
-            .filter(|(a, _)| *a == asn)
-            .map(|(_, c)| *c)
-            .collect();
-        for s in ups {
-            for (entry, adverts) in s.entries {
-                let adverts = match &entry {
-                    AwsEntry::TransitGateway {
-                        tgw_id,
-                        attachment_id,
-                        dxgw_id: None,
-                        ..
-                    } => net
-                        .tgw_attachments
-                        .get(&format!("{tgw_id}/{attachment_id}"))
-                        .and_then(|a| a.route_table_id.as_ref())
-                        .and_then(|rtb| net.tgw_route_tables.get(rtb))
-                        .map(|t| {
-                            t.routes
-                                .iter()
-                                .filter(|r| !r.blackhole && crate::hs::is_v4(r.cidr.lo))
-                                .map(|r| r.cidr)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    _ => adverts,
-                };
-                for c in adverts {
-                    if own.contains(&c) {
-                        continue;
-                    }
-                    push_unique(
-                        &mut rib,
-                        RouterRoute {
+        for st in &mut states {
+            let asn = net.customer_routers.get(&st.name).and_then(|r| r.asn);
+            for (s, _) in &st.sessions {
+                for (entry, adverts) in &s.entries {
+                    for (c, path) in aws_announcements(net, entry, adverts, s.aws_asn) {
+                        if asn.is_some_and(|a| path.contains(&a)) {
+                            continue;
+                        }
+                        let route = RouterRoute {
                             cidr: c,
                             protocol: "bgp",
                             admin: 20,
                             next_hop: RouterHop::Aws(entry.clone()),
-                        },
-                    );
+                            as_path: path,
+                        };
+                        if !st.bgp.contains(&route) {
+                            st.bgp.push(route);
+                            changed = true;
+                        }
+                    }
                 }
             }
         }
-        if let Some(r) = net.customer_routers.get_mut(&name) {
-            r.rib = rib;
+        if !changed {
+            break;
+        }
+    }
+    for st in states {
+        if let Some(r) = net.customer_routers.get_mut(&st.name) {
+            let mut bgp = st.bgp;
+            // Shorter AS paths first: the router uses the first of equal routes.
+            bgp.sort_by_key(|r| r.as_path.len());
+            r.rib = st.rib;
+            r.rib.extend(bgp);
         }
     }
     net.diagnostics.extend(diags);
@@ -595,6 +732,7 @@ mod tests {
             router: None,
             via: via.to_owned(),
             local_pref: lp,
+            as_path: Vec::new(),
         };
         let routes = vec![
             route("10.0.0.0/8", 300, "a"),

@@ -947,11 +947,23 @@ impl<'a> Engine<'a> {
         to_vpc: &str,
         depth: usize,
     ) -> Flow {
-        // Longest prefix, then the highest preference; the first of equals (as the walker).
+        // Longest prefix, then the highest preference, the shortest AS path; the first of equals (as
+        // the walker).
         let entries = routes
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.cidr, (r.cidr.axis_len(), r.local_pref, usize::MAX - i), i))
+            .map(|(i, r)| {
+                (
+                    r.cidr,
+                    (
+                        r.cidr.axis_len(),
+                        r.local_pref,
+                        usize::MAX - r.as_path.len(),
+                        usize::MAX - i,
+                    ),
+                    i,
+                )
+            })
             .collect();
         let mut flow = Flow::default();
         for (i, won) in lpm_partition(entries) {
@@ -1055,7 +1067,18 @@ impl<'a> Engine<'a> {
             .learned
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.cidr, (r.cidr.axis_len(), r.local_pref, usize::MAX - i), i))
+            .map(|(i, r)| {
+                (
+                    r.cidr,
+                    (
+                        r.cidr.axis_len(),
+                        r.local_pref,
+                        usize::MAX - r.as_path.len(),
+                        usize::MAX - i,
+                    ),
+                    i,
+                )
+            })
             .collect();
         let mut flow = Flow::default();
         for (i, won) in lpm_partition(entries) {

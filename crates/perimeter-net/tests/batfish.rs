@@ -487,16 +487,22 @@ fn direct_connect_routing_facts() {
         .get("7b2c4f8a-1234-4abc-9def-fedcba987654")
         .unwrap();
     assert!(dxgw.routes.iter().all(|r| r.local_pref == 200));
-    // testDxgwOnlySeesVpcsInDxRouteTable: towards on-prem, 10.100.0.0/16 (vpc-dx01, in the DX
-    // attachment's table) is reachable and 10.200.0.0/16 (vpc-iso01, only in tgw-rtb-iso01) is not.
-    let router = net.customer_routers.get("onprem-router").unwrap();
-    let to = |t: &str| perimeter_net::onprem::router_lookup(router, ip(t)).map(|r| r.protocol);
-    assert_eq!(to("10.100.1.10"), Some("bgp"));
+    // testDxgwOnlySeesVpcsInDxRouteTable: the Direct Connect attachment's table holds vpc-dx01's
+    // 10.100.0.0/16 and nothing towards vpc-iso01 (propagated only to tgw-rtb-iso01).
     assert!(
         rtb.routes
             .iter()
-            .all(|r| !r.cidr.contains(ip("10.200.0.1")))
+            .any(|r| r.cidr.to_string() == "10.100.0.0/16"
+                && r.attachment_id.as_deref() == Some("tgw-attach-vpc01"))
     );
+    assert!(
+        rtb.routes
+            .iter()
+            .all(|r| r.attachment_id.as_deref() != Some("tgw-attach-iso01"))
+    );
+    let router = net.customer_routers.get("onprem-router").unwrap();
+    let to = |t: &str| perimeter_net::onprem::router_lookup(router, ip(t)).map(|r| r.protocol);
+    assert_eq!(to("10.100.1.10"), Some("bgp"));
 
     // testDxgwHasInterfacesTowardBothTgws / testBothTgwsHaveInterfacesTowardDxgw: the gateway is
     // global (listed in two regions) and associated with both transit gateways.
