@@ -668,6 +668,7 @@ impl<'a> Engine<'a> {
             .vpcs
             .get(to_vpc)
             .map_or(IntervalSet::empty(), |v| cidr_set(&v.cidrs));
+        let goal = Goal::Vpc(to_vpc.to_owned());
         let mut flow = Flow::default();
         let mut extra = HeaderSet::empty();
         let mut nats = Vec::new();
@@ -709,11 +710,11 @@ impl<'a> Engine<'a> {
                 }
                 RouteTarget::NatGateway(n) => nats.push((n.clone(), part)),
                 RouteTarget::TransitGateway(t) => {
-                    let f = self.tgw_from_vpc(t, from_vpc, &az, &part, to_vpc);
+                    let f = self.tgw_from_vpc(t, from_vpc, &az, &part, &goal);
                     flow.add(&f);
                 }
                 RouteTarget::VpnGateway(v) => {
-                    let f = self.vgw_out(v, from_vpc, &part, to_vpc);
+                    let f = self.vgw_out(v, from_vpc, &part, &goal);
                     flow.add(&f);
                 }
                 // Gateway endpoints and egress-only gateways lead out of the network.
@@ -812,14 +813,14 @@ impl<'a> Engine<'a> {
     }
 
     /// Destinations sent from a subnet of `from_vpc` (zone `az`) to transit gateway `tgw` that reach
-    /// the VPC router of `to_vpc`.
+    /// the goal `to`.
     fn tgw_from_vpc(
         &mut self,
         tgw: &str,
         from_vpc: &str,
         az: &str,
         part: &IntervalSet,
-        to_vpc: &str,
+        to: &Goal,
     ) -> Flow {
         let net = self.net;
         let Some(att) = net
@@ -838,17 +839,17 @@ impl<'a> Engine<'a> {
         if !att.subnet_ids.is_empty() && !azs.is_empty() && !azs.contains(&az) {
             return Flow::default();
         }
-        self.tgw_table(tgw, &att.id.clone(), part, to_vpc, 0)
+        self.tgw_table(tgw, &att.id.clone(), part, to, 0)
     }
 
     /// Destinations arriving at transit gateway `tgw` from attachment `att` that reach the VPC router
-    /// of `to_vpc` (the walker's `tgw_route`).
+    /// goal `to` (the walker's `tgw_route`).
     fn tgw_table(
         &mut self,
         tgw: &str,
         att: &str,
         dsts: &IntervalSet,
-        to_vpc: &str,
+        to: &Goal,
         depth: usize,
     ) -> Flow {
         let net = self.net;
@@ -905,13 +906,12 @@ impl<'a> Engine<'a> {
                         flow.unknown = flow.unknown.union(&part);
                         continue;
                     };
-                    if v.id == to_vpc {
+                    if to.is_vpc(&v.id) {
                         flow.good = flow.good.union(&part.intersect(&cidr_set(&v.cidrs)));
                     }
                 }
                 "peering" => {
-                    let f =
-                        self.tgw_table(&t.resource_id.clone(), target, &part, to_vpc, depth + 1);
+                    let f = self.tgw_table(&t.resource_id.clone(), target, &part, to, depth + 1);
                     flow.add(&f);
                 }
                 "direct-connect-gateway" => {
@@ -920,7 +920,7 @@ impl<'a> Engine<'a> {
                         .get(&t.resource_id)
                         .map(|g| g.routes.as_slice())
                         .unwrap_or_default();
-                    let f = self.onprem(routes, &part, to_vpc, depth + 1);
+                    let f = self.onprem(routes, &part, to, depth + 1);
                     flow.add(&f);
                 }
                 "vpn" => {
@@ -929,7 +929,7 @@ impl<'a> Engine<'a> {
                         .get(&t.resource_id)
                         .map(|v| v.routes.as_slice())
                         .unwrap_or_default();
-                    let f = self.onprem(routes, &part, to_vpc, depth + 1);
+                    let f = self.onprem(routes, &part, to, depth + 1);
                     flow.add(&f);
                 }
                 _ => {}
@@ -939,12 +939,12 @@ impl<'a> Engine<'a> {
     }
 
     /// Destinations handed to on-prem by a gateway that learned `routes`, that the routers send back
-    /// into AWS to the VPC router of `to_vpc`.
+    /// into AWS to the goal `to` (or keep, when the goal is that router).
     fn onprem(
         &mut self,
         routes: &[crate::model::OnPremRoute],
         dsts: &IntervalSet,
-        to_vpc: &str,
+        to: &Goal,
         depth: usize,
     ) -> Flow {
         // Longest prefix, then the highest preference, the shortest AS path; the first of equals (as
@@ -972,15 +972,16 @@ impl<'a> Engine<'a> {
                 continue;
             }
             if let Some(router) = routes.get(i).and_then(|r| r.router.clone()) {
-                let f = self.router(&router, &part, to_vpc, depth + 1);
+                let f = self.router(&router, &part, to, depth + 1);
                 flow.add(&f);
             }
         }
         flow
     }
 
-    /// Destinations an on-prem router forwards back into AWS to the VPC router of `to_vpc`.
-    fn router(&mut self, name: &str, dsts: &IntervalSet, to_vpc: &str, depth: usize) -> Flow {
+    /// Destinations an on-prem router takes (when it is the goal) or forwards back into AWS to the
+    /// goal `to`.
+    fn router(&mut self, name: &str, dsts: &IntervalSet, to: &Goal, depth: usize) -> Flow {
         let net = self.net;
         if depth > 12 {
             return Flow::unknown(dsts);
@@ -996,6 +997,10 @@ impl<'a> Engine<'a> {
                 .filter_map(|i| i.address.map(|(a, _)| (a, a)))
                 .collect(),
         );
+        let mut flow = Flow::default();
+        if to.is_router(name) {
+            flow.good = dsts.intersect(&own);
+        }
         let dsts = dsts.subtract(&own);
         let entries = router
             .rib
@@ -1009,7 +1014,6 @@ impl<'a> Engine<'a> {
                 )
             })
             .collect();
-        let mut flow = Flow::default();
         for (i, won) in lpm_partition(entries) {
             let part = won.intersect(&dsts);
             let Some(r) = router.rib.get(i) else { continue };
@@ -1026,7 +1030,7 @@ impl<'a> Engine<'a> {
                         continue;
                     };
                     if let Some(vpc) = g.vpc_ids.first()
-                        && vpc == to_vpc
+                        && to.is_vpc(vpc)
                         && let Some(v) = net.vpcs.get(vpc)
                     {
                         flow.good = flow.good.union(&part.intersect(&cidr_set(&v.cidrs)));
@@ -1041,7 +1045,7 @@ impl<'a> Engine<'a> {
                         &tgw_id.clone(),
                         &attachment_id.clone(),
                         &part,
-                        to_vpc,
+                        to,
                         depth + 1,
                     );
                     flow.add(&f);
@@ -1052,7 +1056,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Destinations sent from `from_vpc` to VGW `vgw` that come back through on-prem routers.
-    fn vgw_out(&mut self, vgw: &str, from_vpc: &str, dsts: &IntervalSet, to_vpc: &str) -> Flow {
+    fn vgw_out(&mut self, vgw: &str, from_vpc: &str, dsts: &IntervalSet, to: &Goal) -> Flow {
         let net = self.net;
         let Some(g) = net
             .vpn_gateways
@@ -1087,7 +1091,7 @@ impl<'a> Engine<'a> {
                 continue;
             }
             if let Some(router) = g.learned.get(i).and_then(|r| r.router.clone()) {
-                let f = self.router(&router, &part, to_vpc, 1);
+                let f = self.router(&router, &part, to, 1);
                 flow.add(&f);
             }
         }
@@ -1188,6 +1192,135 @@ impl<'a> Engine<'a> {
             };
         }
         self.leg(d, nsub).restrict(DST, &point)
+    }
+
+    /// The addresses of a subnet that its VPC router delivers there (to the first subnet holding
+    /// them, as the walker does).
+    fn delivered(&self, vpc: &str, subnet: &str) -> IntervalSet {
+        let mut owned = IntervalSet::empty();
+        for sn in self.net.subnets.iter().filter(|s| s.vpc_id == vpc) {
+            let cs = cidr_set(&sn.cidrs);
+            if sn.id == subnet {
+                return cs.subtract(&owned);
+            }
+            owned = owned.union(&cs);
+        }
+        IntervalSet::empty()
+    }
+
+    /// Headers leaving subnet `from` (past its ENI) that reach on-prem router `router`: network ACL
+    /// out, then routes through transit gateways, VGWs, Direct Connect and VPN. Routes to NAT
+    /// gateways and appliances are unknown here.
+    fn leg_to_router(&mut self, from: &str, router: &str) -> Answer {
+        let net = self.net;
+        let Some(f) = net.subnets.get(from) else {
+            return Answer::all_unknown();
+        };
+        let (vpc, az, f_addrs) = (f.vpc_id.clone(), f.az.clone(), cidr_set(&f.cidrs));
+        let compiled = self.routes(from);
+        let Some(rt) = f
+            .route_table_id
+            .as_ref()
+            .and_then(|id| net.route_tables.get(id))
+        else {
+            return Answer::all_unknown();
+        };
+        let goal = Goal::Router(router.to_owned());
+        let mut flow = Flow::unknown(&compiled.unknown);
+        for (part, i) in &compiled.parts {
+            let Some(r) = rt.routes.get(*i) else { continue };
+            if r.blackhole {
+                continue;
+            }
+            match &r.target {
+                RouteTarget::TransitGateway(t) => {
+                    let f = self.tgw_from_vpc(t, &vpc, &az, part, &goal);
+                    flow.add(&f);
+                }
+                RouteTarget::VpnGateway(v) => {
+                    let f = self.vgw_out(v, &vpc, part, &goal);
+                    flow.add(&f);
+                }
+                RouteTarget::NatGateway(_)
+                | RouteTarget::NetworkInterface(_)
+                | RouteTarget::Other(_) => flow.unknown = flow.unknown.union(part),
+                _ => {}
+            }
+        }
+        let unknown = flow.unknown.subtract(&f_addrs);
+        let good = flow.good.subtract(&f_addrs).subtract(&unknown);
+        Answer::all()
+            .restrict(DST, &full(DST).subtract(&f_addrs))
+            .then(&self.acl(from, true))
+            .then(&Answer {
+                allowed: HeaderSet::all().restrict(DST, &good),
+                unknown: HeaderSet::all().restrict(DST, &unknown),
+            })
+    }
+
+    /// Exactly which headers open a connection between on-prem router `router` (one of its
+    /// addresses) and ENI `eni` (one of its addresses), reply included: from the router when
+    /// `from_router`, else from the ENI.
+    #[must_use]
+    pub fn decide_router_pair(
+        &mut self,
+        router: &str,
+        eni: &NetworkInterface,
+        from_router: bool,
+    ) -> Answer {
+        let net = self.net;
+        let Some(r) = net.customer_routers.get(router) else {
+            return Answer::all_unknown();
+        };
+        if net.is_nat_eni(eni) {
+            return Answer::default();
+        }
+        let Some(sub) = net.subnets.get(&eni.subnet_id) else {
+            return Answer::all_unknown();
+        };
+        let own = IntervalSet::from_ranges(
+            r.interfaces
+                .iter()
+                .filter(|i| !i.shutdown)
+                .filter_map(|i| i.address.map(|(a, _)| (a, a)))
+                .collect(),
+        );
+        let e_addrs = addr_set(eni);
+        // Towards the ENI: the router's forwarding to its VPC, delivered to its subnet, ACL in.
+        let inbound = self.router(router, &e_addrs, &Goal::Vpc(eni.vpc_id.clone()), 0);
+        let in_unknown = inbound.unknown.intersect(&cidr_set(&sub.cidrs));
+        let in_good = inbound
+            .good
+            .intersect(&self.delivered(&eni.vpc_id, &eni.subnet_id))
+            .subtract(&in_unknown);
+        let to_eni = Answer {
+            allowed: HeaderSet::all().restrict(DST, &in_good),
+            unknown: HeaderSet::all().restrict(DST, &in_unknown),
+        }
+        .then(&self.acl(&eni.subnet_id, false));
+        let to_router = self.leg_to_router(&eni.subnet_id, router);
+        let a = if from_router {
+            let fwd = Answer::all()
+                .restrict(SRC, &own)
+                .restrict(DST, &e_addrs)
+                .then(&to_eni)
+                .then(&self.sg(&eni.groups, false));
+            fwd.replies().then(&to_router).replies()
+        } else {
+            let fwd = Answer::all()
+                .restrict(SRC, &e_addrs)
+                .restrict(DST, &own)
+                .then(&self.sg(&eni.groups, true))
+                .then(&to_router);
+            fwd.replies().then(&to_eni).replies()
+        };
+        if eni.is_load_balancer() {
+            return Answer {
+                allowed: HeaderSet::empty(),
+                unknown: a.allowed.union(&a.unknown),
+            };
+        }
+        a
     }
 
     /// Exactly which headers from ENI `src` (source = one of its addresses) open a connection to ENI
@@ -1400,6 +1533,22 @@ impl<'a> Engine<'a> {
             rows.push(row);
         }
         rows
+    }
+}
+
+/// Where a routed packet should end up: the VPC router of a VPC, or an on-prem router.
+enum Goal {
+    Vpc(String),
+    Router(String),
+}
+
+impl Goal {
+    fn is_vpc(&self, id: &str) -> bool {
+        matches!(self, Goal::Vpc(v) if v == id)
+    }
+
+    fn is_router(&self, name: &str) -> bool {
+        matches!(self, Goal::Router(r) if r == name)
     }
 }
 

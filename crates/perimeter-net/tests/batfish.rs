@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use perimeter_net::hs::{Packet, parse_ip};
 use perimeter_net::load::load_files;
 use perimeter_net::model::Network;
-use perimeter_net::walk::{Disposition, Start, eval_flow};
+use perimeter_net::walk::{Disposition, Landing, Start, eval_flow};
 use serde_json::Value;
 
 /// Expectations where our documented semantics differ from Batfish, with our outcome.
@@ -140,6 +140,7 @@ fn batfish_expectations() {
         .collect();
     dirs.sort();
     let (mut checked, mut matched, mut known, mut skipped) = (0, 0, 0, 0);
+    let (mut symbolic_checked, mut symbolic_unknown) = (0, 0usize);
     let mut failures = Vec::new();
     for dir in dirs {
         let scenario = dir.file_name().unwrap().to_string_lossy().into_owned();
@@ -190,8 +191,7 @@ fn batfish_expectations() {
                             };
                             let flow = eval_flow(&net, &Start::Eni(s_eni.id.clone()), p);
                             flow.established
-                                && flow.forward.landing
-                                    == perimeter_net::walk::Landing::Eni(d_eni.id.clone())
+                                && flow.forward.landing == Landing::Eni(d_eni.id.clone())
                         })
                     });
                 (
@@ -225,6 +225,40 @@ fn batfish_expectations() {
                 };
                 let flow = eval_flow(&net, &case.start, case.packet);
                 let d = disposition_name(flow.forward.disposition).to_owned();
+                // Between an on-prem router and an instance, the symbolic engine must agree with
+                // the walker (or say unknown).
+                let pair = match &case.start {
+                    Start::Router(r) => net
+                        .network_interfaces
+                        .iter()
+                        .find(|x| x.owns(case.packet.dst))
+                        .map(|x| (r.clone(), x, true, Landing::Eni(x.id.clone()))),
+                    Start::Eni(x) => net
+                        .customer_routers
+                        .iter()
+                        .find(|r| r.owns(case.packet.dst))
+                        .zip(net.network_interfaces.get(x))
+                        .map(|(r, x)| (r.name.clone(), x, false, Landing::Router(r.name.clone()))),
+                    _ => None,
+                };
+                if let Some((router, eni, from_router, landing)) = pair {
+                    let answer = perimeter_net::symbolic::Engine::new(&net).decide_router_pair(
+                        &router,
+                        eni,
+                        from_router,
+                    );
+                    let concrete = flow.established && flow.forward.landing == landing;
+                    symbolic_checked += 1;
+                    symbolic_unknown += usize::from(answer.unknown.contains(&case.packet));
+                    if answer.allowed.contains(&case.packet) != concrete
+                        && !answer.unknown.contains(&case.packet)
+                    {
+                        failures.push(format!(
+                            "{scenario} {name}: symbolic {} but walker {concrete}",
+                            answer.allowed.contains(&case.packet)
+                        ));
+                    }
+                }
                 // With on-prem routers, which gateway a path takes is the point (Direct Connect vs
                 // VPN, high vs low preference): the gateways and routers Batfish lists must be on
                 // our path in the same order.
@@ -311,7 +345,7 @@ fn batfish_expectations() {
         }
     }
     println!(
-        "batfish-aws: {checked} checked, {matched} match, {known} documented differences, {skipped} not modelled"
+        "batfish-aws: {checked} checked, {matched} match, {known} documented differences, {skipped} not modelled; {symbolic_checked} router flows also decided by the symbolic engine ({symbolic_unknown} unknown)"
     );
     assert!(
         failures.is_empty(),
@@ -328,6 +362,8 @@ fn batfish_expectations() {
         "expected all {EXPECTATIONS} expectations checked"
     );
     assert_eq!(matched + known, checked);
+    // The Direct Connect flows and those from the VPN router to an instance.
+    assert!(symbolic_checked >= 5, "{symbolic_checked} router flows");
 }
 
 /// The symbolic engine against the walker on the corpus's own networks: every ordered pair of
@@ -394,8 +430,8 @@ fn symbolic_agrees_with_walker_on_corpus_instances() {
                 }
                 for p in cases {
                     let flow = eval_flow(&net, &Start::Eni(s.id.clone()), p);
-                    let concrete = flow.established
-                        && flow.forward.landing == perimeter_net::walk::Landing::Eni(d.id.clone());
+                    let concrete =
+                        flow.established && flow.forward.landing == Landing::Eni(d.id.clone());
                     packets += 1;
                     if answer.allowed.contains(&p) {
                         allowed += 1;

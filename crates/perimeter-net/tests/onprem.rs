@@ -159,6 +159,26 @@ fn on_prem_router_routes_between_two_vpcs() {
     );
     assert_eq!(engine.decide_pair_exists(e1, e2), Some(true));
 
+    // Router ↔ instance in the symbolic engine: sg-2 admits 192.168/16 on every protocol, nothing
+    // from 172.31.0.0/24 (the router's other interface); the walker says the same.
+    let a = engine.decide_router_pair("core1", e2, true);
+    assert!(a.unknown.is_empty());
+    for (p, expected) in [
+        (packet("192.168.255.1", "10.2.0.10", 17, 53), true),
+        (packet("172.31.0.1", "10.2.0.10", 6, 22), false),
+    ] {
+        assert_eq!(a.allowed.contains(&p), expected, "{p:?}");
+        let f = eval_flow(&net, &Start::Router("core1".to_owned()), p);
+        assert_eq!(
+            f.established && f.forward.landing == Landing::Eni("eni-2".to_owned()),
+            expected
+        );
+    }
+    let a = engine.decide_router_pair("core1", e1, false);
+    assert!(
+        a.allowed
+            .contains(&packet("10.1.0.10", "192.168.255.1", 6, 22))
+    );
     // From the router: it sends from its loopback by default, and sg-2 admits 192.168/16 entirely.
     let f = eval_flow(
         &net,
