@@ -347,6 +347,11 @@ pub fn generate_documents(seed: u64, shape: &Shape) -> Vec<Value> {
                     | (u32::try_from(k).unwrap_or(0) << 10);
                 routes.push(json!({"DestinationCidrBlock": format!("{}/22", v4(sb)), "NatGatewayId": nat, "State": "active", "Origin": "CreateRoute"}));
             }
+            if vpc_idx < 2 && shape.vpcs > 1 && r.chance(35) {
+                // The other of the first two VPCs through this VPC's VGW and the on-prem router.
+                let other = 1 - vpc_idx;
+                routes.push(json!({"DestinationCidrBlock": format!("10.{other}.0.0/16"), "GatewayId": format!("vgw-{vpc_idx:08x}"), "State": "active", "Origin": "CreateRoute"}));
+            }
             if r.chance(40) {
                 let other = r.below(shape.vpcs.max(1));
                 if other != vpc_idx {
@@ -513,7 +518,20 @@ fn transit_documents(
         }
         statics.push(json!({"TransitGatewayRouteTableId": rtb, "Routes": routes}));
     }
+    // The first two VPCs each have a VGW with a private virtual interface to one on-prem router
+    // (`ROUTER_CONFIG`), which joins them over BGP.
+    let mut vgws = Vec::new();
+    let mut vifs = Vec::new();
+    for v in 0..shape.vpcs.min(2) {
+        vgws.push(json!({"VpnGatewayId": format!("vgw-{v:08x}"), "State": "available", "AmazonSideAsn": 64600 + v,
+            "VpcAttachments": [{"State": "attached", "VpcId": format!("vpc-{v:08x}")}]}));
+        vifs.push(json!({"VirtualInterfaceId": format!("dxvif-{v:08x}"), "VirtualInterfaceType": "private",
+            "VirtualGatewayId": format!("vgw-{v:08x}"), "VirtualInterfaceState": "available",
+            "BgpPeers": [{"Asn": 65100, "AmazonAddress": format!("169.254.{v}.1/30"), "CustomerAddress": format!("169.254.{v}.2/30"), "BgpPeerState": "available"}]}));
+    }
     vec![
+        json!({"VpnGateways": vgws}),
+        json!({"VirtualInterfaces": vifs}),
         json!({"TransitGatewayAttachments": attachments}),
         json!({"TransitGatewayVpcAttachments": vpc_attachments}),
         json!({"TransitGatewayRouteTables": [
@@ -525,6 +543,21 @@ fn transit_documents(
     ]
 }
 
+/// The on-prem router of [`Shape::transit`] networks: BGP with the VGWs of the first two VPCs.
+pub const ROUTER_CONFIG: &str = "hostname core
+interface Loopback0
+ ip address 192.168.255.1 255.255.255.255
+interface GigabitEthernet0/0
+ ip address 169.254.0.2 255.255.255.252
+interface GigabitEthernet0/1
+ ip address 169.254.1.2 255.255.255.252
+ip route 192.168.0.0 255.255.0.0 Null0
+router bgp 65100
+ neighbor 169.254.0.1 remote-as 64600
+ neighbor 169.254.1.1 remote-as 64601
+ network 192.168.0.0 mask 255.255.0.0
+";
+
 /// Generate and lower a network.
 #[must_use]
 pub fn generate_network(seed: u64, shape: &Shape) -> Network {
@@ -535,6 +568,15 @@ pub fn generate_network(seed: u64, shape: &Shape) -> Network {
     };
     for d in generate_documents(seed, shape) {
         b.add_document(&d, &src);
+    }
+    if shape.transit {
+        b.add_router_config(
+            ROUTER_CONFIG,
+            &DocumentSource {
+                file: format!("synthetic/{seed}/configs/core.cfg"),
+                ..DocumentSource::default()
+            },
+        );
     }
     b.finish()
 }

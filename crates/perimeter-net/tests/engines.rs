@@ -96,6 +96,8 @@ struct Tally {
     via_tgw: usize,
     /// Connections the symbolic engine allows whose walk passes a NAT gateway.
     via_nat: usize,
+    /// Connections the symbolic engine allows whose walk passes an on-prem router.
+    via_router: usize,
     /// Pair packets whose walk passes a transit gateway or NAT gateway, either outcome.
     transit_walks: usize,
     /// Of those, packets the symbolic engine calls unknown.
@@ -217,8 +219,12 @@ fn check_pair(
     let concrete = flow.established && flow.forward.landing == Landing::Eni(d.id.clone());
     tally.packets += 1;
     let passes = |kind: &str| flow.forward.steps.iter().any(|x| x.kind == kind);
-    let (tgw, nat) = (passes("transit-gateway"), passes("nat-gateway"));
-    if tgw || nat {
+    let (tgw, nat, router) = (
+        passes("transit-gateway"),
+        passes("nat-gateway"),
+        passes("customer-gateway"),
+    );
+    if tgw || nat || router {
         tally.transit_walks += 1;
         if answer.unknown.contains(&p) {
             tally.transit_unknown += 1;
@@ -228,6 +234,7 @@ fn check_pair(
         tally.allowed += 1;
         tally.via_tgw += usize::from(tgw);
         tally.via_nat += usize::from(nat);
+        tally.via_router += usize::from(router);
         if !perimeter_net::hs::is_v4(p.dst) {
             tally.ipv6_allowed += 1;
         }
@@ -256,6 +263,7 @@ fn symbolic_agrees_with_walker_on_random_packets() {
         ipv6_allowed: 0,
         via_tgw: 0,
         via_nat: 0,
+        via_router: 0,
         transit_walks: 0,
         transit_unknown: 0,
     };
@@ -285,8 +293,8 @@ fn symbolic_agrees_with_walker_on_random_packets() {
         }
     }
     println!(
-        "engines: {} allowed connections through a transit gateway, {} through a NAT gateway; {} pair walks through either, {} of them unknown to the symbolic engine",
-        tally.via_tgw, tally.via_nat, tally.transit_walks, tally.transit_unknown
+        "engines: {} allowed connections through a transit gateway, {} through a NAT gateway, {} through the on-prem router; {} pair walks through any of them, {} of them unknown to the symbolic engine",
+        tally.via_tgw, tally.via_nat, tally.via_router, tally.transit_walks, tally.transit_unknown
     );
     assert!(
         tally.via_tgw >= 500,
