@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use perimeter_access::external::{
-    AclGrantInput, ExternalFinding, ExternalResource, KmsGrantInput, ShareInput, Source,
-    ZoneOfTrust, find_resource_findings,
+    AclGrantInput, ExternalFinding, ExternalResource, FindingCache, KmsGrantInput, ShareInput,
+    Source, ZoneOfTrust, find_resource_findings,
 };
 use perimeter_account::{Resource, ResourceExtras, ShareTarget, Snapshot};
 use perimeter_findings::{
@@ -333,44 +333,164 @@ pub(crate) fn store_input(
     }
 }
 
-/// Every finding input of a snapshot; problems (unparsable policies, analysis failures) become
-/// `INTERNAL_ERROR` findings so that no access is silently dropped.
+/// What one resource contributed to a scan: its finding inputs and its notes.
+#[derive(Clone, Debug, Default)]
+struct ResourceScan {
+    inputs: Vec<FindingInput>,
+    notes: Vec<String>,
+}
+
+/// Per-resource results by content, kept across the scans of one process (`perimeter watch`): a
+/// rescan analyses only the resources whose content changed.
+///
+/// The key hashes everything the analysis of a resource reads: its ARN, type, owner, policy text,
+/// the type-specific inputs (ACL, Block Public Access, access points with their policies, KMS
+/// grants, snapshot shares) and the zone of trust ([`FindingCache::content_key`]).
+#[derive(Debug, Default)]
+pub struct ScanCache {
+    entries: std::collections::HashMap<u64, ResourceScan>,
+    /// Resources answered from the cache in the last scan.
+    pub hits: usize,
+    /// Resources analysed in the last scan.
+    pub misses: usize,
+}
+
+fn resource_key(r: &Resource, zone: &ZoneOfTrust) -> u64 {
+    FindingCache::content_key(
+        &r.arn,
+        r.resource_type.as_str(),
+        &r.owner_account,
+        r.policy
+            .as_ref()
+            .map(|p| p.text.as_str())
+            .unwrap_or_default(),
+        &format!("{:?}", r.extras),
+        zone,
+    )
+}
+
+/// The findings and notes of one resource; problems (unparsable policies, analysis failures)
+/// become `INTERNAL_ERROR` findings so that no access is silently dropped.
+fn scan_resource(r: &Resource, zone: &ZoneOfTrust) -> ResourceScan {
+    let mut out = ResourceScan::default();
+    let (x, problems) = external_resource(r);
+    for n in &x.notes {
+        out.notes.push(format!("{}: {n}", r.arn));
+    }
+    let error = |why: String, notes: &mut Vec<String>| {
+        notes.push(format!("{}: {why}", r.arn));
+        FindingInput {
+            resource: r.arn.clone(),
+            resource_type: r.resource_type.as_str().to_owned(),
+            resource_owner_account: r.owner_account.clone(),
+            error: Some("INTERNAL_ERROR".to_owned()),
+            ..FindingInput::default()
+        }
+    };
+    for p in problems {
+        let e = error(p, &mut out.notes);
+        out.inputs.push(e);
+    }
+    match find_resource_findings(&x, zone) {
+        Ok(fs) => {
+            for f in &fs {
+                for n in &f.notes {
+                    out.notes.push(format!("{}: {n}", r.arn));
+                }
+                out.inputs.push(finding_input(r, f, x.policy.as_ref()));
+            }
+        }
+        Err(e) => {
+            let e = error(format!("the analysis failed: {e}"), &mut out.notes);
+            out.inputs.push(e);
+        }
+    }
+    out
+}
+
+/// Every finding input of a snapshot, with the notes for stderr (sorted, deduplicated).
 pub fn analyze_snapshot(
     snapshot: &Snapshot,
     zone: &ZoneOfTrust,
 ) -> (Vec<FindingInput>, Vec<String>) {
+    analyze_snapshot_cached(snapshot, zone, &mut ScanCache::default())
+}
+
+/// [`analyze_snapshot`] reusing (and refreshing) `cache`: resources whose content is in the cache are
+/// not analysed again; the others are analysed on every available core. The result does not depend
+/// on the number of threads: each resource is analysed alone and results keep the snapshot's order.
+pub fn analyze_snapshot_cached(
+    snapshot: &Snapshot,
+    zone: &ZoneOfTrust,
+    cache: &mut ScanCache,
+) -> (Vec<FindingInput>, Vec<String>) {
+    let keys: Vec<u64> = snapshot
+        .resources
+        .iter()
+        .map(|r| resource_key(r, zone))
+        .collect();
+    let todo: Vec<(usize, &Resource)> = snapshot
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| keys.get(*i).is_none_or(|k| !cache.entries.contains_key(k)))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(todo.len().max(1));
+    let chunk = todo.len().div_ceil(threads).max(1);
+    let fresh: Vec<(usize, ResourceScan)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = todo
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(i, r)| (*i, scan_resource(r, zone)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                // A panicking analysis is a bug; the resource still gets an error finding below.
+                h.join().unwrap_or_default()
+            })
+            .collect()
+    });
+    cache.hits = snapshot.resources.len() - todo.len();
+    cache.misses = todo.len();
+    let mut fresh: std::collections::HashMap<usize, ResourceScan> = fresh.into_iter().collect();
+    let mut live = std::collections::HashMap::new();
     let mut out = Vec::new();
     let mut notes = Vec::new();
-    for r in &snapshot.resources {
-        let (x, problems) = external_resource(r);
-        for n in &x.notes {
-            notes.push(format!("{}: {n}", r.arn));
-        }
-        let error = |why: String, notes: &mut Vec<String>| {
-            notes.push(format!("{}: {why}", r.arn));
-            FindingInput {
-                resource: r.arn.clone(),
-                resource_type: r.resource_type.as_str().to_owned(),
-                resource_owner_account: r.owner_account.clone(),
-                error: Some("INTERNAL_ERROR".to_owned()),
-                ..FindingInput::default()
-            }
-        };
-        for p in problems {
-            out.push(error(p, &mut notes));
-        }
-        match find_resource_findings(&x, zone) {
-            Ok(fs) => {
-                for f in &fs {
-                    for n in &f.notes {
-                        notes.push(format!("{}: {n}", r.arn));
+    for (i, r) in snapshot.resources.iter().enumerate() {
+        let key = keys.get(i).copied().unwrap_or_default();
+        let scan = match fresh.remove(&i) {
+            Some(s) => s,
+            None => match cache.entries.get(&key) {
+                Some(s) => s.clone(),
+                None if todo.iter().any(|(j, _)| *j == i) => {
+                    // Its thread died: report the resource rather than drop it.
+                    ResourceScan {
+                        inputs: vec![FindingInput {
+                            resource: r.arn.clone(),
+                            resource_type: r.resource_type.as_str().to_owned(),
+                            resource_owner_account: r.owner_account.clone(),
+                            error: Some("INTERNAL_ERROR".to_owned()),
+                            ..FindingInput::default()
+                        }],
+                        notes: vec![format!("{}: the analysis stopped unexpectedly", r.arn)],
                     }
-                    out.push(finding_input(r, f, x.policy.as_ref()));
                 }
-            }
-            Err(e) => out.push(error(format!("the analysis failed: {e}"), &mut notes)),
-        }
+                None => ResourceScan::default(),
+            },
+        };
+        out.extend(scan.inputs.iter().cloned());
+        notes.extend(scan.notes.iter().cloned());
+        live.insert(key, scan);
     }
+    cache.entries = live;
     notes.sort();
     notes.dedup();
     (out, notes)
@@ -451,13 +571,15 @@ pub fn load(dir: &Path) -> anyhow::Result<Snapshot> {
     Ok(perimeter_account::load_snapshot(dir)?)
 }
 
-/// One whole scan of a snapshot folder into a store (what `perimeter watch` repeats): load, analyze,
-/// record. Returns the recorded scan and the messages for stderr (loader diagnostics, analysis notes).
+/// One whole scan of a snapshot folder into a store (what `perimeter watch` repeats): load, analyze
+/// (resources unchanged since a scan that filled `cache` are not analysed again), record. Returns
+/// the recorded scan and the messages for stderr (loader diagnostics, analysis notes).
 pub fn scan_into(
     dir: &Path,
     zone: ZoneArg,
     store: &mut Store,
     now: Timestamp,
+    cache: &mut ScanCache,
 ) -> anyhow::Result<(RecordedScan, Vec<String>)> {
     let snapshot = load(dir)?;
     let mut messages: Vec<String> = snapshot
@@ -466,7 +588,7 @@ pub fn scan_into(
         .map(|d| format!("perimeter: {d}"))
         .collect();
     let trust = zone_of(&snapshot, zone)?;
-    let (inputs, notes) = analyze_snapshot(&snapshot, &trust);
+    let (inputs, notes) = analyze_snapshot_cached(&snapshot, &trust, cache);
     messages.extend(notes.iter().map(|n| format!("perimeter: note: {n}")));
     let scan = record_scan(store, &snapshot, zone, inputs, now)?;
     Ok((scan, messages))

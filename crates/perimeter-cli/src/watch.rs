@@ -33,7 +33,7 @@ use anyhow::{Context as _, bail};
 use perimeter_findings::Store;
 use sha2::{Digest as _, Sha256};
 
-use crate::analyze::{ZoneArg, open_db, report_failures, scan_into};
+use crate::analyze::{ScanCache, ZoneArg, open_db, report_failures, scan_into};
 use crate::notify::{EventCounts, Notifier, NotifyArgs, Target};
 use crate::output::{EXIT_CLEAN, EXIT_ERROR};
 
@@ -333,11 +333,13 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let mut scans = 0u64;
     let mut failed = false;
     let mut last_messages: Vec<String> = Vec::new();
+    // Resources whose content did not change since the last scan are not analysed again.
+    let mut cache = ScanCache::default();
     loop {
         scans += 1;
         let started = Instant::now();
         let result = crate::findings::now()
-            .and_then(|now| scan_into(&dir, args.zone_of_trust, &mut store, now));
+            .and_then(|now| scan_into(&dir, args.zone_of_trust, &mut store, now, &mut cache));
         let took = started.elapsed();
         match result {
             Ok((scan, messages)) => {
@@ -355,10 +357,12 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
                     String::new()
                 };
                 eprintln!(
-                    "perimeter: watch: scan {scans}: {}{archived}, {} unchanged; {} event(s) delivered ({} ms)",
+                    "perimeter: watch: scan {scans}: {}{archived}, {} unchanged; {} event(s) delivered; {} resource(s) analysed, {} unchanged since the last scan ({} ms)",
                     EventCounts::of(events),
                     scan.outcome.unchanged,
                     delivery.delivered,
+                    cache.misses,
+                    cache.hits,
                     took.as_millis()
                 );
                 failed |= report_failures(&delivery);

@@ -157,6 +157,10 @@ fn rescans_after_each_change_with_the_events_it_implies() {
         first.contains(&format!("{N} new, 0 changed, 0 resolved, 0 unchanged")),
         "{first}"
     );
+    assert!(
+        first.contains(", 0 unchanged since the last scan"),
+        "{first}"
+    );
     fix_queue(&snap);
     let second = w.wait_for("watch: scan 2:");
     assert!(
@@ -166,6 +170,8 @@ fn rescans_after_each_change_with_the_events_it_implies() {
         )),
         "{second}"
     );
+    // Only the queue's policy changed: it alone is analysed again.
+    assert!(second.contains("; 1 resource(s) analysed,"), "{second}");
     // The vendor role now trusts one role of the vendor account instead of all of it: the
     // account-wide finding is resolved, and a finding for that role is new.
     edit(
@@ -181,6 +187,7 @@ fn rescans_after_each_change_with_the_events_it_implies() {
         )),
         "{third}"
     );
+    assert!(third.contains("; 1 resource(s) analysed,"), "{third}");
     let (code, stdout, stderr) = w.finish();
     assert_eq!(code, Some(0), "{}", stderr.join("\n"));
     assert!(stderr.iter().any(|l| l.contains("stopped after 3 scan(s)")));
