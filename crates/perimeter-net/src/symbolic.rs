@@ -2,17 +2,20 @@
 //!
 //! Every filter (security group, network ACL, route table) is compiled into a pair of header sets
 //! ([`Answer`]): headers it certainly admits, and headers whose fate depends on data missing from the
-//! snapshot. Paths are then computed with set algebra. The engine covers the paths that matter for
-//! exposure and east-west reachability:
+//! snapshot. Paths are then computed with set algebra:
 //!
 //! - internet → internet gateway → subnet (network ACL in) → ENI (security groups), and the reply back
 //!   through the network ACL and a route to the same internet gateway;
-//! - ENI → ENI in one subnet, across subnets of one VPC (local route) and across an active VPC peering
-//!   connection, with the reply walked back.
+//! - ENI → ENI in one subnet, across subnets of one VPC (local route), across VPC peering, transit
+//!   gateways (route tables, the AZ rule, peering attachments), VGWs and Direct Connect / VPN through
+//!   the on-prem routers and back, IPv6 through internet gateways, and through one NAT gateway (the
+//!   source rewrite is pulled back onto the original headers), with the reply walked back;
+//! - on-prem router ↔ ENI ([`Engine::decide_router_pair`]).
 //!
-//! Any other path (NAT, transit gateway, appliances, …) is reported as unknown by this engine; the
-//! concrete walker ([`crate::walk`]) follows them one packet at a time. The property tests check that
-//! the two agree on random packets.
+//! Routing is destination-only, so each gateway's table is a partition of the destination axis,
+//! followed recursively with a depth bound. What stays unknown: routes to appliances, a second NAT
+//! translation, loops beyond the bound, missing data, and what load balancers forward. The concrete
+//! walker ([`crate::walk`]) is the reference; the property tests check that the two agree.
 
 use std::collections::HashMap;
 use std::rc::Rc;
