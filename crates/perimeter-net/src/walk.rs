@@ -1749,6 +1749,22 @@ impl<'a> Walker<'a> {
         } else {
             "vpn-connection"
         };
+        // The learned route the gateway uses, on the gateway's step.
+        let hit = RouteHit {
+            route_table_id: gw.to_owned(),
+            destination_cidr: Some(best.cidr.to_string()),
+            prefix_list_id: None,
+            target: RouteTarget::Other(best.via.clone()),
+            state: "active",
+            origin: Some(if best.as_path.is_empty() {
+                "static".to_owned()
+            } else {
+                "bgp".to_owned()
+            }),
+        };
+        if let Some(s) = self.steps.iter_mut().rev().find(|s| s.id == gw) {
+            s.route = Some(hit);
+        }
         if self.steps.last().is_none_or(|s| s.id != best.via) {
             self.step(&best.via.clone(), via_kind);
         }
@@ -1798,6 +1814,29 @@ impl<'a> Walker<'a> {
             b.route_table = None;
             return blocked(Disposition::NoRoute, p, b);
         };
+        // The route the router uses, on its step.
+        let target = match &route.next_hop {
+            crate::model::RouterHop::Null0 => "Null0".to_owned(),
+            crate::model::RouterHop::Beyond(x) => x.clone(),
+            crate::model::RouterHop::Aws(
+                crate::model::AwsEntry::VpnGateway { via, .. }
+                | crate::model::AwsEntry::TransitGateway { via, .. },
+            ) => via.clone(),
+        };
+        if let Some(s) = self.steps.last_mut() {
+            s.route = Some(RouteHit {
+                route_table_id: name.to_owned(),
+                destination_cidr: Some(route.cidr.to_string()),
+                prefix_list_id: None,
+                target: RouteTarget::Other(target),
+                state: if route.next_hop == crate::model::RouterHop::Null0 {
+                    "blackhole"
+                } else {
+                    "active"
+                },
+                origin: Some(route.protocol.to_owned()),
+            });
+        }
         match &route.next_hop {
             crate::model::RouterHop::Null0 => blocked(
                 Disposition::NullRouted,
