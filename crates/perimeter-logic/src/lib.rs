@@ -112,6 +112,6 @@ pub use natural::Natural;
 pub use ordered::{CmpOp, Date, Decimal};
 pub use universe::{
     Arity, Assignment, ClassId, ClassSet, Decision, KeyId, KeyKind, KeyValue, Limits, LogicError,
-    SizeWeights, UnitWeights, Universe, Unknown, Value, Vocabulary, Weights, Witness, WitnessEntry,
-    WitnessValue,
+    PartitionCache, SizeWeights, UnitWeights, Universe, Unknown, Value, Vocabulary, Weights,
+    Witness, WitnessEntry, WitnessValue,
 };

@@ -27,6 +27,7 @@
 //!    `positions / 64` of them, where `positions` is the total pattern length). So
 //!    the worst case is `max_work` word operations, whatever the patterns.
 
+use crate::fx::{FxBuild, FxHashMap};
 use crate::glob::{Case, GlobToken, Pattern, Shape, fold, fold_class};
 use std::collections::{BTreeMap, HashMap};
 
@@ -117,6 +118,32 @@ impl StringPartition {
     pub fn atoms(&self) -> usize {
         self.atoms
     }
+
+    /// The same partition for the patterns listed in another order: `order[j]` is the new index of
+    /// pattern `j` of this partition's list.
+    pub(crate) fn reindexed(&self, order: &[usize]) -> StringPartition {
+        let classes = self
+            .classes
+            .iter()
+            .map(|c| {
+                let mut signature = vec![false; c.signature.len()];
+                for (j, &m) in c.signature.iter().enumerate() {
+                    if let Some(slot) = order.get(j).and_then(|&i| signature.get_mut(i)) {
+                        *slot = m;
+                    }
+                }
+                StringClass {
+                    signature,
+                    witness: c.witness.clone(),
+                }
+            })
+            .collect();
+        StringPartition {
+            classes,
+            dfa_states: self.dfa_states,
+            atoms: self.atoms,
+        }
+    }
 }
 
 struct Compiled {
@@ -127,7 +154,7 @@ struct Compiled {
 #[derive(Default)]
 struct PredTable {
     preds: Vec<Pred>,
-    index: HashMap<Pred, usize>,
+    index: FxHashMap<Pred, usize>,
 }
 
 impl PredTable {
@@ -273,6 +300,12 @@ struct Runner {
     starts: Vec<usize>,
     /// Accepting (end) position of each pattern.
     ends: Vec<usize>,
+    /// Positions holding a pattern's final token when it is an unrestricted `*`.
+    trailing: Vec<u64>,
+    /// Per position of `trailing`: the first position of its pattern.
+    trailing_start: Vec<usize>,
+    /// Whether some `*` directly follows another `*` (the closure then needs more than one pass).
+    chained_stars: bool,
 }
 
 fn set_bit(bits: &mut [u64], i: usize) {
@@ -283,6 +316,24 @@ fn set_bit(bits: &mut [u64], i: usize) {
 
 fn get_bit(bits: &[u64], i: usize) -> bool {
     bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+}
+
+/// Clears bits `from..to` (`to` excluded).
+fn clear_range(bits: &mut [u64], from: usize, to: usize) {
+    let mut i = from;
+    while i < to {
+        let (wi, bi) = (i / 64, i % 64);
+        let n = (64 - bi).min(to - i);
+        let mask = if n == 64 {
+            u64::MAX
+        } else {
+            ((1u64 << n) - 1) << bi
+        };
+        if let Some(w) = bits.get_mut(wi) {
+            *w &= !mask;
+        }
+        i += n;
+    }
 }
 
 /// `dst |= src << 1` over a multi-word bit vector.
@@ -306,9 +357,27 @@ impl Runner {
             Vec::with_capacity(nfas.len()),
             Vec::with_capacity(nfas.len()),
         );
+        let mut trailing = vec![0u64; words];
+        let mut trailing_start = vec![0usize; total];
+        let mut chained_stars = false;
         let mut off = 0usize;
         for toks in nfas {
             starts.push(off);
+            chained_stars |= toks
+                .windows(2)
+                .any(|w| matches!(w, [a, b] if a.star && b.star));
+            if let Some(last) = toks.last()
+                && last.star
+                && preds
+                    .get(last.pred)
+                    .is_some_and(|p| p.base == Base::Any && p.exclude.is_none())
+            {
+                let at = off + toks.len() - 1;
+                set_bit(&mut trailing, at);
+                if let Some(slot) = trailing_start.get_mut(at) {
+                    *slot = off;
+                }
+            }
             for (j, t) in toks.iter().enumerate() {
                 if t.star {
                     set_bit(&mut star, off + j);
@@ -347,6 +416,26 @@ impl Runner {
             special_atoms,
             starts,
             ends,
+            trailing,
+            trailing_start,
+            chained_stars,
+        }
+    }
+
+    /// A pattern whose final unrestricted `*` is active accepts every continuation: its other
+    /// positions can no longer change any signature, so they are cleared. States that differ only
+    /// there are the same state of the partition (fewer states, same classes, same witnesses:
+    /// BFS order is unchanged).
+    fn prune(&self, bits: &mut [u64]) {
+        for wi in 0..bits.len() {
+            let t = self.trailing.get(wi).copied().unwrap_or(0);
+            let mut w = bits.get(wi).copied().unwrap_or(0) & t;
+            while w != 0 {
+                let at = wi * 64 + w.trailing_zeros() as usize;
+                w &= w - 1;
+                let from = self.trailing_start.get(at).copied().unwrap_or(at);
+                clear_range(bits, from, at);
+            }
         }
     }
 
@@ -382,7 +471,9 @@ impl Runner {
                 changed |= add & !*d != 0;
                 *d |= add;
             }
-            if !changed {
+            // With no `*` right after another, one pass reaches the fixpoint: a position added
+            // by a skip is not a `*`, so it adds nothing further.
+            if !changed || !self.chained_stars {
                 return;
             }
         }
@@ -394,6 +485,7 @@ impl Runner {
             set_bit(&mut bits, s);
         }
         self.close(&mut bits);
+        self.prune(&mut bits);
         bits
     }
 
@@ -418,6 +510,7 @@ impl Runner {
         or_shl1(out, mask.iter().zip(&self.star).map(|(m, s)| m & !s));
         if out.iter().zip(&self.star).any(|(o, s)| o & s != 0) {
             self.close(out);
+            self.prune(out);
         }
     }
 
@@ -466,33 +559,6 @@ pub fn partition_finite(
         members,
     )
 }
-
-/// A fast non-cryptographic hasher for state bit vectors (the FxHash mixing step).
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut buf = [0u8; 8];
-            for (b, c) in buf.iter_mut().zip(chunk) {
-                *b = *c;
-            }
-            self.write_u64(u64::from_le_bytes(buf));
-        }
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-}
-
-type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// A hash of a bit vector whose per-word terms are independent (no serial dependency
 /// chain), so it runs at memory speed; equal hashes are always confirmed by comparing

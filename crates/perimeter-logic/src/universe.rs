@@ -62,6 +62,7 @@
 //! literals of every policy under analysis, then a second pass to build formulas.
 
 use crate::bdd::{Bdd, BddManager, NodeLimit};
+use crate::fx::FxHashMap;
 use crate::glob::{Pattern, Shape};
 use crate::interval::{Cidr, IntervalSet, public_v4, public_v6};
 use crate::natural::Natural;
@@ -427,7 +428,7 @@ struct KeyDecl {
     kind: KeyKind,
     arity: Arity,
     patterns: Vec<Pattern>,
-    pattern_index: HashMap<Pattern, usize>,
+    pattern_index: FxHashMap<Pattern, usize>,
     cidrs: BTreeSet<Cidr>,
     numbers: BTreeSet<Decimal>,
     dates: BTreeSet<Date>,
@@ -482,7 +483,7 @@ impl Vocabulary {
             kind,
             arity,
             patterns: Vec::new(),
-            pattern_index: HashMap::new(),
+            pattern_index: FxHashMap::default(),
             cidrs: BTreeSet::new(),
             numbers: BTreeSet::new(),
             dates: BTreeSet::new(),
@@ -578,13 +579,24 @@ impl Vocabulary {
 
     /// Computes every key's partition and allocates the BDD variables.
     pub fn finish(self) -> Result<Universe, LogicError> {
+        self.finish_inner(None)
+    }
+
+    /// [`Vocabulary::finish`], reusing the string partitions of `cache` for keys whose patterns
+    /// (in any order) and bounds were partitioned before, and adding the new ones to it. The
+    /// universe is the same as `finish` would build, up to the order of the classes.
+    pub fn finish_with(self, cache: &mut PartitionCache) -> Result<Universe, LogicError> {
+        self.finish_inner(Some(cache))
+    }
+
+    fn finish_inner(self, mut cache: Option<&mut PartitionCache>) -> Result<Universe, LogicError> {
         let limits = self.limits;
         let mut keys = Vec::with_capacity(self.keys.len());
         let mut next_var: u64 = 0;
         for decl in self.keys {
             let part = match decl.kind {
                 KeyKind::String => Partition::String(
-                    partition(&decl.patterns, limits.max_dfa_states, limits.max_dfa_work).map_err(
+                    string_partition(&decl.patterns, limits, cache.as_deref_mut()).map_err(
                         |e| {
                             let key = decl.name.clone();
                             LogicError::Limit(match e {
@@ -653,6 +665,73 @@ impl Vocabulary {
         universe.valid = valid;
         Ok(universe)
     }
+}
+
+/// String partitions already computed, keyed by their patterns (sorted) and the automaton bounds,
+/// for callers that build many universes over recurring pattern sets (the external-access engine
+/// builds one per resource, and most keys see the same few pattern sets). Holds at most `capacity`
+/// partitions; when full it starts over.
+#[derive(Clone, Debug)]
+pub struct PartitionCache {
+    map: FxHashMap<(Vec<Pattern>, usize, u64), StringPartition>,
+    capacity: usize,
+    hits: u64,
+    misses: u64,
+}
+
+impl PartitionCache {
+    /// An empty cache holding at most `capacity` partitions.
+    pub fn new(capacity: usize) -> PartitionCache {
+        PartitionCache {
+            map: FxHashMap::default(),
+            capacity,
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// Lookups answered from the cache.
+    pub fn hits(&self) -> u64 {
+        self.hits
+    }
+
+    /// Lookups that computed a partition.
+    pub fn misses(&self) -> u64 {
+        self.misses
+    }
+}
+
+/// The partition of `patterns`; with a cache, computed on the sorted list (so that every order of
+/// the same patterns shares one entry) and reindexed to the caller's order.
+fn string_partition(
+    patterns: &[Pattern],
+    limits: Limits,
+    cache: Option<&mut PartitionCache>,
+) -> Result<StringPartition, AutomatonLimit> {
+    let Some(cache) = cache else {
+        return partition(patterns, limits.max_dfa_states, limits.max_dfa_work);
+    };
+    let mut order: Vec<usize> = (0..patterns.len()).collect();
+    order.sort_by(|&a, &b| patterns.get(a).cmp(&patterns.get(b)));
+    let sorted: Vec<Pattern> = order
+        .iter()
+        .filter_map(|&i| patterns.get(i).cloned())
+        .collect();
+    let key = (sorted, limits.max_dfa_states, limits.max_dfa_work);
+    if let Some(p) = cache.map.get(&key) {
+        cache.hits += 1;
+        return Ok(p.reindexed(&order));
+    }
+    cache.misses += 1;
+    let p = partition(&key.0, limits.max_dfa_states, limits.max_dfa_work)?;
+    let out = p.reindexed(&order);
+    if cache.map.len() >= cache.capacity {
+        cache.map.clear();
+    }
+    if cache.capacity > 0 {
+        cache.map.insert(key, p);
+    }
+    Ok(out)
 }
 
 fn bits_for(codes: u64) -> u64 {

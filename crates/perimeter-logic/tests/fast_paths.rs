@@ -1,0 +1,126 @@
+//! The shortcuts of the partition machinery against the plain construction, on random patterns:
+//! the partition cache (`Vocabulary::finish_with`) must build the universe `finish` builds, whatever
+//! the order the patterns are registered in and whether the cache already held them.
+
+#![cfg(test)]
+
+use perimeter_logic::{
+    Arity, Case, ClassId, Glob, GlobToken, KeyKind, Limits, PartitionCache, Pattern, Universe,
+    Value, Vocabulary,
+};
+use proptest::prelude::*;
+
+const ALPHABET: &str = "[aAb:*?k\u{212A}é]";
+
+fn case() -> impl Strategy<Value = Case> {
+    prop_oneof![Just(Case::Sensitive), Just(Case::Insensitive)]
+}
+
+fn pattern() -> impl Strategy<Value = Pattern> {
+    let text = || proptest::string::string_regex(&format!("{ALPHABET}{{0,6}}")).unwrap();
+    prop_oneof![
+        (text(), case()).prop_map(|(t, c)| Pattern::glob(&t, c)),
+        (text(), case()).prop_map(|(t, c)| Pattern::literal(&t, c)),
+        (text(), case(), any::<u8>()).prop_map(|(t, c, mask)| {
+            let toks = Glob::parse(&t)
+                .tokens()
+                .iter()
+                .enumerate()
+                .map(|(i, tok)| match tok {
+                    GlobToken::AnyString if mask & (1 << (i % 8)) != 0 => {
+                        GlobToken::AnyStringExcept(':')
+                    }
+                    other => *other,
+                })
+                .collect::<Vec<_>>();
+            Pattern::whole(Glob::from_tokens(toks), c)
+        }),
+        (prop::collection::vec(text(), 1..4), case()).prop_map(|(segs, c)| {
+            Pattern::segmented(':', segs.iter().map(|s| Glob::parse(s)).collect(), c)
+        }),
+    ]
+}
+
+fn universe(patterns: &[Pattern], cache: Option<&mut PartitionCache>) -> Universe {
+    let mut v = Vocabulary::with_limits(Limits::default());
+    let k = v.add_key("k", KeyKind::String, Arity::Single).unwrap();
+    for p in patterns {
+        v.add_pattern(k, p.clone()).unwrap();
+    }
+    match cache {
+        Some(c) => v.finish_with(c).unwrap(),
+        None => v.finish().unwrap(),
+    }
+}
+
+/// Same classes in the same order, with the same witnesses and the same class set per pattern.
+fn assert_same(a: &Universe, b: &Universe, patterns: &[Pattern]) {
+    let (ka, kb) = (a.key("k").unwrap(), b.key("k").unwrap());
+    let n = a.class_count(ka).unwrap();
+    assert_eq!(n, b.class_count(kb).unwrap());
+    for i in 0..n {
+        let c = ClassId(u32::try_from(i).unwrap());
+        assert_eq!(
+            a.class_witness(ka, c).unwrap(),
+            b.class_witness(kb, c).unwrap()
+        );
+    }
+    for p in patterns {
+        let (sa, sb) = (
+            a.classes_like(ka, p).unwrap(),
+            b.classes_like(kb, p).unwrap(),
+        );
+        assert_eq!(
+            sa.iter().collect::<Vec<_>>(),
+            sb.iter().collect::<Vec<_>>(),
+            "{p}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    #[test]
+    fn cached_universe_is_the_plain_one(
+        ps in prop::collection::vec(pattern(), 0..6),
+        rot in 0usize..6,
+    ) {
+        let mut cache = PartitionCache::new(16);
+        let plain = universe(&ps, None);
+        let first = universe(&ps, Some(&mut cache));
+        assert_same(&plain, &first, &ps);
+        // The same patterns in another order: a cache hit, reindexed.
+        let mut other = ps.clone();
+        if !other.is_empty() {
+            let r = rot % other.len();
+            other.rotate_left(r);
+            other.reverse();
+        }
+        let hits = cache.hits();
+        let second = universe(&other, Some(&mut cache));
+        prop_assert_eq!(cache.hits(), hits + 1);
+        assert_same(&universe(&other, None), &second, &other);
+        // Every class witness lands in its own class through the plain matcher.
+        let k = second.key("k").unwrap();
+        for i in 0..second.class_count(k).unwrap() {
+            let c = ClassId(u32::try_from(i).unwrap());
+            let w = second.class_witness(k, c).unwrap();
+            prop_assert_eq!(second.class_of(k, &w).unwrap(), Some(c));
+            let Value::String(_) = w else { panic!("string key") };
+        }
+    }
+}
+
+#[test]
+fn a_full_cache_starts_over() {
+    let mut cache = PartitionCache::new(1);
+    let a = [Pattern::glob("a*", Case::Sensitive)];
+    let b = [Pattern::glob("b*", Case::Sensitive)];
+    universe(&a, Some(&mut cache));
+    universe(&b, Some(&mut cache));
+    universe(&b, Some(&mut cache));
+    assert_eq!((cache.hits(), cache.misses()), (1, 2));
+    // `a` was dropped when `b` came in.
+    universe(&a, Some(&mut cache));
+    assert_eq!(cache.misses(), 3);
+}
