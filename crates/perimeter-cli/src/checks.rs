@@ -18,6 +18,7 @@ use perimeter_access::{
 use perimeter_iam::model::Policy;
 use serde_json::{Value, json};
 
+use crate::output::outln;
 use crate::output::{
     EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json, read_value_arg,
 };
@@ -194,12 +195,12 @@ fn print_response(
         OutputFormat::Sarif => print_json(&sarif(rule, r, artifact)),
         OutputFormat::Table | OutputFormat::Text => {
             let result = if r.is_pass() { "PASS" } else { "FAIL" };
-            println!("{result}\t{}", r.message);
+            outln!("{result}\t{}", r.message)?;
             for reason in &r.reasons {
-                println!("REASONS\t{}", reason.description);
+                outln!("REASONS\t{}", reason.description)?;
             }
             if let Some(w) = &r.witness {
-                println!("WITNESS\t{}", serde_json::to_string(w)?);
+                outln!("WITNESS\t{}", serde_json::to_string(w)?)?;
             }
             Ok(())
         }
@@ -387,10 +388,10 @@ pub fn run_compare_policies(args: &ComparePoliciesArgs) -> anyhow::Result<ExitCo
             counts,
         })?,
         OutputFormat::Table | OutputFormat::Text => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_value(r.result)?.as_str().unwrap_or_default()
-            );
+            )?;
             let render = |c: Option<&DifferenceCount>| match c {
                 None => "-".to_owned(),
                 Some(c) => format!(
@@ -405,11 +406,11 @@ pub fn run_compare_policies(args: &ComparePoliciesArgs) -> anyhow::Result<ExitCo
                 ("B_NOT_A", &r.b_not_a, counts.as_ref().map(|c| &c.b_not_a)),
             ] {
                 let w = d.witness.as_ref().map(serde_json::to_string).transpose()?;
-                println!(
+                outln!(
                     "{name}\t{}\t{}",
                     render(c),
                     w.unwrap_or_else(|| "-".to_owned())
-                );
+                )?;
             }
         }
     }

@@ -31,6 +31,7 @@ use serde_json::{Value, json};
 use crate::output::{
     EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json, read_value_arg,
 };
+use crate::output::{out, outln};
 
 /// Where the findings database lives.
 #[derive(clap::Args, Debug, Clone)]
@@ -411,7 +412,7 @@ pub fn emit_events(events: &[ScanEvent], file: Option<&Path>) -> anyhow::Result<
         lines.push('\n');
     }
     if path == Path::new("-") {
-        print!("{lines}");
+        out!("{lines}")?;
         return Ok(());
     }
     let mut f = std::fs::OpenOptions::new()
@@ -461,12 +462,12 @@ const FINDING_HEADER: [&str; 8] = [
 ];
 
 /// Renders rows as an aligned table (`table`) or tab-separated lines (`text`).
-fn render_rows(format: OutputFormat, header: &[&str], rows: &[Vec<String>]) {
+fn render_rows(format: OutputFormat, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
     if format == OutputFormat::Text {
         for r in rows {
-            println!("{}", r.join("\t"));
+            outln!("{}", r.join("\t"))?;
         }
-        return;
+        return Ok(());
     }
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in rows {
@@ -480,12 +481,13 @@ fn render_rows(format: OutputFormat, header: &[&str], rows: &[Vec<String>]) {
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        outln!("{}", padded.join("  ").trim_end())
     };
-    line(header.iter().map(|h| (*h).to_owned()).collect());
+    line(header.iter().map(|h| (*h).to_owned()).collect())?;
     for r in rows {
-        line(r.clone());
+        line(r.clone())?;
     }
+    Ok(())
 }
 
 // ----- commands --------------------------------------------------------------------------------
@@ -554,7 +556,7 @@ fn run_list_findings(args: &ListFindingsArgs, v2: bool) -> anyhow::Result<ExitCo
                     format,
                     &["ID", "STATUS", "RESOURCE TYPE", "RESOURCE", "ERROR"],
                     &rows,
-                );
+                )?;
             }
         }
     } else {
@@ -567,7 +569,7 @@ fn run_list_findings(args: &ListFindingsArgs, v2: bool) -> anyhow::Result<ExitCo
             OutputFormat::Json => print_json(&response)?,
             format => {
                 let rows: Vec<Vec<String>> = response.findings.iter().map(finding_row).collect();
-                render_rows(format, &FINDING_HEADER, &rows);
+                render_rows(format, &FINDING_HEADER, &rows)?;
             }
         }
     }
@@ -608,10 +610,10 @@ fn run_get_finding(args: &GetFindingArgs, v2: bool) -> anyhow::Result<ExitCode> 
             print_json(&value)?;
         }
         format => {
-            render_rows(format, &FINDING_HEADER, &[finding_row(&stored.finding)]);
+            render_rows(format, &FINDING_HEADER, &[finding_row(&stored.finding)])?;
             if args.explain {
                 for e in &stored.explanation {
-                    println!("{}", serde_json::to_string(e)?);
+                    outln!("{}", serde_json::to_string(e)?)?;
                 }
             }
         }
@@ -705,7 +707,7 @@ fn run_archive_rule(args: &ArchiveRuleArgs, verb: RuleVerb) -> anyhow::Result<Ex
                         r.created_at.render_api(),
                         r.updated_at.render_api(),
                     ];
-                    render_rows(format, &["RULE", "FILTER", "CREATED", "UPDATED"], &[row]);
+                    render_rows(format, &["RULE", "FILTER", "CREATED", "UPDATED"], &[row])?;
                 }
             }
         }
@@ -743,7 +745,7 @@ fn run_list_archive_rules(args: &ListArchiveRulesArgs) -> anyhow::Result<ExitCod
                     r.updated_at.render_api(),
                 ]);
             }
-            render_rows(format, &["RULE", "FILTER", "CREATED", "UPDATED"], &rows);
+            render_rows(format, &["RULE", "FILTER", "CREATED", "UPDATED"], &rows)?;
         }
     }
     Ok(ExitCode::from(EXIT_CLEAN))
@@ -782,7 +784,7 @@ fn run_list_analyzers(args: &ListAnalyzersArgs) -> anyhow::Result<ExitCode> {
                     ]
                 })
                 .collect();
-            render_rows(format, &["NAME", "ARN", "TYPE", "CREATED"], &rows);
+            render_rows(format, &["NAME", "ARN", "TYPE", "CREATED"], &rows)?;
         }
     }
     Ok(ExitCode::from(EXIT_CLEAN))

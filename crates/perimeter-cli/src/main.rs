@@ -105,6 +105,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of stdout went away (`| head`): stop quietly, with SIGPIPE's exit code.
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::from(output::EXIT_BROKEN_PIPE),
         Err(e) => {
             eprintln!("perimeter: error: {e:#}");
             ExitCode::from(output::EXIT_ERROR)

@@ -16,6 +16,7 @@ use perimeter_iam::eval::simulate::{
     parse_resource_policy_type, parse_simulate_input, simulate_custom_policy,
 };
 
+use crate::output::out;
 use crate::output::{EXIT_CLEAN, EXIT_ERROR, OutputFormat, print_json, read_value_arg};
 
 /// Decide actions on resources against IAM policies offline, as `aws iam simulate-custom-policy` does
@@ -291,8 +292,8 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     };
     match args.output {
         OutputFormat::Json => print_json(&response)?,
-        OutputFormat::Table => print!("{}", render_table(&response)),
-        OutputFormat::Text => print!("{}", render_text(&response)),
+        OutputFormat::Table => out!("{}", render_table(&response))?,
+        OutputFormat::Text => out!("{}", render_text(&response))?,
         _ => {
             eprintln!(
                 "perimeter: error: this `--output` format is not available for simulate-custom-policy; use json, table or text"
