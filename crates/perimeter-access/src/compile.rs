@@ -33,7 +33,7 @@ use perimeter_iam::model::{
 use perimeter_iam::pattern::{Part, Template};
 use perimeter_logic::{
     Arity, Bdd, Case, Cidr, ClassSet, CmpOp, Date, Decimal, Glob, GlobToken, KeyId, KeyKind,
-    Limits, LogicError, Pattern, Universe, Vocabulary,
+    Limits, LogicError, PartitionCache, Pattern, Universe, Vocabulary,
 };
 
 /// The action key.
@@ -424,6 +424,18 @@ pub fn compile_space(
     extra_patterns: &[(&str, Pattern)],
     limits: Limits,
 ) -> Result<Space, CompileError> {
+    compile_space_with(policies, extra_patterns, limits, None)
+}
+
+/// [`compile_space`], reusing the string partitions of `cache` (see
+/// [`perimeter_logic::PartitionCache`]): for callers that compile many spaces over recurring
+/// literals, such as the external-access engine.
+pub fn compile_space_with(
+    policies: &[&Policy],
+    extra_patterns: &[(&str, Pattern)],
+    limits: Limits,
+    cache: Option<&mut PartitionCache>,
+) -> Result<Space, CompileError> {
     let mut vocab = Vocabulary::with_limits(limits);
     let action = vocab.add_key(ACTION, KeyKind::String, Arity::Single)?;
     let resource = vocab.add_key(RESOURCE, KeyKind::String, Arity::Single)?;
@@ -506,7 +518,10 @@ pub fn compile_space(
             .add_pattern(k, Pattern::literal("true", Case::Sensitive))?;
         atom_keys.push(k);
     }
-    let universe = c.vocab.finish()?;
+    let universe = match cache {
+        Some(cache) => c.vocab.finish_with(cache)?,
+        None => c.vocab.finish()?,
+    };
     let mut space = Space {
         universe,
         action,

@@ -6,12 +6,20 @@ use perimeter_iam::Policy;
 use perimeter_iam::arn::{Arn, is_account_id};
 use perimeter_iam::catalog::Catalog;
 use perimeter_iam::model::{Effect, OperatorBase, OperatorFamily, PrincipalKind};
-use perimeter_logic::{Bdd, Case, Cidr, ClassSet, Glob, KeyId, KeyKind, Pattern};
+use perimeter_logic::{Bdd, Case, Cidr, ClassSet, Glob, KeyId, KeyKind, PartitionCache, Pattern};
 
 use super::{ExternalError, ZoneOfTrust};
 use crate::check::{TRUSTED_KEYS, default_limits};
-use crate::compile::{ACTION, PRINCIPAL, RESOURCE, Space, compile_space, template_glob};
+use crate::compile::{ACTION, PRINCIPAL, RESOURCE, Space, compile_space_with, template_glob};
 use crate::witness::{RequestWitness, request_of};
+
+thread_local! {
+    /// String partitions shared by the resources analysed on this thread: across an account the
+    /// action, principal and condition keys see the same few pattern sets again and again. A memo
+    /// only (a hit builds the universe a miss would), bounded in size.
+    static PARTITIONS: std::cell::RefCell<PartitionCache> =
+        std::cell::RefCell::new(PartitionCache::new(512));
+}
 
 /// Cubes visited before the rest of the work-list is emitted as-is (still a sound cover).
 const MAX_ROUNDS: usize = 50_000;
@@ -360,7 +368,9 @@ pub fn find_policy_findings(
         }
         cond_patterns.push(p);
     }
-    let mut space = compile_space(&[policy], &extras, default_limits())?;
+    let mut space = PARTITIONS.with_borrow_mut(|cache| {
+        compile_space_with(&[policy], &extras, default_limits(), Some(cache))
+    })?;
     let mut notes: Vec<String> = space
         .unknown
         .iter()
