@@ -257,7 +257,7 @@ pub struct Engine<'a> {
     v6_cache: HashMap<String, IntervalSet>,
     /// Subnet pairs whose forward route goes through a NAT gateway (security groups then apply to
     /// translated headers, so the pair is decided on its full set).
-    nat_pairs: HashMap<(String, String), bool>,
+    nat_pairs: HashMap<(u32, u32), bool>,
 }
 
 fn addr_set(eni: &NetworkInterface) -> IntervalSet {
@@ -612,15 +612,18 @@ impl<'a> Engine<'a> {
         let out = out.then(&self.acl(s_subnet, true));
         let (s_vpc, d_vpc) = (ss.vpc_id.clone(), ds.vpc_id.clone());
         let (fwd_route, nats) = self.hop_condition(s_subnet, &s_vpc, &d_vpc, d_subnet);
-        self.nat_pairs
-            .insert((s_subnet.to_owned(), d_subnet.to_owned()), !nats.is_empty());
+        let key = (
+            self.intern(vec![s_subnet.to_owned()]),
+            self.intern(vec![d_subnet.to_owned()]),
+        );
+        self.nat_pairs.insert(key, !nats.is_empty());
         let direct = out
             .then(&fwd_route)
             .then(&self.acl(d_subnet, false))
             .then(&self.sg(d_groups, false));
         // Reply from the destination back to the source.
         let rep = direct.replies().restrict(DST, &s_addrs);
-        let direct = rep.then(&self.leg(d_subnet, s_subnet)).replies();
+        let direct = self.leg(&rep, d_subnet, s_subnet).replies();
         let mut total = direct;
         for (nat, part) in nats {
             let a = self.nat_path(
@@ -1105,17 +1108,19 @@ impl<'a> Engine<'a> {
     /// subnet `to`, before that ENI's security groups: delivered directly inside one subnet, else
     /// network ACL out, route(s), network ACL in. Destinations routed to a NAT gateway are unknown
     /// here (a second translation is not followed).
-    fn leg(&mut self, from: &str, to: &str) -> Answer {
+    /// `input` is what is known of the headers so far; it is narrowed first, which keeps the sets
+    /// small.
+    fn leg(&mut self, input: &Answer, from: &str, to: &str) -> Answer {
         let net = self.net;
         let (Some(f), Some(t)) = (net.subnets.get(from), net.subnets.get(to)) else {
-            return Answer::all_unknown();
+            return input.then(&Answer::all_unknown());
         };
         let (f_addrs, t_addrs) = (cidr_set(&f.cidrs), cidr_set(&t.cidrs));
         if from == to {
-            return Answer::all().restrict(DST, &f_addrs);
+            return input.restrict(DST, &f_addrs);
         }
         let (f_vpc, t_vpc) = (f.vpc_id.clone(), t.vpc_id.clone());
-        let pre = Answer::all()
+        let pre = input
             .restrict(DST, &t_addrs.subtract(&f_addrs))
             .then(&self.acl(from, true));
         let (hop, nats) = self.hop_condition(from, &f_vpc, &t_vpc, to);
@@ -1166,7 +1171,9 @@ impl<'a> Engine<'a> {
         }
         // After the translation (source = the NAT gateway's address): on to the destination, and
         // its reply back to the NAT gateway.
-        let to_dst = self.leg(&nsub, d).then(&self.sg(d_groups, false));
+        let to_dst = self
+            .leg(&Answer::all(), &nsub, d)
+            .then(&self.sg(d_groups, false));
         let back = self.nat_return(d, &nsub, npriv);
         let translated = to_dst.then(&back.replies());
         let point = IntervalSet::point(npriv);
@@ -1175,7 +1182,7 @@ impl<'a> Engine<'a> {
             unknown: translated.unknown.restrict(SRC, &point).forget(SRC),
         };
         // The reply, translated back, from the NAT gateway's subnet to the source.
-        let home = self.leg(&nsub, s);
+        let home = self.leg(&Answer::all(), &nsub, s);
         f.then(&pre).then(&home.replies())
     }
 
@@ -1194,7 +1201,7 @@ impl<'a> Engine<'a> {
                 Answer::default()
             };
         }
-        self.leg(d, nsub).restrict(DST, &point)
+        self.leg(&Answer::all().restrict(DST, &point), d, nsub)
     }
 
     /// The addresses of a subnet that its VPC router delivers there (to the first subnet holding
@@ -1414,7 +1421,7 @@ impl<'a> Engine<'a> {
         }
         let through_nat = self
             .nat_pairs
-            .get(&(s.subnet_id.clone(), d.subnet_id.clone()))
+            .get(&(s.subnet, d.subnet))
             .copied()
             .unwrap_or(false);
         let answer = if through_nat {
