@@ -288,14 +288,16 @@ fn atoms(preds: &[Pred]) -> Vec<(char, Vec<bool>)> {
 /// is "pattern `i` has matched its first `j` tokens". Steps are bit-parallel.
 struct Runner {
     words: usize,
-    /// Per atom: the positions whose token accepts the atom.
-    accepts: Vec<Vec<u64>>,
+    /// Per atom (`words` words each): the positions whose token accepts the atom.
+    accepts: Vec<u64>,
     /// Positions holding a `*` token.
     star: Vec<u64>,
     /// Positions whose token does not accept every atom.
     special: Vec<u64>,
-    /// Per special position: the atoms it singles out.
-    special_atoms: Vec<Vec<usize>>,
+    /// Per special position `p`: the atoms it singles out, `special_list[special_off[p]..
+    /// special_off[p + 1]]`.
+    special_off: Vec<u32>,
+    special_list: Vec<u32>,
     /// Start position of each pattern.
     starts: Vec<usize>,
     /// Accepting (end) position of each pattern.
@@ -350,9 +352,10 @@ impl Runner {
         let total: usize = nfas.iter().map(|n| n.len() + 1).sum();
         let words = total.div_ceil(64);
         let mut star = vec![0u64; words];
-        let mut accepts = vec![vec![0u64; words]; atoms.len()];
+        let mut accepts = vec![0u64; words * atoms.len()];
         let mut special = vec![0u64; words];
-        let mut special_atoms: Vec<Vec<usize>> = vec![Vec::new(); total];
+        let mut special_off: Vec<u32> = Vec::with_capacity(total + 1);
+        let mut special_list: Vec<u32> = Vec::new();
         let (mut starts, mut ends) = (
             Vec::with_capacity(nfas.len()),
             Vec::with_capacity(nfas.len()),
@@ -361,6 +364,12 @@ impl Runner {
         let mut trailing_start = vec![0usize; total];
         let mut chained_stars = false;
         let mut off = 0usize;
+        let close_to = |special_off: &mut Vec<u32>, upto: usize, len: usize| {
+            let l = u32::try_from(len).unwrap_or(u32::MAX);
+            while special_off.len() <= upto {
+                special_off.push(l);
+            }
+        };
         for toks in nfas {
             starts.push(off);
             chained_stars |= toks
@@ -379,10 +388,12 @@ impl Runner {
                 }
             }
             for (j, t) in toks.iter().enumerate() {
+                // Offsets of the positions before this one are final.
+                close_to(&mut special_off, off + j, special_list.len());
                 if t.star {
                     set_bit(&mut star, off + j);
                 }
-                for (acc, (_, member)) in accepts.iter_mut().zip(atoms) {
+                for (acc, (_, member)) in accepts.chunks_exact_mut(words).zip(atoms) {
                     if member.get(t.pred).copied().unwrap_or(false) {
                         set_bit(acc, off + j);
                     }
@@ -396,24 +407,24 @@ impl Runner {
                     .is_some_and(|p| p.base == Base::Any && p.exclude.is_none());
                 if !unrestricted {
                     set_bit(&mut special, off + j);
-                    if let Some(list) = special_atoms.get_mut(off + j) {
-                        list.extend(atoms.iter().enumerate().filter_map(|(a, (_, member))| {
-                            let accepted = member.get(t.pred).copied().unwrap_or(false);
-                            (accepted != any).then_some(a)
-                        }));
-                    }
+                    special_list.extend(atoms.iter().enumerate().filter_map(|(a, (_, member))| {
+                        let accepted = member.get(t.pred).copied().unwrap_or(false);
+                        (accepted != any).then(|| u32::try_from(a).unwrap_or(u32::MAX))
+                    }));
                 }
             }
             off += toks.len();
             ends.push(off);
             off += 1;
         }
+        close_to(&mut special_off, total, special_list.len());
         Runner {
             words,
             accepts,
             star,
             special,
-            special_atoms,
+            special_off,
+            special_list,
             starts,
             ends,
             trailing,
@@ -449,8 +460,10 @@ impl Runner {
             while w != 0 {
                 let p = wi * 64 + w.trailing_zeros() as usize;
                 w &= w - 1;
-                for &a in self.special_atoms.get(p).map(Vec::as_slice).unwrap_or(&[]) {
-                    if let Some(m) = marks.get_mut(a) {
+                let from = self.special_off.get(p).copied().unwrap_or(0) as usize;
+                let to = self.special_off.get(p + 1).copied().unwrap_or(0) as usize;
+                for &a in self.special_list.get(from..to).unwrap_or(&[]) {
+                    if let Some(m) = marks.get_mut(a as usize) {
                         *m = true;
                     }
                 }
@@ -492,7 +505,7 @@ impl Runner {
     /// The positions of `from` whose token accepts `atom`: the successor depends on
     /// nothing else, so atoms with equal masks lead to the same state.
     fn mask(&self, from: &[u64], atom: usize, out: &mut [u64]) {
-        match self.accepts.get(atom) {
+        match self.accepts.get(atom * self.words..(atom + 1) * self.words) {
             Some(acc) => out
                 .iter_mut()
                 .zip(from.iter().zip(acc))
@@ -514,8 +527,14 @@ impl Runner {
         }
     }
 
-    fn signature(&self, bits: &[u64]) -> Vec<bool> {
-        self.ends.iter().map(|&e| get_bit(bits, e)).collect()
+    /// The patterns in an accepting position, as a bit vector over pattern indexes.
+    fn signature_bits(&self, bits: &[u64], out: &mut [u64]) {
+        out.iter_mut().for_each(|w| *w = 0);
+        for (i, &e) in self.ends.iter().enumerate() {
+            if get_bit(bits, e) {
+                set_bit(out, i);
+            }
+        }
     }
 }
 
@@ -589,12 +608,18 @@ pub fn partition(
     // hash to the ids of the states with that hash.
     let words = runner.words.max(1);
     let mut arena: Vec<u64> = Vec::new();
-    let mut index: HashMap<u64, Vec<usize>, FxBuild> = HashMap::default();
+    // `index` maps a state's hash to the last state with that hash; `chain[i]` is the state
+    // before `i` with the same hash (`NONE` ends the chain).
+    const NONE: u32 = u32::MAX;
+    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut chain: Vec<u32> = Vec::new();
     let hash = word_hash;
     // parent[i] = (previous state, atom index) on a shortest path.
-    let mut parent: Vec<Option<(usize, usize)>> = Vec::new();
-    let mut seen: HashMap<Vec<bool>, usize, FxBuild> = HashMap::default();
-    let mut order: Vec<(Vec<bool>, usize)> = Vec::new();
+    let mut parent: Vec<Option<(u32, u32)>> = Vec::new();
+    let sig_words = runner.ends.len().div_ceil(64).max(1);
+    let mut sig = vec![0u64; sig_words];
+    let mut seen: std::collections::HashSet<Vec<u64>, FxBuild> = Default::default();
+    let mut order: Vec<(Vec<u64>, usize)> = Vec::new();
     let mut scratch = vec![0u64; words];
     let mut current = vec![0u64; words];
     let mut mask = vec![0u64; words];
@@ -605,7 +630,8 @@ pub fn partition(
 
     let mut start = runner.start();
     start.resize(words, 0);
-    index.entry(hash(&start)).or_default().push(0);
+    index.insert(hash(&start), 0);
+    chain.push(NONE);
     arena.extend_from_slice(&start);
     parent.push(None);
     // BFS: states are numbered in discovery order, so the queue is a cursor.
@@ -617,10 +643,10 @@ pub fn partition(
             continue;
         };
         current.copy_from_slice(bits);
-        let sig = runner.signature(&current);
-        if !seen.contains_key(&sig) {
-            seen.insert(sig.clone(), s);
-            order.push((sig, s));
+        runner.signature_bits(&current, &mut sig);
+        if !seen.contains(sig.as_slice()) {
+            seen.insert(sig.clone());
+            order.push((sig.clone(), s));
         }
         // Masks already expanded from this state: (hash, offset in `masks`).
         masks.clear();
@@ -651,35 +677,51 @@ pub fn partition(
             masks.extend_from_slice(&mask);
             runner.advance(&mask, &mut scratch);
             let h = hash(&scratch);
-            let bucket = index.entry(h).or_default();
-            let known = bucket
-                .iter()
-                .any(|&id| arena.get(id * words..(id + 1) * words) == Some(scratch.as_slice()));
+            let head = index.get(&h).copied().unwrap_or(NONE);
+            let mut id = head;
+            let mut known = false;
+            while id != NONE {
+                let i = id as usize;
+                if arena.get(i * words..(i + 1) * words) == Some(scratch.as_slice()) {
+                    known = true;
+                    break;
+                }
+                id = chain.get(i).copied().unwrap_or(NONE);
+            }
             if known {
                 continue;
             }
             if parent.len() >= max_states {
                 return Err(AutomatonLimit::States(max_states));
             }
-            bucket.push(parent.len());
+            let (Ok(new_id), Ok(from), Ok(atom)) = (
+                u32::try_from(parent.len()),
+                u32::try_from(s),
+                u32::try_from(a),
+            ) else {
+                return Err(AutomatonLimit::States(max_states));
+            };
+            index.insert(h, new_id);
+            chain.push(head);
             arena.extend_from_slice(&scratch);
-            parent.push(Some((s, a)));
+            parent.push(Some((from, atom)));
         }
     }
     let witness = |mut s: usize| -> String {
         let mut rev = Vec::new();
         while let Some(Some((p, a))) = parent.get(s) {
-            if let Some((c, _)) = atoms.get(*a) {
+            if let Some((c, _)) = atoms.get(*a as usize) {
                 rev.push(*c);
             }
-            s = *p;
+            s = *p as usize;
         }
         rev.iter().rev().collect()
     };
+    let n = runner.ends.len();
     let classes = order
         .into_iter()
-        .map(|(signature, s)| StringClass {
-            signature,
+        .map(|(bits, s)| StringClass {
+            signature: (0..n).map(|i| get_bit(&bits, i)).collect(),
             witness: witness(s),
         })
         .collect();
