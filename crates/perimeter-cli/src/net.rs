@@ -17,6 +17,7 @@ use perimeter_net::reach::{
 };
 use perimeter_net::report::NetworkInsightsAnalysis;
 
+use crate::output::out;
 use crate::output::{
     EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json, read_value_arg,
 };
@@ -156,7 +157,7 @@ pub fn run_reach(args: &ReachArgs) -> anyhow::Result<ExitCode> {
         let report = decide_all_pairs(&net);
         match args.output {
             OutputFormat::Json => print_json(&report)?,
-            _ => print!("{}", render_all_pairs(&report)),
+            _ => out!("{}", render_all_pairs(&report))?,
         }
         return Ok(ExitCode::from(
             if report.reachable_pairs > 0 || report.unknown_pairs > 0 {
@@ -172,8 +173,8 @@ pub fn run_reach(args: &ReachArgs) -> anyhow::Result<ExitCode> {
     };
     match args.output {
         OutputFormat::Json => print_json(&analysis)?,
-        OutputFormat::Table => print!("{}", render_analysis_table(&analysis)),
-        _ => print!("{}", render_analysis_text(&analysis)),
+        OutputFormat::Table => out!("{}", render_analysis_table(&analysis))?,
+        _ => out!("{}", render_analysis_text(&analysis))?,
     }
     Ok(ExitCode::from(if analysis.network_path_found {
         EXIT_CLEAN
@@ -194,8 +195,8 @@ pub fn run_exposure(snapshot: &Path, output: OutputFormat) -> anyhow::Result<Exi
     match output {
         OutputFormat::Json => print_json(&report)?,
         OutputFormat::Sarif => print_json(&render_exposure_sarif(&report))?,
-        OutputFormat::Table => print!("{}", render_exposure_table(&report)),
-        OutputFormat::Text => print!("{}", render_exposure_text(&report)),
+        OutputFormat::Table => out!("{}", render_exposure_table(&report))?,
+        OutputFormat::Text => out!("{}", render_exposure_text(&report))?,
     }
     Ok(ExitCode::from(if report.findings.is_empty() {
         EXIT_CLEAN

@@ -1,8 +1,6 @@
 //! stdout whose reader is gone (`perimeter … | head`): the command stops quietly, without a panic
 //! message, with the exit code a shell reports for SIGPIPE (141), never 0.
 
-#![expect(clippy::unwrap_used, reason = "test setup")]
-
 use std::process::{Command, Stdio};
 
 #[test]
