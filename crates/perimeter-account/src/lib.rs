@@ -9,13 +9,17 @@
 //! Invariants: lowering never panics on input and never recurses (the JSON parser bounds nesting);
 //! every resource, policy, grant and share entry carries its [`Origin`]; a missing listing file
 //! marks the type as not analysed ([`CoverageStatus::NotAnalysed`]) in that Region.
+//!
+//! [`rcp`] decides the `resourceControlPolicyRestriction` of a resource's external-access findings from
+//! the organization's resource control policies in the snapshot (pure).
 
 pub mod files;
 pub mod load;
 mod lower;
 mod model;
+pub mod rcp;
 
 pub use files::{SnapshotFiles, percent_decode, quote_plus};
 pub use load::{LoadError, load_snapshot};
-pub use lower::{DEFAULT_REGION, arn_account, lower_snapshot};
+pub use lower::{DEFAULT_REGION, RCP_LISTING, arn_account, lower_snapshot};
 pub use model::*;

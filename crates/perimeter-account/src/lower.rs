@@ -57,6 +57,7 @@ pub fn lower_snapshot(files: &SnapshotFiles) -> Snapshot {
         cx.directory_buckets(&mut out, region);
     }
     let organization = cx.organization();
+    let resource_control_policies = cx.resource_control_policies();
     if cx.account_id.is_none() {
         cx.account_id = out
             .resources
@@ -89,6 +90,7 @@ pub fn lower_snapshot(files: &SnapshotFiles) -> Snapshot {
         resources: out.resources,
         iam: out.iam,
         organization,
+        resource_control_policies,
         coverage: out.coverage,
         diagnostics: cx.diagnostics,
     }
@@ -1802,6 +1804,238 @@ impl Lowering<'_> {
             accounts,
             origin: org.origin(),
         })
+    }
+}
+
+/// The RCP listing file, relative to the folder of the global services.
+pub const RCP_LISTING: &str = "organizations-list-policies/RESOURCE_CONTROL_POLICY";
+
+impl Lowering<'_> {
+    /// The organization's RCPs (see [`ResourceControlPolicies`]); `None` when the listing is missing
+    /// or is not JSON.
+    fn resource_control_policies(&mut self) -> Option<ResourceControlPolicies> {
+        let path = self.global_path(RCP_LISTING);
+        let dir = path
+            .strip_suffix(RCP_LISTING)
+            .unwrap_or_default()
+            .to_owned();
+        let doc = self.doc(&path)?;
+        let mut policies = Vec::new();
+        let mut seen = BTreeSet::new();
+        let root = At::root(&doc);
+        let Some(list) = root.field("Policies") else {
+            root.diag(
+                &mut self.diagnostics,
+                "a policy listing without `Policies`".to_owned(),
+            );
+            return None;
+        };
+        for entry in list.items(&mut self.diagnostics) {
+            let d = &mut self.diagnostics;
+            let Some(id) = entry.str_field("Id", d) else {
+                entry.diag(d, "a policy without `Id`".to_owned());
+                continue;
+            };
+            if let Some(ty) = entry.str_field("Type", d)
+                && ty != "RESOURCE_CONTROL_POLICY"
+            {
+                entry.diag(
+                    d,
+                    format!("a policy of type `{ty}` in the RESOURCE_CONTROL_POLICY listing; it is skipped"),
+                );
+                continue;
+            }
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            let aws_managed = entry.bool_field("AwsManaged", d).unwrap_or(false);
+            let name = entry.str_field("Name", d);
+            let arn = entry.str_field("Arn", d);
+            let q = quote_plus(&id);
+            let content = self.rcp_content(&format!("{dir}organizations-describe-policy/{q}"));
+            let targets =
+                self.rcp_targets(&format!("{dir}organizations-list-targets-for-policy/{q}"));
+            policies.push(ResourceControlPolicy {
+                id,
+                arn,
+                name,
+                aws_managed,
+                content,
+                targets,
+                origin: entry.origin(),
+            });
+        }
+        let mut parents = BTreeMap::new();
+        let parents_dir = format!("{dir}organizations-list-parents");
+        let files: Vec<String> = self
+            .files
+            .files_in(&parents_dir)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        for file in files {
+            let name = file.rsplit('/').next().unwrap_or_default();
+            let child = percent_decode(name).unwrap_or_else(|| name.to_owned());
+            let Some(pdoc) = self.doc(&file) else {
+                continue;
+            };
+            let d = &mut self.diagnostics;
+            let mut list = Vec::new();
+            let mut ok = true;
+            for p in At::root(&pdoc)
+                .field("Parents")
+                .map(|a| a.items(d))
+                .unwrap_or_default()
+            {
+                match (p.str_field("Id", d), p.str_field("Type", d)) {
+                    (Some(id), Some(parent_type))
+                        if parent_type == "ROOT" || parent_type == "ORGANIZATIONAL_UNIT" =>
+                    {
+                        list.push(OrganizationParent { id, parent_type });
+                    }
+                    _ => {
+                        p.diag(
+                            d,
+                            "a parent needs `Id` and a `Type` of `ROOT` or `ORGANIZATIONAL_UNIT`"
+                                .to_owned(),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            // A child with a malformed parent entry is left out: its place in the tree is unknown.
+            if ok && !list.is_empty() {
+                parents.insert(child, list);
+            }
+        }
+        Some(ResourceControlPolicies {
+            policies,
+            parents,
+            origin: Origin::new(path, ""),
+        })
+    }
+
+    /// `describe-policy`: `Policy.Content`, which must be a policy IAM's parser accepts.
+    fn rcp_content(&mut self, path: &str) -> RcpPart<PolicyDocument> {
+        if !self.files.contains(path) {
+            return RcpPart::NotCollected {
+                missing_file: path.to_owned(),
+            };
+        }
+        let Some(doc) = self.doc(path) else {
+            return RcpPart::Malformed {
+                origin: Origin::new(path, ""),
+                message: "the file is not JSON".to_owned(),
+            };
+        };
+        let Some(at) = At::root(&doc).path(&["Policy", "Content"]) else {
+            let message = "a policy description without `Policy.Content`".to_owned();
+            At::root(&doc).diag(&mut self.diagnostics, message.clone());
+            return RcpPart::Malformed {
+                origin: Origin::new(path, ""),
+                message,
+            };
+        };
+        let malformed = |cx: &mut Self, message: String| {
+            at.diag(&mut cx.diagnostics, message.clone());
+            RcpPart::Malformed {
+                origin: at.origin(),
+                message,
+            }
+        };
+        match decode_policy(&at) {
+            Ok(Some(policy)) => match perimeter_iam::parse_and_lower(&policy.text) {
+                Ok(_) => RcpPart::Collected(policy),
+                Err(diags) => {
+                    let first = diags
+                        .iter()
+                        .find(|d| d.is_error())
+                        .or(diags.first())
+                        .map(|d| {
+                            let inner = d
+                                .locations
+                                .first()
+                                .map(|l| perimeter_iam::diagnostic::path_to_pointer(&l.path))
+                                .unwrap_or_default();
+                            if inner.is_empty() {
+                                d.message.clone()
+                            } else {
+                                format!("{} (at `{inner}` in the policy)", d.message)
+                            }
+                        })
+                        .unwrap_or_default();
+                    malformed(
+                        self,
+                        format!("the resource control policy does not parse: {first}"),
+                    )
+                }
+            },
+            Ok(None) => malformed(self, "the resource control policy is empty".to_owned()),
+            Err(message) => malformed(self, message),
+        }
+    }
+
+    /// `list-targets-for-policy`: `Targets[]`. Any malformed entry makes the whole list malformed (the
+    /// accounts that entry covers are unknown).
+    fn rcp_targets(&mut self, path: &str) -> RcpPart<Vec<PolicyTarget>> {
+        if !self.files.contains(path) {
+            return RcpPart::NotCollected {
+                missing_file: path.to_owned(),
+            };
+        }
+        let Some(doc) = self.doc(path) else {
+            return RcpPart::Malformed {
+                origin: Origin::new(path, ""),
+                message: "the file is not JSON".to_owned(),
+            };
+        };
+        let root = At::root(&doc);
+        let Some(list) = root.field("Targets") else {
+            let message = "a target listing without `Targets`".to_owned();
+            root.diag(&mut self.diagnostics, message.clone());
+            return RcpPart::Malformed {
+                origin: root.origin(),
+                message,
+            };
+        };
+        let d = &mut self.diagnostics;
+        let before = d.len();
+        let items = list.items(d);
+        if d.len() > before {
+            return RcpPart::Malformed {
+                origin: list.origin(),
+                message: "`Targets` is not an array".to_owned(),
+            };
+        }
+        let mut targets = Vec::new();
+        for t in items {
+            match (t.str_field("TargetId", d), t.str_field("Type", d)) {
+                (Some(target_id), Some(target_type))
+                    if matches!(
+                        target_type.as_str(),
+                        "ROOT" | "ORGANIZATIONAL_UNIT" | "ACCOUNT"
+                    ) =>
+                {
+                    targets.push(PolicyTarget {
+                        target_id,
+                        target_type,
+                        name: t.str_field("Name", d),
+                        origin: t.origin(),
+                    });
+                }
+                _ => {
+                    let message =
+                        "a target needs `TargetId` and a `Type` of `ROOT`, `ORGANIZATIONAL_UNIT` or `ACCOUNT`"
+                            .to_owned();
+                    t.diag(d, message.clone());
+                    return RcpPart::Malformed {
+                        origin: t.origin(),
+                        message,
+                    };
+                }
+            }
+        }
+        RcpPart::Collected(targets)
     }
 }
 

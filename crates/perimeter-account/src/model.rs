@@ -381,6 +381,67 @@ pub struct OrganizationAccount {
     pub status: Option<String>,
 }
 
+/// The organization's resource control policies (RCPs), from `organizations-list-policies/RESOURCE_CONTROL_POLICY`
+/// and the per-policy `organizations-describe-policy/<id>` and `organizations-list-targets-for-policy/<id>`
+/// files, with the organization tree from `organizations-list-parents/<child id>`.
+///
+/// `Snapshot::resource_control_policies` is `None` when the listing was not collected (it needs the
+/// management account or a delegated administrator).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceControlPolicies {
+    /// Every RCP of the listing, the AWS-managed `RCPFullAWSAccess` included, in listing order.
+    pub policies: Vec<ResourceControlPolicy>,
+    /// `list-parents`: child id (account or OU) → its parents (an OU or the root), for the children
+    /// whose file was collected.
+    pub parents: BTreeMap<String, Vec<OrganizationParent>>,
+    /// The listing file.
+    pub origin: Origin,
+}
+
+/// One RCP: its `PolicySummary`, its content and its targets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceControlPolicy {
+    /// `p-…`.
+    pub id: String,
+    pub arn: Option<String>,
+    pub name: Option<String>,
+    /// `AwsManaged`: true for `RCPFullAWSAccess`, which allows everything and restricts nothing.
+    pub aws_managed: bool,
+    /// `describe-policy`'s `Policy.Content`.
+    pub content: RcpPart<PolicyDocument>,
+    /// `list-targets-for-policy`'s `Targets[]`.
+    pub targets: RcpPart<Vec<PolicyTarget>>,
+    /// The entry in the listing.
+    pub origin: Origin,
+}
+
+/// A per-policy part of an RCP: collected, not collected (file missing), or malformed (a diagnostic
+/// names the file and JSON pointer).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RcpPart<T> {
+    Collected(T),
+    NotCollected { missing_file: String },
+    Malformed { origin: Origin, message: String },
+}
+
+/// `PolicyTargetSummary`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyTarget {
+    /// `r-…` (root), `ou-…` or a 12-digit account id.
+    pub target_id: String,
+    /// `ROOT`, `ORGANIZATIONAL_UNIT` or `ACCOUNT` (`TargetType`).
+    pub target_type: String,
+    pub name: Option<String>,
+    pub origin: Origin,
+}
+
+/// `Parent`: `Id` and `Type` (`ROOT` or `ORGANIZATIONAL_UNIT`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganizationParent {
+    pub id: String,
+    pub parent_type: String,
+}
+
 /// Whether a resource type was analysed in a Region.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Coverage {
@@ -447,6 +508,9 @@ pub struct Snapshot {
     pub resources: Vec<Resource>,
     pub iam: Iam,
     pub organization: Option<Organization>,
+    /// The organization's RCPs; `None` when `organizations-list-policies/RESOURCE_CONTROL_POLICY` was
+    /// not collected.
+    pub resource_control_policies: Option<ResourceControlPolicies>,
     pub coverage: Vec<Coverage>,
     pub diagnostics: Vec<Diagnostic>,
 }

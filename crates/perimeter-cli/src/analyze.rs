@@ -464,6 +464,9 @@ pub fn analyze_snapshot_cached(
     let mut live = std::collections::HashMap::new();
     let mut out = Vec::new();
     let mut notes = Vec::new();
+    // `resourceControlPolicyRestriction`, per resource (outside the cache: it depends on the RCPs).
+    let rcps = perimeter_account::rcp::RcpIndex::new(snapshot);
+    let mut rcp_decisions = Vec::new();
     for (i, r) in snapshot.resources.iter().enumerate() {
         let key = keys.get(i).copied().unwrap_or_default();
         let scan = match fresh.remove(&i) {
@@ -486,10 +489,18 @@ pub fn analyze_snapshot_cached(
                 None => ResourceScan::default(),
             },
         };
-        out.extend(scan.inputs.iter().cloned());
+        let rcp = rcps.decide(r.resource_type, &r.arn, &r.owner_account);
+        out.extend(scan.inputs.iter().cloned().map(|mut f| {
+            f.resource_control_policy_restriction = rcp.restriction.map(|x| x.as_str().to_owned());
+            f
+        }));
+        if !scan.inputs.is_empty() {
+            rcp_decisions.push(rcp);
+        }
         notes.extend(scan.notes.iter().cloned());
         live.insert(key, scan);
     }
+    notes.extend(rcps.notes(snapshot, &rcp_decisions));
     cache.entries = live;
     notes.sort();
     notes.dedup();
