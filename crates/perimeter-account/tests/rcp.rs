@@ -20,7 +20,6 @@
 
 #![expect(
     clippy::unwrap_used,
-    clippy::indexing_slicing,
     reason = "test fixtures: a malformed fixture fails the test"
 )]
 
