@@ -27,7 +27,7 @@
 //!    `positions / 64` of them, where `positions` is the total pattern length). So
 //!    the worst case is `max_work` word operations, whatever the patterns.
 
-use crate::fx::{FxBuild, FxHashMap};
+use crate::fx::FxHashMap;
 use crate::glob::{Case, GlobToken, Pattern, Shape, fold, fold_class};
 use std::collections::{BTreeMap, HashMap};
 
@@ -91,7 +91,28 @@ pub struct StringPartition {
     classes: Vec<StringClass>,
     dfa_states: usize,
     atoms: usize,
+    /// The DFA kept for [`StringPartition::class_of`], when it was small enough.
+    lookup: Option<Lookup>,
 }
+
+/// The explored DFA: from a string's characters to its class without matching every pattern.
+#[derive(Clone, Debug)]
+struct Lookup {
+    /// Named characters and their atom, sorted by character.
+    named: Vec<(char, u32)>,
+    /// The atom of every other character.
+    other: Option<u32>,
+    atoms: usize,
+    /// `trans[state * atoms + atom]`: the successor state.
+    trans: Vec<u32>,
+    /// The class of each state.
+    state_class: Vec<u32>,
+}
+
+/// Largest transition table kept for lookups (entries of 4 bytes).
+const MAX_LOOKUP_ENTRIES: usize = 1 << 21;
+
+const NONE: u32 = u32::MAX;
 
 impl StringPartition {
     /// The classes, in BFS discovery order (the class of the empty string first).
@@ -119,6 +140,26 @@ impl StringPartition {
         self.atoms
     }
 
+    /// The class of `text` read off the explored automaton in `O(|text|)` steps, or `None` when
+    /// the automaton was not kept (too large, or a finite partition): the caller then matches
+    /// the patterns.
+    pub fn class_of(&self, text: &str) -> Option<usize> {
+        let l = self.lookup.as_ref()?;
+        let mut state = 0usize;
+        for c in text.chars() {
+            let atom = match l.named.binary_search_by_key(&c, |x| x.0) {
+                Ok(i) => l.named.get(i)?.1,
+                Err(_) => l.other?,
+            };
+            let next = *l.trans.get(state * l.atoms + atom as usize)?;
+            if next == NONE {
+                return None;
+            }
+            state = next as usize;
+        }
+        l.state_class.get(state).map(|&c| c as usize)
+    }
+
     /// The same partition for the patterns listed in another order: `order[j]` is the new index of
     /// pattern `j` of this partition's list.
     pub(crate) fn reindexed(&self, order: &[usize]) -> StringPartition {
@@ -142,6 +183,7 @@ impl StringPartition {
             classes,
             dfa_states: self.dfa_states,
             atoms: self.atoms,
+            lookup: self.lookup.clone(),
         }
     }
 }
@@ -248,7 +290,9 @@ fn rank(c: char) -> u32 {
 }
 
 /// Alphabet atoms: (representative character, membership per predicate).
-fn atoms(preds: &[Pred]) -> Vec<(char, Vec<bool>)> {
+type AtomMap = (Vec<(char, u32)>, Option<u32>);
+
+fn atoms(preds: &[Pred]) -> (Vec<(char, Vec<bool>)>, AtomMap) {
     let mut named: Vec<char> = Vec::new();
     for p in preds {
         match p.base {
@@ -270,18 +314,31 @@ fn atoms(preds: &[Pred]) -> Vec<(char, Vec<bool>)> {
         .find(|c| named.binary_search(c).is_err());
     let mut groups: BTreeMap<Vec<bool>, char> = BTreeMap::new();
     if let Some(u) = unnamed {
-        groups.insert(other_sig, u);
+        groups.insert(other_sig.clone(), u);
     }
+    let mut named_sigs: Vec<(char, Vec<bool>)> = Vec::with_capacity(named.len());
     for c in named {
         let sig: Vec<bool> = preds.iter().map(|p| p.contains(c)).collect();
-        let slot = groups.entry(sig).or_insert(c);
+        let slot = groups.entry(sig.clone()).or_insert(c);
         if rank(c) < rank(*slot) {
             *slot = c;
         }
+        named_sigs.push((c, sig));
     }
     let mut out: Vec<(char, Vec<bool>)> = groups.into_iter().map(|(s, c)| (c, s)).collect();
     out.sort_by_key(|(c, _)| rank(*c));
-    out
+    let by_sig: FxHashMap<&[bool], u32> = out
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, s))| u32::try_from(i).ok().map(|i| (s.as_slice(), i)))
+        .collect();
+    let atom_of = |sig: &[bool]| by_sig.get(sig).copied();
+    let map: Vec<(char, u32)> = named_sigs
+        .iter()
+        .filter_map(|(c, sig)| atom_of(sig).map(|a| (*c, a)))
+        .collect();
+    let other = atom_of(&other_sig);
+    (out, (map, other))
 }
 
 /// The NFAs of all patterns laid side by side in one bit vector: position `off_i + j`
@@ -574,6 +631,7 @@ pub fn partition_finite(
             classes,
             dfa_states: 0,
             atoms: 0,
+            lookup: None,
         },
         members,
     )
@@ -601,7 +659,12 @@ pub fn partition(
     max_work: u64,
 ) -> Result<StringPartition, AutomatonLimit> {
     let compiled = compile(patterns);
-    let atoms = atoms(&compiled.preds);
+    let (atoms, (named_atoms, other_atom)) = atoms(&compiled.preds);
+    let n_atoms = atoms.len();
+    // The transition table, while it stays under `MAX_LOOKUP_ENTRIES`.
+    let mut trans: Option<Vec<u32>> = Some(Vec::new());
+    let mut state_class: Vec<u32> = Vec::new();
+    let mut mask_succ: Vec<u32> = Vec::new();
     let runner = Runner::new(&compiled.nfas, &compiled.preds, &atoms);
     let mut marks = vec![false; atoms.len()];
     // States live in one flat arena (`words` u64 per state); `index` maps a state's
@@ -610,7 +673,6 @@ pub fn partition(
     let mut arena: Vec<u64> = Vec::new();
     // `index` maps a state's hash to the last state with that hash; `chain[i]` is the state
     // before `i` with the same hash (`NONE` ends the chain).
-    const NONE: u32 = u32::MAX;
     let mut index: FxHashMap<u64, u32> = FxHashMap::default();
     let mut chain: Vec<u32> = Vec::new();
     let hash = word_hash;
@@ -618,7 +680,7 @@ pub fn partition(
     let mut parent: Vec<Option<(u32, u32)>> = Vec::new();
     let sig_words = runner.ends.len().div_ceil(64).max(1);
     let mut sig = vec![0u64; sig_words];
-    let mut seen: std::collections::HashSet<Vec<u64>, FxBuild> = Default::default();
+    let mut seen: FxHashMap<Vec<u64>, u32> = FxHashMap::default();
     let mut order: Vec<(Vec<u64>, usize)> = Vec::new();
     let mut scratch = vec![0u64; words];
     let mut current = vec![0u64; words];
@@ -644,18 +706,32 @@ pub fn partition(
         };
         current.copy_from_slice(bits);
         runner.signature_bits(&current, &mut sig);
-        if !seen.contains(sig.as_slice()) {
-            seen.insert(sig.clone());
-            order.push((sig.clone(), s));
+        let class = match seen.get(sig.as_slice()) {
+            Some(&c) => c,
+            None => {
+                let c = u32::try_from(order.len()).unwrap_or(NONE);
+                seen.insert(sig.clone(), c);
+                order.push((sig.clone(), s));
+                c
+            }
+        };
+        state_class.push(class);
+        if (s + 1).saturating_mul(n_atoms) > MAX_LOOKUP_ENTRIES {
+            trans = None;
+        } else if let Some(t) = &mut trans {
+            t.resize((s + 1) * n_atoms, NONE);
         }
         // Masks already expanded from this state: (hash, offset in `masks`).
         masks.clear();
         mask_hashes.clear();
+        mask_succ.clear();
         runner.mark_special(&current, &mut marks);
         let mut plain_seen = false;
+        let mut plain_succ = NONE;
         for a in 0..atoms.len() {
             // Unmarked atoms all lead to one successor: expand only the first.
-            if !marks.get(a).copied().unwrap_or(false) {
+            let marked = marks.get(a).copied().unwrap_or(false);
+            if !marked {
                 if plain_seen {
                     continue;
                 }
@@ -667,10 +743,20 @@ pub fn partition(
             }
             runner.mask(&current, a, &mut mask);
             let mh = hash(&mask);
-            let repeated = mask_hashes.iter().enumerate().any(|(i, &h)| {
-                h == mh && masks.get(i * words..(i + 1) * words) == Some(mask.as_slice())
+            let repeated = mask_hashes.iter().enumerate().find_map(|(i, &h)| {
+                (h == mh && masks.get(i * words..(i + 1) * words) == Some(mask.as_slice()))
+                    .then(|| mask_succ.get(i).copied().unwrap_or(NONE))
             });
-            if repeated {
+            let mut record = |succ: u32| {
+                if !marked {
+                    plain_succ = succ;
+                }
+                if let Some(slot) = trans.as_mut().and_then(|t| t.get_mut(s * n_atoms + a)) {
+                    *slot = succ;
+                }
+            };
+            if let Some(succ) = repeated {
+                record(succ);
                 continue;
             }
             mask_hashes.push(mh);
@@ -689,6 +775,8 @@ pub fn partition(
                 id = chain.get(i).copied().unwrap_or(NONE);
             }
             if known {
+                mask_succ.push(id);
+                record(id);
                 continue;
             }
             if parent.len() >= max_states {
@@ -705,6 +793,19 @@ pub fn partition(
             chain.push(head);
             arena.extend_from_slice(&scratch);
             parent.push(Some((from, atom)));
+            mask_succ.push(new_id);
+            record(new_id);
+        }
+        // Every unmarked atom goes where the first one went.
+        if let Some(row) = trans
+            .as_mut()
+            .and_then(|t| t.get_mut(s * n_atoms..(s + 1) * n_atoms))
+        {
+            for (a, slot) in row.iter_mut().enumerate() {
+                if !marks.get(a).copied().unwrap_or(false) {
+                    *slot = plain_succ;
+                }
+            }
         }
     }
     let witness = |mut s: usize| -> String {
@@ -725,10 +826,18 @@ pub fn partition(
             witness: witness(s),
         })
         .collect();
+    let lookup = trans.map(|trans| Lookup {
+        named: named_atoms,
+        other: other_atom,
+        atoms: n_atoms,
+        trans,
+        state_class,
+    });
     Ok(StringPartition {
         classes,
         dfa_states: parent.len(),
         atoms: atoms.len(),
+        lookup,
     })
 }
 
@@ -870,6 +979,9 @@ mod tests {
                 let sig: Vec<bool> = patterns.iter().map(|pat| pat.matches(&s)).collect();
                 let class = p.classes().iter().find(|c| c.signature == sig);
                 prop_assert!(class.is_some(), "`{}` has no class", s);
+                // The kept automaton sends the probe to that class.
+                let looked_up = p.class_of(&s).and_then(|i| p.classes().get(i));
+                prop_assert_eq!(looked_up, class, "class_of(`{}`)", s);
                 // Witnesses are shortest: never longer than another member of the class.
                 let w = &class.unwrap().witness;
                 prop_assert!(w.chars().count() <= s.chars().count(), "`{}` shorter than witness `{}`", s, w);

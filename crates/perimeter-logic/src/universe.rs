@@ -1220,10 +1220,13 @@ impl Universe {
     pub fn class_of(&self, key: KeyId, value: &Value) -> Result<Option<ClassId>, LogicError> {
         let k = self.info(key)?;
         let found = match (&k.part, value) {
-            (Partition::String(p), Value::String(s)) => {
-                let sig: Vec<bool> = k.decl.patterns.iter().map(|pat| pat.matches(s)).collect();
-                p.classes().iter().position(|c| c.signature == sig)
-            }
+            (Partition::String(p), Value::String(s)) => match p.class_of(s) {
+                Some(c) => Some(c),
+                None => {
+                    let sig: Vec<bool> = k.decl.patterns.iter().map(|pat| pat.matches(s)).collect();
+                    p.classes().iter().position(|c| c.signature == sig)
+                }
+            },
             (Partition::Enum { index, .. }, Value::String(s)) => index.get(s).copied(),
             (Partition::Ip(classes), Value::Ip(addr)) => {
                 classes.iter().position(|c| match (c.range, addr) {

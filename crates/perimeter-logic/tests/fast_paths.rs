@@ -124,3 +124,28 @@ fn a_full_cache_starts_over() {
     universe(&a, Some(&mut cache));
     assert_eq!(cache.misses(), 3);
 }
+
+fn subject() -> impl Strategy<Value = String> {
+    proptest::string::string_regex(&format!("{ALPHABET}{{0,8}}|[xé:]{{0,3}}")).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+    /// `class_of` reads the class off the kept automaton; it must be the class whose signature is
+    /// the string's signature under the plain matcher.
+    #[test]
+    fn class_of_is_the_class_of_the_plain_signature(
+        ps in prop::collection::vec(pattern(), 0..6),
+        probes in prop::collection::vec(subject(), 1..20),
+    ) {
+        let u = universe(&ps, None);
+        let k = u.key("k").unwrap();
+        for s in probes {
+            let c = u.class_of(k, &Value::String(s.clone())).unwrap().unwrap();
+            for p in &ps {
+                let member = u.classes_like(k, p).unwrap().contains(c);
+                prop_assert_eq!(member, p.matches(&s), "`{}` on `{}`", p, s);
+            }
+        }
+    }
+}
