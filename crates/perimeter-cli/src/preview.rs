@@ -18,6 +18,12 @@
 //! cannot read it). This module also turns a snapshot bucket's access points into the same input
 //! ([`access_point_inputs`], used by `analyze`).
 //!
+//! `resourceControlPolicyRestriction` is left out of every preview finding: the request names no
+//! organization policies (AWS takes the RCPs of the analyzer's organization, which perimeter has no
+//! analyzer to read them from), so perimeter cannot tell `APPLICABLE` from `NOT_APPLICABLE`. The
+//! findings' access does not depend on it (Access Analyzer does not apply RCPs to external access).
+//! `perimeter analyze` sets it from the snapshot's RCP files (`perimeter_account::rcp`).
+//!
 //! Not modelled: directory-bucket access points; the parts of an existing resource that the
 //! configuration leaves out are taken as absent (AWS takes the deployed ones).
 
