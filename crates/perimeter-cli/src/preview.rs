@@ -478,6 +478,11 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let now = perimeter_findings::Timestamp::parse("2026-01-15T09:30:00Z").unwrap();
         let got = preview_request(request, &mut store, now).unwrap();
+        // The request carries no RCPs: the restriction is unknown and left out (module docs).
+        assert!(
+            got.iter()
+                .all(|f| f.resource_control_policy_restriction.is_none())
+        );
         let mut rows: Vec<(String, String, Vec<String>, bool, String)> = got
             .iter()
             .map(|f| {
