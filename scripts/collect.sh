@@ -7,6 +7,9 @@
 #   Without --regions every enabled Region is collected.
 # Needs: aws CLI (v1 or v2) with read access (the SecurityAudit managed policy is enough), and jq.
 # Set AWS_ENDPOINT_URL to collect from an emulator (moto_server, LocalStack).
+# Organizations' resource control policies (list-policies, describe-policy, list-targets-for-policy,
+# list-parents) answer only in the management account or a delegated administrator for Organizations;
+# elsewhere the AccessDenied is logged and findings leave out resourceControlPolicyRestriction.
 #
 # Layout: <out>/describe-regions.json, then per Region <out>/<region>/<service>-<command>.json for calls
 # without parameters and <out>/<region>/<service>-<command>/<quote_plus(parameter)> for per-resource
@@ -27,7 +30,7 @@ while [ $# -gt 0 ]; do
         --regions) REGIONS="$2"; shift 2 ;;
         --account-name) ACCOUNT_NAME="$2"; shift 2 ;;
         --out) OUT="$2"; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "collect.sh: unknown argument \`$1\`" >&2; exit 2 ;;
     esac
 done
@@ -105,6 +108,26 @@ call "$D/sts-get-caller-identity.json" "$D" sts get-caller-identity
 call "$D/iam-get-account-authorization-details.json" "$D" iam get-account-authorization-details
 call "$D/organizations-describe-organization.json" "$D" organizations describe-organization
 call "$D/organizations-list-accounts.json" "$D" organizations list-accounts
+# Resource control policies (RCPs), their content and targets, and the account's place under its OUs
+# (list-parents from the account up to the root; OUs nest at most five levels deep).
+RCP_LIST="$D/organizations-list-policies/RESOURCE_CONTROL_POLICY"
+call "$RCP_LIST" "$D" organizations list-policies --filter RESOURCE_CONTROL_POLICY
+while read -r p; do
+    [ -n "$p" ] || continue
+    q=$(quote_plus "$p")
+    call "$D/organizations-describe-policy/$q" "$D" organizations describe-policy --policy-id "$p"
+    call "$D/organizations-list-targets-for-policy/$q" "$D" organizations list-targets-for-policy --policy-id "$p"
+done < <(values "$RCP_LIST" '.Policies[]?.Id')
+if [ -f "$OUT/$RCP_LIST" ]; then
+    child="$ACCOUNT"
+    for _ in 1 2 3 4 5 6; do
+        rel="$D/organizations-list-parents/$(quote_plus "$child")"
+        call "$rel" "$D" organizations list-parents --child-id "$child"
+        parent=$(values "$rel" '.Parents[0]?.Id')
+        [ -n "$parent" ] && [ "$(values "$rel" '.Parents[0]?.Type')" = ORGANIZATIONAL_UNIT ] || break
+        child="$parent"
+    done
+fi
 call "$D/s3control-get-public-access-block/$(quote_plus "$ACCOUNT")" "$D" s3control get-public-access-block --account-id "$ACCOUNT"
 # Multi-Region access points: a global listing whose API is served from us-west-2 only (S3 API
 # reference, ListMultiRegionAccessPoints); the files go in the default Region folder.
