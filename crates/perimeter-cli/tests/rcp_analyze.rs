@@ -35,9 +35,14 @@ const FULL_ACCESS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"All
 
 /// Runs `perimeter analyze DIR`; returns the exit code, the findings and stderr.
 fn analyze(dir: &Path) -> (Option<i32>, Vec<serde_json::Value>, String) {
+    analyze_with(dir, &[])
+}
+
+fn analyze_with(dir: &Path, extra: &[&str]) -> (Option<i32>, Vec<serde_json::Value>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_perimeter"))
         .arg("analyze")
         .arg(dir)
+        .args(extra)
         .env("PERIMETER_NOW", "2026-01-15T09:30:00Z")
         .output()
         .unwrap();
@@ -156,6 +161,10 @@ fn s3_rcp_at_the_root_marks_the_s3_findings_applicable() {
     .map(|(t, r)| (t.to_owned(), vec![r.to_owned()]))
     .collect();
     assert_eq!(got, want);
+    // A findings store records it too (a new store: every finding is new).
+    let db = snap.parent().unwrap().join("findings.db");
+    let (_, stored, stderr) = analyze_with(&snap, &["--db", db.to_str().unwrap()]);
+    assert_eq!(by_type(&stored), want, "{stderr}");
     // APPLICABLE does not reduce the finding: the same findings, with the same actions, as without RCPs.
     let strip = |fs: &[serde_json::Value]| -> Vec<(String, serde_json::Value, serde_json::Value)> {
         let mut v: Vec<_> = fs
