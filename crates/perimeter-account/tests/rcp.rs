@@ -609,3 +609,21 @@ fn allow_statements_do_not_restrict() {
     let s = snapshot(Some(&[rcp("p-allow", allow, root_target())]), &[]);
     assert_eq!(decide(&s, ResourceType::S3Bucket, BUCKET), NOT_APPLICABLE);
 }
+
+#[test]
+fn not_collected_note_only_in_an_organization() {
+    // perimeter's rule (snapshot-format.md): one note when the organization is known but its RCPs
+    // were not collected; none for an account with no organization file.
+    let s = snapshot(None, &[]);
+    let notes = RcpIndex::new(&s).notes(&s, &[]);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("organizations-list-policies/RESOURCE_CONTROL_POLICY"));
+    let mut f = files(None, &[]);
+    f.insert(
+        format!("{D}/organizations-describe-organization.json"),
+        "{}".to_owned(),
+    );
+    let s = lower_snapshot(&f);
+    assert!(s.organization.is_none());
+    assert!(RcpIndex::new(&s).notes(&s, &[]).is_empty());
+}
