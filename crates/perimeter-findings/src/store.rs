@@ -451,6 +451,17 @@ impl Store {
             if let Some(mut stored) = open.remove(&key) {
                 stored.finding.analyzed_at = now;
                 stored.explanation.clone_from(&input.explanation);
+                // Not part of the finding's identity (an RCP does not change the access), but its
+                // current value is reported; a change is an update of the finding.
+                if stored.finding.resource_control_policy_restriction
+                    != input.resource_control_policy_restriction
+                {
+                    stored
+                        .finding
+                        .resource_control_policy_restriction
+                        .clone_from(&input.resource_control_policy_restriction);
+                    stored.finding.updated_at = now;
+                }
                 tx.prepare_cached(
                     "UPDATE findings SET body = ?3 WHERE analyzer_arn = ?1 AND id = ?2",
                 )?

@@ -137,6 +137,31 @@ fn ids_are_stable_across_rescans() {
 
 #[test]
 #[cfg(test)]
+fn a_rescan_reports_the_current_rcp_restriction() {
+    // `resourceControlPolicyRestriction` describes the organization's RCPs, not the access
+    // (botocore: APPLICABLE means the RCP is not included in the finding's permissions), so an RCP
+    // added between scans keeps the finding and its id, and the field shows the new value.
+    let (mut store, arn) = setup();
+    let mut before = input("arn:aws:s3:::b", "222222222222", &["s3:GetObject"]);
+    before.resource_control_policy_restriction = Some("NOT_APPLICABLE".to_owned());
+    store.record_scan(&arn, vec![before.clone()], t(0)).unwrap();
+    let first = all(&store, &arn);
+    let mut after = before;
+    after.resource_control_policy_restriction = Some("APPLICABLE".to_owned());
+    let second = store.record_scan(&arn, vec![after], t(1)).unwrap();
+    assert_eq!((second.new, second.unchanged, second.resolved), (0, 1, 0));
+    let now = all(&store, &arn);
+    assert_eq!(now[0].id, first[0].id);
+    assert_eq!(
+        now[0].resource_control_policy_restriction.as_deref(),
+        Some("APPLICABLE")
+    );
+    assert_eq!(now[0].updated_at, t(1));
+    assert_eq!(now[0].created_at, t(0));
+}
+
+#[test]
+#[cfg(test)]
 fn fixed_access_becomes_resolved_and_changed_access_is_a_new_finding() {
     let (mut store, arn) = setup();
     store
