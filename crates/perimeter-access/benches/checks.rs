@@ -9,7 +9,8 @@
 //! 4. adversarial globs (`a*a*a*a*a*a*a*a*b` variants, 50 statements on one key).
 //!
 //! `cargo bench … --bench checks -- --no-z3` skips the z3 runs (three minutes of timeouts on the
-//! generated pairs) when only the engine's numbers are wanted.
+//! generated pairs) when only the engine's numbers are wanted; `--only corpus|generated|adversarial`
+//! runs one part (for profiling).
 
 #![expect(
     clippy::indexing_slicing,
@@ -132,10 +133,19 @@ fn gen_policy(seed: &mut u64, statements: usize, effect_deny_every: usize) -> Po
     perimeter_iam::parse_and_lower(&text).unwrap_or_else(|d| panic!("{d:?}"))
 }
 
+fn wanted(part: &str) -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--only") {
+        Some(i) => args.get(i + 1).is_some_and(|p| p == part),
+        None => true,
+    }
+}
+
 fn main() {
     // 1. Corpus.
     let mut corpus = Vec::new();
-    if let Some(root) = std::env::var_os("PERIMETER_CORPORA") {
+    if !wanted("corpus") {
+    } else if let Some(root) = std::env::var_os("PERIMETER_CORPORA") {
         let path = std::path::Path::new(&root).join("aa-custom-checks/cases.jsonl");
         let text = std::fs::read_to_string(path).unwrap_or_default();
         for line in text.lines() {
@@ -163,6 +173,15 @@ fn main() {
     } else {
         println!("PERIMETER_CORPORA is not set: corpus benchmark skipped");
     }
+    if wanted("generated") {
+        generated();
+    }
+    if wanted("adversarial") {
+        adversarial();
+    }
+}
+
+fn generated() {
     // 2. Generated 50-statement policies.
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let generated: Vec<_> = (0..40)
@@ -193,6 +212,9 @@ fn main() {
         "ratio z3/engine at p50: {:.0}x",
         z3.as_secs_f64() / engine.as_secs_f64().max(1e-9)
     );
+}
+
+fn adversarial() {
     // 4. Adversarial globs on one key.
     let adv = |n: usize| {
         let sts: Vec<String> = (0..n)
