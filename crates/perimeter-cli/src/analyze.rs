@@ -29,7 +29,7 @@ use perimeter_findings::{
 };
 
 use crate::notify::{EventCounts, Notifier, NotifyArgs};
-use crate::output::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json};
+use crate::output::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, out, print_json};
 
 /// `--zone-of-trust`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -763,7 +763,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             Some(net_findings)
         }
         OutputFormat::Table | OutputFormat::Text => {
-            print!("{}", render_table(&findings));
+            out!("{}", render_table(&findings))?;
             Some(crate::net::run_exposure(&args.snapshot, output)? == ExitCode::from(EXIT_FINDINGS))
         }
         OutputFormat::Sarif => {
