@@ -10,6 +10,9 @@
 //!   `canonical/ID` or `anonymous`. For an IAM caller this string *is* `aws:PrincipalArn`, and its
 //!   fifth ARN component is `aws:PrincipalAccount`: conditions on those two keys compile onto this key,
 //!   which ties them to `Principal` exactly.
+//! - `perimeter:RoleSessionName`: the session name of a role caller, declared when a policy names a
+//!   role session (`arn:aws:sts::ID:assumed-role/ROLE/SESSION` names the caller `…:role/ROLE` with
+//!   that session name). Only `Principal` and `NotPrincipal` read it.
 //! - every condition key (names compare case-insensitively), typed by the operators that use it:
 //!   strings (string, ARN, `Bool` and binary operators), numbers, dates, IP addresses. A key used with
 //!   `ForAllValues`/`ForAnyValue` anywhere is multi-valued.
@@ -42,6 +45,9 @@ pub const ACTION: &str = "perimeter:Action";
 pub const RESOURCE: &str = "perimeter:Resource";
 /// The caller key.
 pub const PRINCIPAL: &str = "perimeter:Principal";
+/// The session name of a role caller; declared only when a policy names a role session
+/// (`arn:aws:sts::ID:assumed-role/ROLE/SESSION`).
+pub const SESSION: &str = "perimeter:RoleSessionName";
 
 /// Any account component: the evaluator compares account ids as text.
 const ACCOUNT_SHAPE: &str = "*";
@@ -124,6 +130,10 @@ pub struct Space {
     pub valid: Bdd,
     /// Reasons the answer cannot be exact; non-empty means the checks must not PASS.
     pub unknown: Vec<String>,
+    /// The session-name key, when some policy names a role session.
+    pub session: Option<KeyId>,
+    /// The session names the policies name (a witness picks another one for "any other session").
+    pub session_names: Vec<String>,
     shapes: Shapes,
 }
 
@@ -335,8 +345,9 @@ enum Named {
     Everything,
     Account(String),
     Literal(Pattern),
+    /// One session of a role: the role's caller string and the session name.
+    Session(Pattern, String),
     Nothing,
-    Unsupported(String),
 }
 
 fn named(kind: PrincipalKind, value: &str) -> Named {
@@ -370,9 +381,22 @@ fn named(kind: PrincipalKind, value: &str) -> Named {
                 "sts" if arn.resource.starts_with("federated-user/") => {
                     Named::Literal(Pattern::literal(value, Case::Sensitive))
                 }
-                "sts" if arn.resource.starts_with("assumed-role/") => Named::Unsupported(format!(
-                    "the principal `{value}` names one role session; sessions are modelled by their role only"
-                )),
+                "sts" => match arn.resource.strip_prefix("assumed-role/") {
+                    // The evaluator's reading (`Caller::from_arn`): role name, then the rest.
+                    Some(rest) => match rest.split_once('/') {
+                        Some((role, session)) if !role.is_empty() && !session.is_empty() => {
+                            Named::Session(
+                                Pattern::literal(
+                                    &format!("arn:aws:iam::{acct}:role/{role}"),
+                                    Case::Sensitive,
+                                ),
+                                session.to_owned(),
+                            )
+                        }
+                        _ => Named::Nothing,
+                    },
+                    None => Named::Nothing,
+                },
                 _ => Named::Nothing,
             }
         }
@@ -415,6 +439,8 @@ struct Collector {
     tys: HashMap<String, (String, Option<Ty>, bool)>,
     unknown: Vec<String>,
     atoms: Vec<(AtomTarget, String, AtomMode)>,
+    session: Option<KeyId>,
+    session_names: Vec<String>,
 }
 
 /// Builds the request space for the given policies (any number; `extra_resources` and
@@ -448,6 +474,8 @@ pub fn compile_space_with(
         tys: HashMap::new(),
         unknown: Vec::new(),
         atoms: Vec::new(),
+        session: None,
+        session_names: Vec::new(),
     };
     let sh = shapes();
     for p in sh.all() {
@@ -531,6 +559,8 @@ pub fn compile_space_with(
         atoms: Vec::new(),
         valid: Bdd::TRUE,
         unknown: c.unknown,
+        session: c.session,
+        session_names: c.session_names,
         shapes: sh,
     };
     for ((target, text, mode), key) in c.atoms.into_iter().zip(atom_keys) {
@@ -630,7 +660,24 @@ impl Collector {
                         account_pattern(Glob::literal(&a), Case::Sensitive),
                     )?,
                     Named::Literal(pat) => self.vocab.add_pattern(self.principal, pat)?,
-                    Named::Unsupported(why) => self.unknown.push(why),
+                    Named::Session(role, name) => {
+                        self.vocab.add_pattern(self.principal, role)?;
+                        let key = match self.session {
+                            Some(k) => k,
+                            None => {
+                                let k =
+                                    self.vocab
+                                        .add_key(SESSION, KeyKind::String, Arity::Single)?;
+                                self.session = Some(k);
+                                k
+                            }
+                        };
+                        self.vocab
+                            .add_pattern(key, Pattern::literal(&name, Case::Sensitive))?;
+                        if !self.session_names.contains(&name) {
+                            self.session_names.push(name);
+                        }
+                    }
                     Named::Everything | Named::Nothing => {}
                 }
             }
@@ -1027,7 +1074,8 @@ impl Space {
                 Ok((s.intersection(&iam), false))
             }
             Named::Literal(p) => Ok((self.like(self.principal, &p)?, false)),
-            Named::Nothing | Named::Unsupported(_) => {
+            // A session is not a set of callers alone; `compile_principal` adds it.
+            Named::Session(..) | Named::Nothing => {
                 Ok((self.universe.classes_none(self.principal)?, false))
             }
         }
@@ -1041,6 +1089,8 @@ impl Space {
         let mut accounts = self.universe.classes_none(self.principal)?;
         let mut literals = self.universe.classes_none(self.principal)?;
         let mut everything = pc.any;
+        // (the role's callers, "the session name is this one")
+        let mut sessions: Vec<(ClassSet, Bdd)> = Vec::new();
         for p in &pc.principals {
             let (s, all) = self.named_set(p.kind, &p.value)?;
             everything |= all;
@@ -1048,15 +1098,40 @@ impl Space {
             match named(p.kind, &p.value) {
                 Named::Account(_) => accounts = accounts.union(&s),
                 Named::Literal(_) => literals = literals.union(&s),
+                Named::Session(role, name) => {
+                    let roles = self.like(self.principal, &role)?;
+                    let is_name = match self.session {
+                        Some(k) => {
+                            let set = self.like(k, &Pattern::literal(&name, Case::Sensitive))?;
+                            self.universe.value_in(&set)?
+                        }
+                        None => Bdd::FALSE,
+                    };
+                    sessions.push((roles, is_name));
+                }
                 _ => {}
             }
         }
         if !pc.negated {
-            return Ok(self.universe.value_in(&any_named)?);
+            let mut f = self.universe.value_in(&any_named)?;
+            for (roles, is_name) in &sessions {
+                let r = self.universe.value_in(roles)?;
+                let one = self.universe.and(r, *is_name)?;
+                f = self.universe.or(f, one)?;
+            }
+            return Ok(f);
         }
-        // NotPrincipal: applies unless every layer of the caller is named.
+        // NotPrincipal: applies unless every layer of the caller is named; a role session's
+        // layers are the session, the role and the account.
         if everything {
             return Ok(Bdd::FALSE);
+        }
+        let mut sessions_named = Bdd::FALSE;
+        for (roles, is_name) in &sessions {
+            let layers = roles.intersection(&literals).intersection(&accounts);
+            let r = self.universe.value_in(&layers)?;
+            let one = self.universe.and(r, *is_name)?;
+            sessions_named = self.universe.or(sessions_named, one)?;
         }
         let root = self.shape_set(|s| &s.root)?;
         let user = self.shape_set(|s| &s.user)?;
@@ -1075,7 +1150,8 @@ impl Space {
             .union(&fed_user.intersection(&literals).intersection(&accounts))
             .union(&single.intersection(&literals));
         let applies = all_named.complement();
-        Ok(self.universe.value_in(&applies)?)
+        let applies = self.universe.value_in(&applies)?;
+        Ok(self.universe.diff(applies, sessions_named)?)
     }
 
     fn compile_condition(&mut self, c: &Condition) -> Result<Bdd, CompileError> {

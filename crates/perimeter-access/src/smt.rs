@@ -246,8 +246,13 @@ enum Named {
     Everything,
     Account(String),
     Literal(String),
+    /// One session of a role: the role's caller formula and the session-name formula.
+    Session(String, String),
     Nothing,
 }
+
+/// The session name of a role caller (read only by `Principal` and `NotPrincipal`).
+const S: &str = "session";
 
 fn named(kind: PrincipalKind, value: &str) -> Option<Named> {
     Some(match kind {
@@ -279,7 +284,22 @@ fn named(kind: PrincipalKind, value: &str) -> Option<Named> {
                 "sts" if arn.resource.starts_with("federated-user/") => {
                     Named::Literal(format!("(= {P} {})", lit(value)))
                 }
-                "sts" if arn.resource.starts_with("assumed-role/") => return None,
+                "sts" => match arn
+                    .resource
+                    .strip_prefix("assumed-role/")
+                    .and_then(|rest| rest.split_once('/'))
+                {
+                    Some((role, session)) if !role.is_empty() && !session.is_empty() => {
+                        Named::Session(
+                            format!(
+                                "(= {P} {})",
+                                lit(&format!("arn:aws:iam::{}:role/{role}", arn.account))
+                            ),
+                            format!("(= {S} {})", lit(session)),
+                        )
+                    }
+                    _ => Named::Nothing,
+                },
                 _ => Named::Nothing,
             }
         }
@@ -349,6 +369,7 @@ impl Enc {
         let mut names = Vec::new();
         let mut accounts = Vec::new();
         let mut literals = Vec::new();
+        let mut sessions = Vec::new();
         let mut everything = pc.any;
         for p in &pc.principals {
             match named(p.kind, &p.value)? {
@@ -366,6 +387,10 @@ impl Enc {
                     names.push(f.clone());
                     literals.push(f);
                 }
+                Named::Session(role, name) => {
+                    names.push(format!("(and {role} {name})"));
+                    sessions.push((role, name));
+                }
                 Named::Nothing => {}
             }
         }
@@ -381,6 +406,11 @@ impl Enc {
         }
         let acct = or(accounts);
         let lits = or(literals);
+        // A role session is fully named when its session, its role and its account all are.
+        let sessions_named = or(sessions
+            .iter()
+            .map(|(role, name)| format!("(and {role} {name} {lits} {acct})"))
+            .collect());
         let shape_re =
             |svc: &str, res: &str| in_re(P, &shape(&format!("(re.* {NOT_COLON})"), svc, res));
         let root = shape_re("iam", "(str.to_re \"root\")");
@@ -396,7 +426,7 @@ impl Enc {
             ),
         );
         Some(format!(
-            "(not (or (and {root} {acct}) (and {user} {lits} {acct}) (and {fed} {lits} {acct}) (and {single} {lits})))"
+            "(not (or (and {root} {acct}) (and {user} {lits} {acct}) (and {fed} {lits} {acct}) (and {single} {lits}) {sessions_named}))"
         ))
     }
 
@@ -646,7 +676,7 @@ pub fn no_new_access_query_at(
             .collect(),
     };
     let mut out = String::from(
-        "(push 1)\n(declare-const action String)\n(declare-const resource String)\n(declare-const principal String)\n",
+        "(push 1)\n(declare-const action String)\n(declare-const resource String)\n(declare-const principal String)\n(declare-const session String)\n",
     );
     for (i, s) in enc.keys.values() {
         let sort = match s {
@@ -678,7 +708,12 @@ pub fn no_new_access_query_at(
         let folded: String = w.action.chars().map(perimeter_logic::glob::fold).collect();
         let _ = writeln!(out, "(assert (= action {}))", lit(&folded));
         let _ = writeln!(out, "(assert (= resource {}))", lit(&w.resource));
-        let _ = writeln!(out, "(assert (= principal {}))", lit(&w.caller.0));
+        // A role session pins the role's caller string and the session name.
+        let (caller, session) = session_caller(&w.caller.0);
+        let _ = writeln!(out, "(assert (= principal {}))", lit(&caller));
+        if let Some(name) = session {
+            let _ = writeln!(out, "(assert (= {S} {}))", lit(&name));
+        }
         for (name, (i, sort)) in &enc.keys {
             let entry = w
                 .entries
@@ -730,4 +765,21 @@ pub fn parse_z3_answers(stdout: &str) -> Vec<SmtAnswer> {
             _ => None,
         })
         .collect()
+}
+
+/// `arn:aws:sts::ID:assumed-role/ROLE/SESSION` as the caller key `arn:aws:iam::ID:role/ROLE` and
+/// the session name; any other caller as itself.
+fn session_caller(caller: &str) -> (String, Option<String>) {
+    if let Some([arn, p, "sts", region, account, resource]) =
+        perimeter_iam::pattern::split_arn(caller)
+        && let Some((role, session)) = resource
+            .strip_prefix("assumed-role/")
+            .and_then(|r| r.split_once('/'))
+    {
+        return (
+            format!("{arn}:{p}:iam:{region}:{account}:role/{role}"),
+            Some(session.to_owned()),
+        );
+    }
+    (caller.to_owned(), None)
 }

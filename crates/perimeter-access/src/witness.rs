@@ -71,6 +71,16 @@ pub fn caller_from_key(s: &str) -> Option<Caller> {
             arn: s.to_owned(),
             account,
         }),
+        // A role caller with its session name (`request_of` writes it when a policy names sessions).
+        "sts" => {
+            let (role, session) = resource.strip_prefix("assumed-role/")?.split_once('/')?;
+            // (An empty role name is kept, as for `role/` callers above; the evaluator compares names.)
+            (!session.is_empty()).then(|| Caller::AssumedRole {
+                arn: s.to_owned(),
+                account,
+                role_name: role.to_owned(),
+            })
+        }
         _ => None,
     }
 }
@@ -151,34 +161,48 @@ fn literal_template(t: &Template) -> Template {
     }
 }
 
-/// Replaces a caller's account by a realistic 12-digit id when the class stays the same.
+/// Replaces a caller's account by a realistic 12-digit id, and an empty user, role or federated
+/// user name by a readable one, when the class stays the same (same class: the same answer for every
+/// formula of the space).
 fn prettify_caller(space: &Space, w: &Witness, caller: String) -> String {
     let Some(perimeter_logic::KeyValue::Class(class)) =
         w.assignment.values.get(space.principal.index())
     else {
         return caller;
     };
-    let Some([arn, p, service, region, account, resource]) = split_arn(&caller) else {
-        return caller;
-    };
-    if perimeter_iam::arn::is_account_id(account) {
-        return caller;
-    }
-    for candidate in [
-        "111122223333",
-        "444455556666",
-        "777788889999",
-        "123456789012",
-    ] {
-        let text = format!("{arn}:{p}:{service}:{region}:{candidate}:{resource}");
-        if space
+    let same_class = |text: &str| {
+        space
             .universe
-            .class_of(space.principal, &Value::String(text.clone()))
+            .class_of(space.principal, &Value::String(text.to_owned()))
             .ok()
             .flatten()
             == Some(*class)
+    };
+    let Some([arn, p, service, region, account, resource]) = split_arn(&caller) else {
+        return caller;
+    };
+    let mut caller = caller.clone();
+    if !perimeter_iam::arn::is_account_id(account)
+        && let Some(text) = [
+            "111122223333",
+            "444455556666",
+            "777788889999",
+            "123456789012",
+        ]
+        .iter()
+        .map(|c| format!("{arn}:{p}:{service}:{region}:{c}:{resource}"))
+        .find(|t| same_class(t))
+    {
+        caller = text;
+    }
+    for kind in ["user/", "role/", "federated-user/"] {
+        if caller.ends_with(&format!(":{kind}"))
+            && let Some(text) = ["perimeter", "perimeter-2", "perimeter-3"]
+                .iter()
+                .map(|n| format!("{caller}{n}"))
+                .find(|t| same_class(t))
         {
-            return text;
+            caller = text;
         }
     }
     caller
@@ -229,6 +253,7 @@ fn catalog_action_in_class(space: &Space, w: &Witness, witness: &str) -> Option<
 /// `aws:PrincipalAccount`) are filled from the caller; variables of true atoms are solved.
 pub fn request_of(space: &Space, w: &Witness) -> RequestWitness {
     let mut caller = String::new();
+    let mut session: Option<String> = None;
     let mut action = String::new();
     let mut resource = String::new();
     let mut entries: Vec<(String, ContextKeyType, Vec<String>)> = Vec::new();
@@ -244,6 +269,8 @@ pub fn request_of(space: &Space, w: &Witness) -> RequestWitness {
             action = one.unwrap_or_default();
         } else if e.key == space.resource {
             resource = one.unwrap_or_default();
+        } else if Some(e.key) == space.session {
+            session = one;
         } else if let Some(a) = space.atoms.iter().find(|a| a.key == e.key) {
             if one.is_some() {
                 atoms_true.push(a.clone());
@@ -283,6 +310,24 @@ pub fn request_of(space: &Space, w: &Witness) -> RequestWitness {
         {
             entries.push((var, ContextKeyType::String, vec![value]));
         }
+    }
+    // With sessions in the space, a role caller is one session of the role: the named session of
+    // its class, or a name the policies do not name ("any other session", or no value at all).
+    if space.session.is_some()
+        && let Some([arn, p, "iam", region, account, resource]) = split_arn(&caller)
+        && let Some(role) = resource.strip_prefix("role/")
+    {
+        let name = match session {
+            Some(n) if space.session_names.contains(&n) => n,
+            _ => (1..)
+                .map(|i| match i {
+                    1 => "perimeter-session".to_owned(),
+                    i => format!("perimeter-session-{i}"),
+                })
+                .find(|n| !space.session_names.contains(n))
+                .unwrap_or_default(),
+        };
+        caller = format!("{arn}:{p}:sts:{region}:{account}:assumed-role/{role}/{name}");
     }
     if let Some(c) = caller_from_key(&caller) {
         if let Some(arn) = c.principal_arn() {

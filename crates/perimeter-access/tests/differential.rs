@@ -72,6 +72,8 @@ const PRINCIPALS: &[&str] = &[
     "{\"AWS\": [\"444455556666\", \"arn:aws:iam::111122223333:user/bob\"]}",
     "{\"Service\": \"s3.amazonaws.com\"}",
     "{\"Federated\": \"cognito-identity.amazonaws.com\"}",
+    "{\"AWS\": \"arn:aws:sts::444455556666:assumed-role/app/s1\"}",
+    "{\"AWS\": [\"arn:aws:sts::444455556666:assumed-role/app/s1\", \"arn:aws:iam::444455556666:role/app\", \"444455556666\"]}",
 ];
 const STRING_OPS: &[&str] = &[
     "StringEquals",
