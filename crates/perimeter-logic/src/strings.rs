@@ -29,7 +29,7 @@
 
 use crate::fx::FxHashMap;
 use crate::glob::{Case, GlobToken, Pattern, Shape, fold, fold_class};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// The subset construction exceeded a bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,11 +242,19 @@ impl PredTable {
 }
 
 fn compile(patterns: &[Pattern]) -> Compiled {
-    let mut table = PredTable::default();
+    let mut table = PredTable {
+        preds: Vec::with_capacity(64),
+        index: FxHashMap::with_capacity_and_hasher(64, Default::default()),
+    };
     let mut nfas = Vec::with_capacity(patterns.len());
     for pat in patterns {
         let case = pat.case();
-        let mut toks = Vec::new();
+        let mut toks = Vec::with_capacity(match pat.shape() {
+            Shape::Whole(g) => g.tokens().len(),
+            Shape::Segmented { segments, .. } => {
+                segments.iter().map(|g| g.tokens().len() + 1).sum()
+            }
+        });
         match pat.shape() {
             Shape::Whole(g) => table.push_glob(&mut toks, g.tokens(), case, None),
             Shape::Segmented {
@@ -312,32 +320,37 @@ fn atoms(preds: &[Pred]) -> (Vec<(char, Vec<bool>)>, AtomMap) {
         .chain(['-', '_', '.'])
         .chain((0xC0u32..).filter_map(char::from_u32))
         .find(|c| named.binary_search(c).is_err());
-    let mut groups: BTreeMap<Vec<bool>, char> = BTreeMap::new();
-    if let Some(u) = unnamed {
-        groups.insert(other_sig.clone(), u);
+    // Membership of every named character, in one flat table (`preds.len()` per character).
+    let np = preds.len();
+    let mut table: Vec<bool> = Vec::with_capacity(named.len() * np);
+    for &c in &named {
+        table.extend(preds.iter().map(|p| p.contains(c)));
     }
-    let mut named_sigs: Vec<(char, Vec<bool>)> = Vec::with_capacity(named.len());
-    for c in named {
-        let sig: Vec<bool> = preds.iter().map(|p| p.contains(c)).collect();
-        let slot = groups.entry(sig.clone()).or_insert(c);
+    let row = |i: usize| table.get(i * np..(i + 1) * np).unwrap_or(&[]);
+    // Group by membership: the most readable character of each group stands for it.
+    let mut groups: FxHashMap<&[bool], char> = FxHashMap::default();
+    if let Some(u) = unnamed {
+        groups.insert(other_sig.as_slice(), u);
+    }
+    for (i, &c) in named.iter().enumerate() {
+        let slot = groups.entry(row(i)).or_insert(c);
         if rank(c) < rank(*slot) {
             *slot = c;
         }
-        named_sigs.push((c, sig));
     }
-    let mut out: Vec<(char, Vec<bool>)> = groups.into_iter().map(|(s, c)| (c, s)).collect();
+    let mut out: Vec<(char, Vec<bool>)> = groups.iter().map(|(s, c)| (*c, s.to_vec())).collect();
     out.sort_by_key(|(c, _)| rank(*c));
     let by_sig: FxHashMap<&[bool], u32> = out
         .iter()
         .enumerate()
         .filter_map(|(i, (_, s))| u32::try_from(i).ok().map(|i| (s.as_slice(), i)))
         .collect();
-    let atom_of = |sig: &[bool]| by_sig.get(sig).copied();
-    let map: Vec<(char, u32)> = named_sigs
+    let map: Vec<(char, u32)> = named
         .iter()
-        .filter_map(|(c, sig)| atom_of(sig).map(|a| (*c, a)))
+        .enumerate()
+        .filter_map(|(i, c)| by_sig.get(row(i)).map(|a| (*c, *a)))
         .collect();
-    let other = atom_of(&other_sig);
+    let other = by_sig.get(other_sig.as_slice()).copied();
     (out, (map, other))
 }
 
@@ -662,25 +675,30 @@ pub fn partition(
     let (atoms, (named_atoms, other_atom)) = atoms(&compiled.preds);
     let n_atoms = atoms.len();
     // The transition table, while it stays under `MAX_LOOKUP_ENTRIES`.
-    let mut trans: Option<Vec<u32>> = Some(Vec::new());
-    let mut state_class: Vec<u32> = Vec::new();
+    let mut trans: Option<Vec<u32>> = Some(Vec::with_capacity(128 * n_atoms));
+    let mut state_class: Vec<u32> = Vec::with_capacity(128);
     let mut mask_succ: Vec<u32> = Vec::new();
     let runner = Runner::new(&compiled.nfas, &compiled.preds, &atoms);
     let mut marks = vec![false; atoms.len()];
     // States live in one flat arena (`words` u64 per state); `index` maps a state's
     // hash to the ids of the states with that hash.
     let words = runner.words.max(1);
-    let mut arena: Vec<u64> = Vec::new();
+    // Room for the states of a typical key up front: growing these one push at a time was a
+    // large part of the cost of small partitions.
+    const EXPECTED_STATES: usize = 128;
+    let mut arena: Vec<u64> = Vec::with_capacity(EXPECTED_STATES * words);
     // `index` maps a state's hash to the last state with that hash; `chain[i]` is the state
     // before `i` with the same hash (`NONE` ends the chain).
-    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut chain: Vec<u32> = Vec::new();
+    let mut index: FxHashMap<u64, u32> =
+        FxHashMap::with_capacity_and_hasher(EXPECTED_STATES, Default::default());
+    let mut chain: Vec<u32> = Vec::with_capacity(EXPECTED_STATES);
     let hash = word_hash;
     // parent[i] = (previous state, atom index) on a shortest path.
-    let mut parent: Vec<Option<(u32, u32)>> = Vec::new();
+    let mut parent: Vec<Option<(u32, u32)>> = Vec::with_capacity(EXPECTED_STATES);
     let sig_words = runner.ends.len().div_ceil(64).max(1);
     let mut sig = vec![0u64; sig_words];
-    let mut seen: FxHashMap<Vec<u64>, u32> = FxHashMap::default();
+    let mut seen: FxHashMap<Vec<u64>, u32> =
+        FxHashMap::with_capacity_and_hasher(EXPECTED_STATES / 4, Default::default());
     let mut order: Vec<(Vec<u64>, usize)> = Vec::new();
     let mut scratch = vec![0u64; words];
     let mut current = vec![0u64; words];
