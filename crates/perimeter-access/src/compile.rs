@@ -135,6 +135,9 @@ pub struct Space {
     /// The session names the policies name (a witness picks another one for "any other session").
     pub session_names: Vec<String>,
     shapes: Shapes,
+    /// The classes of IAM callers, computed once (every statement with a principal or a derived
+    /// key asks for them).
+    iam: Option<ClassSet>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -562,6 +565,7 @@ pub fn compile_space_with(
         session: c.session,
         session_names: c.session_names,
         shapes: sh,
+        iam: None,
     };
     for ((target, text, mode), key) in c.atoms.into_iter().zip(atom_keys) {
         let (template, _) = Template::parse(&text, true, true);
@@ -861,19 +865,23 @@ impl Space {
         &mut self,
         f: impl Fn(&Shapes) -> &Option<Pattern>,
     ) -> Result<ClassSet, CompileError> {
-        let p = f(&self.shapes).clone();
-        match p {
-            Some(p) => self.like(self.principal, &p),
+        match f(&self.shapes) {
+            Some(p) => Ok(self.universe.classes_like(self.principal, p)?),
             None => Ok(self.universe.classes_none(self.principal)?),
         }
     }
 
     fn iam_callers(&mut self) -> Result<ClassSet, CompileError> {
+        if let Some(s) = &self.iam {
+            return Ok(s.clone());
+        }
         let a = self.shape_set(|s| &s.root)?;
         let b = self.shape_set(|s| &s.user)?;
         let c = self.shape_set(|s| &s.role)?;
         let d = self.shape_set(|s| &s.fed_user)?;
-        Ok(a.union(&b).union(&c).union(&d))
+        let s = a.union(&b).union(&c).union(&d);
+        self.iam = Some(s.clone());
+        Ok(s)
     }
 
     /// The requests whose caller is an IAM principal (root, user, role session, federated user).
