@@ -29,7 +29,7 @@
 
 use crate::fx::FxHashMap;
 use crate::glob::{Case, GlobToken, Pattern, Shape, fold, fold_class};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The subset construction exceeded a bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,8 +109,10 @@ struct Lookup {
     state_class: Vec<u32>,
 }
 
-/// Largest transition table kept for lookups (entries of 4 bytes).
-const MAX_LOOKUP_ENTRIES: usize = 1 << 21;
+/// Largest transition table kept for lookups (entries of 4 bytes): 1 MiB. Larger automata (the
+/// combinatorial keys) answer `class_of` by matching; recording their table cost ~8% of their
+/// construction.
+const MAX_LOOKUP_ENTRIES: usize = 1 << 18;
 
 const NONE: u32 = u32::MAX;
 
@@ -671,14 +673,236 @@ pub fn partition(
     max_states: usize,
     max_work: u64,
 ) -> Result<StringPartition, AutomatonLimit> {
+    if let Some(split) = prefix_split(patterns) {
+        return partition_split(patterns, &split, max_states, max_work);
+    }
     let compiled = compile(patterns);
-    let (atoms, (named_atoms, other_atom)) = atoms(&compiled.preds);
+    let (atoms, map) = atoms(&compiled.preds);
+    let mut work = 0u64;
+    explore(
+        &compiled,
+        &atoms,
+        Some(map),
+        max_states,
+        max_work,
+        &mut work,
+    )
+}
+
+/// NFA positions (over all patterns of a key) from which splitting by prefix is tried.
+const MIN_SPLIT_POSITIONS: usize = 512;
+
+/// Patterns grouped by a literal prefix of one length: no string starts with two of the prefixes,
+/// and every grouped pattern matches only strings starting with its group's prefix.
+struct Split {
+    /// `(prefix, indexes of its patterns)`, at least two groups.
+    groups: Vec<(Vec<char>, Vec<usize>)>,
+    /// Patterns in no group (no literal prefix that long, or case-insensitive).
+    global: Vec<usize>,
+}
+
+/// The exact characters every string matching `p` starts with (separators of literal segments
+/// included); empty for case-insensitive patterns.
+fn literal_prefix(p: &Pattern) -> Vec<char> {
+    let mut out = Vec::new();
+    if p.case() != Case::Sensitive {
+        return out;
+    }
+    let lead = |g: &crate::glob::Glob, out: &mut Vec<char>| -> bool {
+        for t in g.tokens() {
+            match t {
+                GlobToken::Char(c) => out.push(*c),
+                _ => return false,
+            }
+        }
+        true
+    };
+    match p.shape() {
+        Shape::Whole(g) => {
+            lead(g, &mut out);
+        }
+        Shape::Segmented {
+            separator,
+            segments,
+        } => {
+            let last = segments.len().saturating_sub(1);
+            for (i, g) in segments.iter().enumerate() {
+                if !lead(g, &mut out) || i == last {
+                    break;
+                }
+                out.push(*separator);
+            }
+        }
+    }
+    out
+}
+
+/// Splits a key's patterns by literal prefix when that separates them into several groups (ARN
+/// patterns of different services, say): the subset construction then runs per group, over state
+/// vectors a fraction of the size. `None` when no length gives two groups with few patterns left
+/// over.
+fn prefix_split(patterns: &[Pattern]) -> Option<Split> {
+    // Below a few words of state the plain construction is cheaper than several small ones.
+    let positions: usize = patterns
+        .iter()
+        .map(|p| match p.shape() {
+            Shape::Whole(g) => g.tokens().len() + 1,
+            Shape::Segmented { segments, .. } => {
+                segments.iter().map(|g| g.tokens().len() + 1).sum()
+            }
+        })
+        .sum();
+    if patterns.len() < 8 || positions < MIN_SPLIT_POSITIONS {
+        return None;
+    }
+    prefix_split_unbounded(patterns)
+}
+
+/// [`prefix_split`] whatever the size of the patterns.
+fn prefix_split_unbounded(patterns: &[Pattern]) -> Option<Split> {
+    let prefixes: Vec<Vec<char>> = patterns.iter().map(literal_prefix).collect();
+    let mut lengths: Vec<usize> = prefixes.iter().map(Vec::len).filter(|&l| l > 0).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    let max_global = (patterns.len() / 8).max(2);
+    let mut best: Option<(usize, usize)> = None;
+    for &len in &lengths {
+        let global = prefixes.iter().filter(|p| p.len() < len).count();
+        if global > max_global {
+            continue;
+        }
+        let mut heads: Vec<&[char]> = prefixes.iter().filter_map(|p| p.get(..len)).collect();
+        heads.sort_unstable();
+        heads.dedup();
+        if heads.len() >= 2 && best.is_none_or(|(n, _)| heads.len() > n) {
+            best = Some((heads.len(), len));
+        }
+    }
+    let (_, len) = best?;
+    let mut groups: BTreeMap<Vec<char>, Vec<usize>> = BTreeMap::new();
+    let mut global = Vec::new();
+    for (i, p) in prefixes.iter().enumerate() {
+        match p.get(..len) {
+            Some(head) => groups.entry(head.to_vec()).or_default().push(i),
+            None => global.push(i),
+        }
+    }
+    Some(Split {
+        groups: groups.into_iter().collect(),
+        global,
+    })
+}
+
+/// The partition through a [`Split`]. A string starts with one group's prefix or with none, so a
+/// cell is either a cell of (that group's patterns, the global ones, "starts with the prefix")
+/// where the prefix marker holds, or a cell of (the global patterns, every prefix marker) where no
+/// marker holds. Each part runs over the atoms of the whole key, so its witnesses are the
+/// shortlex-least strings of their cells, as the plain construction's are; sorting the cells by
+/// witness gives the plain construction's order.
+fn partition_split(
+    patterns: &[Pattern],
+    split: &Split,
+    max_states: usize,
+    max_work: u64,
+) -> Result<StringPartition, AutomatonLimit> {
+    let whole = compile(patterns);
+    let (global_atoms, _) = atoms(&whole.preds);
+    let marker = |prefix: &[char]| {
+        Pattern::whole(
+            crate::glob::Glob::from_tokens(
+                prefix
+                    .iter()
+                    .map(|c| GlobToken::Char(*c))
+                    .chain([GlobToken::AnyString]),
+            ),
+            Case::Sensitive,
+        )
+    };
+    let n = patterns.len();
+    let mut work = 0u64;
+    let mut states = 0usize;
+    let mut classes: Vec<StringClass> = Vec::new();
+    // One part: `members` are indexes into `patterns`, then `markers` extra patterns; keep the
+    // cells whose marker bits satisfy `keep`.
+    let mut part = |members: &[usize],
+                    markers: Vec<Pattern>,
+                    keep: &dyn Fn(&[bool]) -> bool|
+     -> Result<(), AutomatonLimit> {
+        let mut list: Vec<Pattern> = members
+            .iter()
+            .filter_map(|&i| patterns.get(i).cloned())
+            .collect();
+        list.extend(markers);
+        let compiled = compile(&list);
+        let sub_atoms: Vec<(char, Vec<bool>)> = global_atoms
+            .iter()
+            .map(|(c, _)| (*c, compiled.preds.iter().map(|p| p.contains(*c)).collect()))
+            .collect();
+        let left = max_states.saturating_sub(states);
+        let p = explore(&compiled, &sub_atoms, None, left, max_work, &mut work)?;
+        states += p.dfa_states;
+        for c in p.classes {
+            let (own, marks) = c.signature.split_at(members.len().min(c.signature.len()));
+            if !keep(marks) {
+                continue;
+            }
+            let mut signature = vec![false; n];
+            for (&i, &m) in members.iter().zip(own) {
+                if let Some(slot) = signature.get_mut(i) {
+                    *slot = m;
+                }
+            }
+            classes.push(StringClass {
+                signature,
+                witness: c.witness,
+            });
+        }
+        Ok(())
+    };
+    for (prefix, members) in &split.groups {
+        let mut all: Vec<usize> = members.clone();
+        all.extend(&split.global);
+        part(&all, vec![marker(prefix)], &|m: &[bool]| {
+            m.first().copied().unwrap_or(false)
+        })?;
+    }
+    let markers: Vec<Pattern> = split.groups.iter().map(|(p, _)| marker(p)).collect();
+    part(&split.global, markers, &|m: &[bool]| !m.iter().any(|b| *b))?;
+    // The plain construction lists cells in the shortlex order of their witnesses (atoms by rank).
+    classes.sort_by(|a, b| {
+        let ka = (a.witness.chars().count(), a.witness.chars().map(rank));
+        let kb = (b.witness.chars().count(), b.witness.chars().map(rank));
+        ka.0.cmp(&kb.0).then_with(|| ka.1.cmp(kb.1))
+    });
+    // A cell where only global patterns hold can show up in several parts (strings with and
+    // without a prefix): it is one cell, with the least of the witnesses.
+    let mut seen: std::collections::HashSet<Vec<bool>, crate::fx::FxBuild> = Default::default();
+    classes.retain(|c| seen.insert(c.signature.clone()));
+    Ok(StringPartition {
+        classes,
+        dfa_states: states,
+        atoms: global_atoms.len(),
+        lookup: None,
+    })
+}
+
+/// The breadth-first subset construction over `atoms` (see the module docs). `work` accumulates
+/// the word operations spent, against `max_work`. With `map` (the character → atom map of these
+/// atoms) the explored automaton is kept for [`StringPartition::class_of`] when small enough.
+fn explore(
+    compiled: &Compiled,
+    atoms: &[(char, Vec<bool>)],
+    map: Option<AtomMap>,
+    max_states: usize,
+    max_work: u64,
+    work: &mut u64,
+) -> Result<StringPartition, AutomatonLimit> {
     let n_atoms = atoms.len();
     // The transition table, while it stays under `MAX_LOOKUP_ENTRIES`.
-    let mut trans: Option<Vec<u32>> = Some(Vec::with_capacity(128 * n_atoms));
+    let mut trans: Option<Vec<u32>> = map.is_some().then(|| Vec::with_capacity(128 * n_atoms));
     let mut state_class: Vec<u32> = Vec::with_capacity(128);
     let mut mask_succ: Vec<u32> = Vec::new();
-    let runner = Runner::new(&compiled.nfas, &compiled.preds, &atoms);
+    let runner = Runner::new(&compiled.nfas, &compiled.preds, atoms);
     let mut marks = vec![false; atoms.len()];
     // States live in one flat arena (`words` u64 per state); `index` maps a state's
     // hash to the ids of the states with that hash.
@@ -706,7 +930,6 @@ pub fn partition(
     let mut masks: Vec<u64> = Vec::new();
     let mut mask_hashes: Vec<u64> = Vec::new();
     let max_states = max_states.min(MAX_ARENA_WORDS / words);
-    let mut work: u64 = 0;
 
     let mut start = runner.start();
     start.resize(words, 0);
@@ -755,8 +978,8 @@ pub fn partition(
                 }
                 plain_seen = true;
             }
-            work = work.saturating_add(words as u64);
-            if work > max_work {
+            *work = work.saturating_add(words as u64);
+            if *work > max_work {
                 return Err(AutomatonLimit::Work(max_work));
             }
             runner.mask(&current, a, &mut mask);
@@ -844,13 +1067,16 @@ pub fn partition(
             witness: witness(s),
         })
         .collect();
-    let lookup = trans.map(|trans| Lookup {
-        named: named_atoms,
-        other: other_atom,
-        atoms: n_atoms,
-        trans,
-        state_class,
-    });
+    let lookup = match (trans, map) {
+        (Some(trans), Some((named, other))) => Some(Lookup {
+            named,
+            other,
+            atoms: n_atoms,
+            trans,
+            state_class,
+        }),
+        _ => None,
+    };
     Ok(StringPartition {
         classes,
         dfa_states: parent.len(),
@@ -981,6 +1207,70 @@ mod tests {
                 Case::Sensitive
             )),
         ]
+    }
+
+    fn plain(patterns: &[Pattern]) -> StringPartition {
+        let compiled = compile(patterns);
+        let (atoms, map) = atoms(&compiled.preds);
+        let mut work = 0;
+        explore(&compiled, &atoms, Some(map), 1_000_000, u64::MAX, &mut work).unwrap()
+    }
+
+    /// Patterns that share literal prefixes (so that `prefix_split` groups them), plus a few
+    /// without one.
+    fn grouped_strategy() -> impl Strategy<Value = Pattern> {
+        let tail = "[ab*?:]{0,4}";
+        prop_oneof![
+            4 => ("[xy]{1,2}", "[ab:]{0,2}", tail).prop_map(|(h, m, t)| {
+                Pattern::glob(&format!("{h}:{m}{t}"), Case::Sensitive)
+            }),
+            2 => ("[xy]{1,2}", tail).prop_map(|(h, t)| {
+                Pattern::literal(&format!("{h}:{t}"), Case::Sensitive)
+            }),
+            2 => ("[xy]{1,2}", tail, tail).prop_filter_map("separator", |(h, a, b)| {
+                Pattern::split_segments(&format!("{h}:{a}:{b}"), ':', 3, Case::Sensitive)
+            }),
+            1 => (tail, any::<bool>()).prop_map(|(t, ci)| Pattern::glob(
+                &t,
+                if ci { Case::Insensitive } else { Case::Sensitive }
+            )),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        /// The split construction lists the same cells, with the same witnesses, in the same order
+        /// as the plain one.
+        #[test]
+        fn split_partition_is_the_plain_one(
+            patterns in prop::collection::vec(grouped_strategy(), 8..16),
+        ) {
+            let Some(groups) = prefix_split_unbounded(&patterns) else {
+                return Err(TestCaseError::reject("no split"));
+            };
+            let split = partition_split(&patterns, &groups, 1_000_000, u64::MAX).unwrap();
+            let reference = plain(&patterns);
+            prop_assert_eq!(split.classes(), reference.classes());
+        }
+    }
+
+    #[test]
+    fn prefix_split_groups_arn_services() {
+        let pats: Vec<Pattern> = ["s3", "sqs", "sns", "iam"]
+            .iter()
+            .flat_map(|svc| {
+                [
+                    Pattern::glob(&format!("arn:aws:{svc}:::bucket-1/*"), Case::Sensitive),
+                    Pattern::glob(&format!("arn:aws:{svc}:*:1:res/*"), Case::Sensitive),
+                ]
+            })
+            .chain([Pattern::glob("*", Case::Sensitive)])
+            .collect();
+        let split = prefix_split_unbounded(&pats).unwrap();
+        assert_eq!(split.groups.len(), 4);
+        assert_eq!(split.global, vec![8]);
+        let got = partition_split(&pats, &split, 100_000, u64::MAX).unwrap();
+        assert_eq!(got.classes(), plain(&pats).classes());
     }
 
     proptest! {
