@@ -607,20 +607,11 @@ pub fn scan_into(
 
 /// Every finding of an analyzer, with its explanation.
 fn list_all(store: &Store, arn: &str) -> anyhow::Result<Vec<(Finding, Vec<Explanation>)>> {
-    let mut all = Vec::new();
-    let mut query = perimeter_findings::ListFindingsQuery::default();
-    loop {
-        let page = store.list_findings(arn, &query)?;
-        for f in page.findings {
-            let explanation = store.stored_finding(arn, &f.id)?.explanation;
-            all.push((f, explanation));
-        }
-        match page.next_token {
-            Some(t) => query.next_token = Some(t),
-            None => break,
-        }
-    }
-    Ok(all)
+    Ok(store
+        .all_findings(arn)?
+        .into_iter()
+        .map(|s| (s.finding, s.explanation))
+        .collect())
 }
 
 fn render_table(findings: &[(Finding, Vec<Explanation>)]) -> String {

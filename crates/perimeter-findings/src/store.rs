@@ -734,6 +734,19 @@ impl Store {
         )
     }
 
+    /// Every finding of an analyzer with its explanation, in ListFindings' default order (`createdAt`
+    /// ascending, then id), read in one query: what a whole listing costs without paging through it
+    /// (each ListFindings page reads and sorts every finding).
+    pub fn all_findings(&self, analyzer_arn: &str) -> Result<Vec<StoredFinding>> {
+        self.require_arn(analyzer_arn)?;
+        let mut all = self.stored_findings(analyzer_arn)?;
+        all.sort_by(|a, b| {
+            (a.finding.created_at.millis(), &a.finding.id)
+                .cmp(&(b.finding.created_at.millis(), &b.finding.id))
+        });
+        Ok(all)
+    }
+
     fn query(
         &self,
         analyzer_arn: &str,

@@ -137,6 +137,51 @@ fn ids_are_stable_across_rescans() {
 
 #[test]
 #[cfg(test)]
+fn all_findings_is_every_list_findings_page_in_order() {
+    // What `analyze --db` prints: the same findings, in the same order, as paging through
+    // ListFindings with its default sort (createdAt ascending).
+    let (mut store, arn) = setup();
+    for day in 0..3 {
+        let inputs: Vec<FindingInput> = (0..150)
+            .map(|i| {
+                input(
+                    &format!("arn:aws:s3:::b{day}-{i}"),
+                    "222222222222",
+                    &["s3:GetObject"],
+                )
+            })
+            .collect();
+        store.record_scan(&arn, inputs, t(day)).unwrap();
+    }
+    let mut paged = Vec::new();
+    let mut query = ListFindingsQuery::default();
+    loop {
+        let page = store.list_findings(&arn, &query).unwrap();
+        paged.extend(page.findings);
+        match page.next_token {
+            Some(t) => query.next_token = Some(t),
+            None => break,
+        }
+    }
+    let all = store.all_findings(&arn).unwrap();
+    assert_eq!(
+        paged.len(),
+        450,
+        "three scans of 150 (older ones RESOLVED, still listed)"
+    );
+    let ids = |v: Vec<String>| v;
+    assert_eq!(
+        ids(all.iter().map(|s| s.finding.id.clone()).collect()),
+        ids(paged.iter().map(|f| f.id.clone()).collect())
+    );
+    assert_eq!(
+        all.iter().map(|s| s.finding.clone()).collect::<Vec<_>>(),
+        paged
+    );
+}
+
+#[test]
+#[cfg(test)]
 fn a_rescan_reports_the_current_rcp_restriction() {
     // `resourceControlPolicyRestriction` describes the organization's RCPs, not the access
     // (botocore: APPLICABLE means the RCP is not included in the finding's permissions), so an RCP
