@@ -169,11 +169,6 @@ fn all_findings_is_every_list_findings_page_in_order() {
         450,
         "three scans of 150 (older ones RESOLVED, still listed)"
     );
-    let ids = |v: Vec<String>| v;
-    assert_eq!(
-        ids(all.iter().map(|s| s.finding.id.clone()).collect()),
-        ids(paged.iter().map(|f| f.id.clone()).collect())
-    );
     assert_eq!(
         all.iter().map(|s| s.finding.clone()).collect::<Vec<_>>(),
         paged
