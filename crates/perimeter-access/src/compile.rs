@@ -453,7 +453,37 @@ pub fn compile_space(
     extra_patterns: &[(&str, Pattern)],
     limits: Limits,
 ) -> Result<Space, CompileError> {
-    compile_space_with(policies, extra_patterns, limits, None)
+    CALLER_SHAPES.with_borrow_mut(|slot| {
+        let fresh = !matches!(slot, Some((l, _)) if *l == limits);
+        if fresh {
+            *slot = caller_shapes_partition(limits).map(|c| (limits, c));
+        }
+        match slot {
+            Some((_, cache)) => compile_space_with(policies, extra_patterns, limits, Some(cache)),
+            None => compile_space_with(policies, extra_patterns, limits, None),
+        }
+    })
+}
+
+thread_local! {
+    /// The partition of the caller key by the caller shapes alone (the principal key of every
+    /// question whose policies name no principal), computed once per thread and bounds: it is a
+    /// constant of the compiler, like the shapes. A frozen cache: nothing else is kept.
+    static CALLER_SHAPES: std::cell::RefCell<Option<(Limits, PartitionCache)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn caller_shapes_partition(limits: Limits) -> Option<PartitionCache> {
+    let mut vocab = Vocabulary::with_limits(limits);
+    let key = vocab
+        .add_key(PRINCIPAL, KeyKind::String, Arity::Single)
+        .ok()?;
+    for p in shapes().all() {
+        vocab.add_pattern(key, p.clone()).ok()?;
+    }
+    let mut cache = PartitionCache::new(1);
+    vocab.finish_with(&mut cache).ok()?;
+    Some(cache.frozen())
 }
 
 /// [`compile_space`], reusing the string partitions of `cache` (see

@@ -675,6 +675,7 @@ impl Vocabulary {
 pub struct PartitionCache {
     map: FxHashMap<(Vec<Pattern>, usize, u64), StringPartition>,
     capacity: usize,
+    frozen: bool,
     hits: u64,
     misses: u64,
 }
@@ -685,9 +686,17 @@ impl PartitionCache {
         PartitionCache {
             map: FxHashMap::default(),
             capacity,
+            frozen: false,
             hits: 0,
             misses: 0,
         }
+    }
+
+    /// The same cache, answering lookups from what it holds but adding nothing more (for
+    /// partitions of constant pattern sets computed ahead).
+    pub fn frozen(mut self) -> PartitionCache {
+        self.frozen = true;
+        self
     }
 
     /// Lookups answered from the cache.
@@ -725,6 +734,9 @@ fn string_partition(
     cache.misses += 1;
     let p = partition(&key.0, limits.max_dfa_states, limits.max_dfa_work)?;
     let out = p.reindexed(&order);
+    if cache.frozen {
+        return Ok(out);
+    }
     if cache.map.len() >= cache.capacity {
         cache.map.clear();
     }

@@ -149,3 +149,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_frozen_cache_answers_but_keeps_nothing_new() {
+    let a = [
+        Pattern::glob("a*", Case::Sensitive),
+        Pattern::literal("ab", Case::Sensitive),
+    ];
+    let b = [Pattern::glob("b*", Case::Sensitive)];
+    let mut cache = PartitionCache::new(4);
+    universe(&a, Some(&mut cache));
+    let mut cache = cache.frozen();
+    let mut reversed = a.clone();
+    reversed.reverse();
+    let hit = universe(&reversed, Some(&mut cache));
+    assert_same(&universe(&reversed, None), &hit, &reversed);
+    universe(&b, Some(&mut cache));
+    universe(&b, Some(&mut cache));
+    // `a` in another order was a hit; `b` missed both times: a frozen cache keeps nothing new.
+    assert_eq!((cache.hits(), cache.misses()), (1, 3));
+}
