@@ -839,7 +839,13 @@ fn partition_split(
             .map(|(c, _)| (*c, compiled.preds.iter().map(|p| p.contains(*c)).collect()))
             .collect();
         let left = max_states.saturating_sub(states);
-        let p = explore(&compiled, &sub_atoms, None, left, max_work, &mut work)?;
+        // The bounds hold for the parts together; a part that hits one reports the key's bound.
+        let p = explore(&compiled, &sub_atoms, None, left, max_work, &mut work).map_err(
+            |e| match e {
+                AutomatonLimit::States(_) => AutomatonLimit::States(max_states),
+                other => other,
+            },
+        )?;
         states += p.dfa_states;
         for c in p.classes {
             let (own, marks) = c.signature.split_at(members.len().min(c.signature.len()));
@@ -1252,6 +1258,23 @@ mod tests {
             let reference = plain(&patterns);
             prop_assert_eq!(split.classes(), reference.classes());
         }
+    }
+
+    #[test]
+    fn split_parts_share_the_state_bound() {
+        let pats: Vec<Pattern> = ["s3", "sqs", "sns", "iam"]
+            .iter()
+            .map(|svc| Pattern::glob(&format!("arn:aws:{svc}:*:1:res/*"), Case::Sensitive))
+            .chain([Pattern::glob("*", Case::Sensitive)])
+            .collect();
+        let split = prefix_split_unbounded(&pats).unwrap();
+        let full = partition_split(&pats, &split, 100_000, u64::MAX).unwrap();
+        // Each part alone fits in half the states; together they do not.
+        let bound = full.dfa_states() / 2;
+        assert_eq!(
+            partition_split(&pats, &split, bound, u64::MAX).map(|_| ()),
+            Err(AutomatonLimit::States(bound))
+        );
     }
 
     #[test]
