@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::compile::{
     ACTION, CompileError, RESOURCE, Space, compile_space, resource_glob, template_glob,
 };
-use crate::witness::{RequestWitness, Side, caller_from_key, request_of};
+use crate::witness::{RequestWitness, Side, caller_from_key, prettify_action, request_of};
 
 /// The reference evaluator for one policy on one side, with the policy compiled once (on the first
 /// replay) instead of once per witness: a FAIL on a 50-statement policy replays a witness per
@@ -205,6 +205,8 @@ fn violations(
     if diff == Bdd::FALSE {
         return Ok(out);
     }
+    // The response shows the first witness that replays: only that one gets a catalog action.
+    let mut shown = false;
     for (index, e, f) in &cp.statements {
         if *e != Effect::Allow {
             continue;
@@ -216,8 +218,12 @@ fn violations(
         match space.universe.decide_empty(g) {
             Decision::Holds => {}
             Decision::Violated(w) => {
-                let rw = request_of(space, &w);
+                let mut rw = request_of(space, &w);
                 let ok = confirm(space, &rw);
+                if ok && !shown {
+                    prettify_action(space, &w, &mut rw);
+                    shown = true;
+                }
                 out.push(Violation {
                     index: *index,
                     unknown: (!ok).then(|| {
@@ -823,7 +829,8 @@ pub fn compare_policies(
                     count: n,
                 },
                 Decision::Violated(w) => {
-                    let rw = request_of(&space, &w);
+                    let mut rw = request_of(&space, &w);
+                    prettify_action(&space, &w, &mut rw);
                     let ok = replay(&Replayer::new(px, side), &rw) == Some(true)
                         && replay(&Replayer::new(py, side), &rw) == Some(false);
                     Direction {

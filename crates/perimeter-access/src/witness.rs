@@ -212,6 +212,19 @@ fn prettify_caller(space: &Space, w: &Witness, caller: String) -> String {
 /// prettifier: a miss keeps the class's own witness string).
 const ACTION_SCAN_LIMIT: usize = 2_000;
 
+/// Shows a catalog action of the witness's action class when the class's own witness string is
+/// not an action (`s3:` or the empty string). Meant for the one witness a report shows: it scans
+/// the catalog, while any string of the class replays the same.
+pub fn prettify_action(space: &Space, w: &Witness, rw: &mut RequestWitness) {
+    if perimeter_iam::catalog::Catalog::get()
+        .action_by_full_name(&rw.action)
+        .is_none()
+        && let Some(a) = catalog_action_in_class(space, w, &rw.action)
+    {
+        rw.action = a;
+    }
+}
+
 /// A catalog action in the same action class as the witness (`ec2:AcceptAddressTransfer` rather
 /// than the shortest string of the class, which may be empty or `s3:`), trying the witness's own
 /// service first. Same class means the same answer for every formula of the space.
@@ -358,10 +371,9 @@ pub fn request_of(space: &Space, w: &Witness) -> RequestWitness {
     }
     // Action names compare case-insensitively, so the witness may show the catalog's spelling
     // (`s3:PutObject` rather than the folded class witness `s3:putobject`).
-    let action = match perimeter_iam::catalog::Catalog::get().action_by_full_name(&action) {
-        Some(a) => a.full_name(),
-        None => catalog_action_in_class(space, w, &action).unwrap_or(action),
-    };
+    let action = perimeter_iam::catalog::Catalog::get()
+        .action_by_full_name(&action)
+        .map_or(action, |a| a.full_name());
     RequestWitness {
         principal: principal_map(&caller),
         action,

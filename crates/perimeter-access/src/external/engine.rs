@@ -11,7 +11,7 @@ use perimeter_logic::{Bdd, Case, Cidr, ClassSet, Glob, KeyId, KeyKind, Partition
 use super::{ExternalError, ZoneOfTrust};
 use crate::check::{TRUSTED_KEYS, default_limits};
 use crate::compile::{ACTION, PRINCIPAL, RESOURCE, Space, compile_space_with, template_glob};
-use crate::witness::{RequestWitness, request_of};
+use crate::witness::{RequestWitness, prettify_action, request_of};
 
 thread_local! {
     /// String partitions shared by the resources analysed on this thread: across an account the
@@ -695,7 +695,9 @@ pub fn find_policy_findings(
                 }
             }
             let w = space.universe.witness(a);
-            witness = Some(request_of(&space, &w));
+            let mut rw = request_of(&space, &w);
+            prettify_action(&space, &w, &mut rw);
+            witness = Some(rw);
         }
         let mut n = notes.clone();
         if action.is_empty() {
