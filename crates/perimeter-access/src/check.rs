@@ -770,9 +770,6 @@ pub struct Direction {
     pub witness: Option<RequestWitness>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// Class assignments in the difference (with `--count`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub count: Option<String>,
 }
 
 /// The report of `compare-policies A B`.
@@ -790,13 +787,11 @@ pub fn compare_policies(
     a: &Policy,
     b: &Policy,
     ty: AccessCheckPolicyType,
-    count: bool,
 ) -> ComparePoliciesResponse {
     let unknown = |r: String| Direction {
         allows_more: None,
         witness: None,
         reason: Some(r),
-        count: None,
     };
     let res = (|| -> Result<(Direction, Direction), CompileError> {
         let mut space = compile_space(&[a, b], &[], default_limits())?;
@@ -815,18 +810,11 @@ pub fn compare_policies(
                        px: &Policy,
                        py: &Policy|
          -> Result<Direction, CompileError> {
-            let n = if count {
-                let d = space.universe.diff(x, y)?;
-                Some(space.universe.count_assignments(d)?.to_string())
-            } else {
-                None
-            };
             Ok(match space.universe.decide_implies(x, y) {
                 Decision::Holds => Direction {
                     allows_more: Some(false),
                     witness: None,
                     reason: None,
-                    count: n,
                 },
                 Decision::Violated(w) => {
                     let mut rw = request_of(&space, &w);
@@ -840,14 +828,12 @@ pub fn compare_policies(
                                 .to_owned()
                         }),
                         witness: Some(rw),
-                        count: n,
                     }
                 }
                 Decision::Unknown(u) => Direction {
                     allows_more: None,
                     witness: None,
                     reason: Some(u.to_string()),
-                    count: None,
                 },
             })
         };

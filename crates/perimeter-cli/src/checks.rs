@@ -377,7 +377,7 @@ pub fn run_compare_policies(args: &ComparePoliciesArgs) -> anyhow::Result<ExitCo
     let a = parse_policy(&read_value_arg(&args.a)?.0, "A")?;
     let b = parse_policy(&read_value_arg(&args.b)?.0, "B")?;
     let ty = policy_type(&args.policy_type)?;
-    let r: ComparePoliciesResponse = compare_policies(&a, &b, ty, false);
+    let r: ComparePoliciesResponse = compare_policies(&a, &b, ty);
     let counts = args.count.then(|| DirectionCounts {
         a_not_b: count_difference(&a, &b, ty),
         b_not_a: count_difference(&b, &a, ty),
