@@ -249,6 +249,18 @@ fn decode_rows<T: serde::de::DeserializeOwned>(
     Ok(out)
 }
 
+/// An open finding (ACTIVE or ARCHIVED) was analysed by every scan of its analyzer, so its
+/// `analyzedAt` is the last scan's time; the store writes a finding's row only when something in it
+/// changes, and reads `analyzedAt` through this. A RESOLVED finding keeps its own.
+fn refresh_analyzed_at(f: &mut StoredFinding, last_scan: Option<Timestamp>) {
+    if f.finding.status != FindingStatus::Resolved
+        && let Some(t) = last_scan
+        && t > f.finding.analyzed_at
+    {
+        f.finding.analyzed_at = t;
+    }
+}
+
 fn decode<T: serde::de::DeserializeOwned>(id: &str, body: &str) -> Result<T> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
         id: id.to_owned(),
@@ -449,28 +461,32 @@ impl Store {
                 continue;
             }
             if let Some(mut stored) = open.remove(&key) {
-                stored.finding.analyzed_at = now;
-                stored.explanation.clone_from(&input.explanation);
+                outcome.unchanged += 1;
                 // Not part of the finding's identity (an RCP does not change the access), but its
                 // current value is reported; a change is an update of the finding.
-                if stored.finding.resource_control_policy_restriction
-                    != input.resource_control_policy_restriction
-                {
-                    stored
-                        .finding
-                        .resource_control_policy_restriction
-                        .clone_from(&input.resource_control_policy_restriction);
-                    stored.finding.updated_at = now;
+                let rcp_changed = stored.finding.resource_control_policy_restriction
+                    != input.resource_control_policy_restriction;
+                // Nothing else to write for an unchanged finding: `analyzedAt` of an open finding
+                // is read as the last scan's time (`refresh_analyzed_at`), so it costs no row write.
+                if rcp_changed || stored.explanation != input.explanation {
+                    stored.finding.analyzed_at = now;
+                    stored.explanation.clone_from(&input.explanation);
+                    if rcp_changed {
+                        stored
+                            .finding
+                            .resource_control_policy_restriction
+                            .clone_from(&input.resource_control_policy_restriction);
+                        stored.finding.updated_at = now;
+                    }
+                    tx.prepare_cached(
+                        "UPDATE findings SET body = ?3 WHERE analyzer_arn = ?1 AND id = ?2",
+                    )?
+                    .execute(params![
+                        analyzer_arn,
+                        stored.finding.id,
+                        encode(&stored.finding.id, &stored)?
+                    ])?;
                 }
-                tx.prepare_cached(
-                    "UPDATE findings SET body = ?3 WHERE analyzer_arn = ?1 AND id = ?2",
-                )?
-                .execute(params![
-                    analyzer_arn,
-                    stored.finding.id,
-                    encode(&stored.finding.id, &stored)?
-                ])?;
-                outcome.unchanged += 1;
             } else {
                 let generation = generations.get(&key).copied().unwrap_or(0);
                 let mut h = Sha256::new();
@@ -727,11 +743,29 @@ impl Store {
     // ----- findings --------------------------------------------------------------------------
 
     fn stored_findings(&self, analyzer_arn: &str) -> Result<Vec<StoredFinding>> {
-        decode_rows(
+        let mut all: Vec<StoredFinding> = decode_rows(
             &self.conn,
             "SELECT id, body FROM findings WHERE analyzer_arn = ?1",
             [analyzer_arn],
-        )
+        )?;
+        let last = self.last_scan_at(analyzer_arn)?;
+        for f in &mut all {
+            refresh_analyzed_at(f, last);
+        }
+        Ok(all)
+    }
+
+    /// When the analyzer's last committed scan ran.
+    fn last_scan_at(&self, analyzer_arn: &str) -> Result<Option<Timestamp>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT at FROM scans WHERE analyzer_arn = ?1 ORDER BY seq DESC LIMIT 1",
+                [analyzer_arn],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map(Timestamp::from_millis))
     }
 
     /// Every finding of an analyzer with its explanation, in ListFindings' default order (`createdAt`
@@ -817,7 +851,9 @@ impl Store {
             )
             .optional()?;
         let body = body.ok_or_else(|| StoreError::NotFound(format!("finding `{id}` not found")))?;
-        decode(id, &body)
+        let mut f: StoredFinding = decode(id, &body)?;
+        refresh_analyzed_at(&mut f, self.last_scan_at(analyzer_arn)?);
+        Ok(f)
     }
 
     /// `GetFinding`.

@@ -177,6 +177,48 @@ fn all_findings_is_every_list_findings_page_in_order() {
 
 #[test]
 #[cfg(test)]
+fn analyzed_at_is_the_last_scan_for_open_findings_only() {
+    // GetFinding's `analyzedAt`: "the time at which the resource was analyzed". Every scan analyses
+    // every resource, so an open finding (ACTIVE or ARCHIVED) shows the last scan; a RESOLVED one
+    // keeps the scan that resolved it.
+    let (mut store, arn) = setup();
+    let a = input("arn:aws:s3:::a", "222222222222", &["s3:GetObject"]);
+    let b = input("arn:aws:s3:::b", "222222222222", &["s3:GetObject"]);
+    store
+        .record_scan(&arn, vec![a.clone(), b.clone()], t(0))
+        .unwrap();
+    let ids: BTreeMap<String, String> = all(&store, &arn)
+        .into_iter()
+        .map(|f| (f.resource.unwrap(), f.id))
+        .collect();
+    store
+        .update_findings(
+            &arn,
+            FindingStatusUpdate::Archived,
+            &FindingSelector::Ids(vec![ids["arn:aws:s3:::a"].clone()]),
+            t(1),
+        )
+        .unwrap();
+    store.record_scan(&arn, vec![a.clone()], t(2)).unwrap();
+    store.record_scan(&arn, vec![a], t(3)).unwrap();
+    let by_resource: BTreeMap<String, Finding> = all(&store, &arn)
+        .into_iter()
+        .map(|f| (f.resource.clone().unwrap(), f))
+        .collect();
+    let archived = &by_resource["arn:aws:s3:::a"];
+    assert_eq!(archived.status, FindingStatus::Archived);
+    assert_eq!(archived.analyzed_at, t(3));
+    assert_eq!(archived.updated_at, t(1));
+    let resolved = &by_resource["arn:aws:s3:::b"];
+    assert_eq!(resolved.status, FindingStatus::Resolved);
+    assert_eq!(resolved.analyzed_at, t(2));
+    // GetFinding reads the same.
+    let got = store.get_finding(&arn, &archived.id).unwrap().finding;
+    assert_eq!(got.analyzed_at, t(3));
+}
+
+#[test]
+#[cfg(test)]
 fn a_rescan_reports_the_current_rcp_restriction() {
     // `resourceControlPolicyRestriction` describes the organization's RCPs, not the access
     // (botocore: APPLICABLE means the RCP is not included in the finding's permissions), so an RCP
