@@ -120,24 +120,57 @@ pub(crate) fn uuid_from_digest(digest: &[u8]) -> String {
 
 /// The content key of a finding: SHA-256 over its resource, resource type, principal, action set,
 /// condition, sources and error. Two scans that find the same access give the same key.
+///
+/// The hashed text is the compact JSON of `{"resource", "resourceType", "principal", "action"
+/// (sorted, deduplicated), "condition", "sources" (sorted, deduplicated), "error"}` in that order,
+/// streamed into the hasher (the keys of existing stores depend on these exact bytes).
 pub fn finding_key(input: &FindingInput) -> String {
+    #[derive(serde::Serialize)]
+    struct Canonical<'a> {
+        resource: &'a str,
+        #[serde(rename = "resourceType")]
+        resource_type: &'a str,
+        principal: &'a BTreeMap<String, String>,
+        action: Vec<&'a String>,
+        condition: &'a BTreeMap<String, String>,
+        sources: Vec<&'a FindingSource>,
+        error: &'a Option<String>,
+    }
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
     let mut action: Vec<&String> = input.action.iter().collect();
     action.sort();
     action.dedup();
     let mut sources: Vec<&FindingSource> = input.sources.iter().collect();
     sources.sort();
     sources.dedup();
-    let canonical = serde_json::json!({
-        "resource": input.resource,
-        "resourceType": input.resource_type,
-        "principal": input.principal,
-        "action": action,
-        "condition": input.condition,
-        "sources": sources,
-        "error": input.error,
-    });
-    let digest = Sha256::digest(canonical.to_string().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let canonical = Canonical {
+        resource: &input.resource,
+        resource_type: &input.resource_type,
+        principal: &input.principal,
+        action,
+        condition: &input.condition,
+        sources,
+        error: &input.error,
+    };
+    let mut h = Hashing(Sha256::new());
+    // Serializing maps of strings into a hasher cannot fail.
+    let _ = serde_json::to_writer(&mut h, &canonical);
+    let mut out = String::with_capacity(64);
+    for b in h.0.finalize() {
+        for nibble in [b >> 4, b & 15] {
+            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    out
 }
 
 /// The analyzer name perimeter uses for a snapshot's account and zone of trust:
