@@ -471,8 +471,13 @@ pub fn analyze_snapshot_cached(
         let key = keys.get(i).copied().unwrap_or_default();
         let scan = match fresh.remove(&i) {
             Some(s) => s,
-            None => match cache.entries.get(&key) {
-                Some(s) => s.clone(),
+            // Moved out of the cache, not cloned (a resource listed twice finds it in `live`).
+            None => match cache
+                .entries
+                .remove(&key)
+                .or_else(|| live.get(&key).cloned())
+            {
+                Some(s) => s,
                 None if todo.iter().any(|(j, _)| *j == i) => {
                     // Its thread died: report the resource rather than drop it.
                     ResourceScan {
