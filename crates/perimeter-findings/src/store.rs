@@ -282,6 +282,21 @@ fn decode_rows<T: serde::de::DeserializeOwned>(
     Ok(out)
 }
 
+/// The parts of a stored finding a rescan compares with the new input (the rest of the body is
+/// skipped, not built).
+#[derive(serde::Deserialize)]
+struct Compared {
+    finding: ComparedFinding,
+    explanation: Vec<Explanation>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ComparedFinding {
+    #[serde(default)]
+    resource_control_policy_restriction: Option<String>,
+}
+
 /// An open finding (ACTIVE or ARCHIVED) was analysed by every scan of its analyzer, so its
 /// `analyzedAt` is the last scan's time; the store writes a finding's row only when something in it
 /// changes, and reads `analyzedAt` through this. A RESOLVED finding keeps its own.
@@ -457,8 +472,10 @@ impl Store {
             |r| r.get(0),
         )?;
 
-        // Open findings by key, and how many findings (any status) each key has had.
-        let mut open: HashMap<String, StoredFinding> = HashMap::new();
+        // Open findings by key, and how many findings (any status) each key has had. Only the parts
+        // a rescan compares are decoded up front (`Compared`); a finding is decoded whole when it
+        // has to be written.
+        let mut open: HashMap<String, (String, String, Compared)> = HashMap::new();
         let mut generations: HashMap<String, u64> = HashMap::new();
         {
             let mut stmt =
@@ -475,7 +492,8 @@ impl Store {
                 let (id, key, status, body) = row?;
                 *generations.entry(key.clone()).or_default() += 1;
                 if status != FindingStatus::Resolved.as_str() {
-                    open.insert(key, decode(&id, &body)?);
+                    let compared = decode(&id, &body)?;
+                    open.insert(key, (id, body, compared));
                 }
             }
         }
@@ -493,15 +511,16 @@ impl Store {
                 // The engine reported the same access twice: one finding.
                 continue;
             }
-            if let Some(mut stored) = open.remove(&key) {
+            if let Some((id, body, compared)) = open.remove(&key) {
                 outcome.unchanged += 1;
                 // Not part of the finding's identity (an RCP does not change the access), but its
                 // current value is reported; a change is an update of the finding.
-                let rcp_changed = stored.finding.resource_control_policy_restriction
+                let rcp_changed = compared.finding.resource_control_policy_restriction
                     != input.resource_control_policy_restriction;
                 // Nothing else to write for an unchanged finding: `analyzedAt` of an open finding
                 // is read as the last scan's time (`refresh_analyzed_at`), so it costs no row write.
-                if rcp_changed || stored.explanation != input.explanation {
+                if rcp_changed || compared.explanation != input.explanation {
+                    let mut stored: StoredFinding = decode(&id, &body)?;
                     stored.finding.analyzed_at = now;
                     stored.explanation.clone_from(&input.explanation);
                     if rcp_changed {
@@ -561,7 +580,10 @@ impl Store {
 
         // Open findings the scan did not report: resolved (error findings: deleted).
         let mut resolved: Vec<Finding> = Vec::new();
-        let mut vanished: Vec<StoredFinding> = open.into_values().collect();
+        let mut vanished: Vec<StoredFinding> = open
+            .into_values()
+            .map(|(id, body, _)| decode(&id, &body))
+            .collect::<Result<_>>()?;
         vanished.sort_by(|a, b| a.finding.id.cmp(&b.finding.id));
         for mut stored in vanished {
             if stored.finding.error.is_some() {
