@@ -1073,35 +1073,7 @@ impl<'a> Engine<'a> {
         };
         // Only destinations whose best learned route leads to a modelled router go on; static
         // routes to unmodelled peers leave the network, and the rest has no route.
-        let entries = g
-            .learned
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                (
-                    r.cidr,
-                    (
-                        r.cidr.axis_len(),
-                        r.local_pref,
-                        usize::MAX - r.as_path.len(),
-                        usize::MAX - i,
-                    ),
-                    i,
-                )
-            })
-            .collect();
-        let mut flow = Flow::default();
-        for (i, won) in lpm_partition(entries) {
-            let part = won.intersect(dsts);
-            if part.is_empty() {
-                continue;
-            }
-            if let Some(router) = g.learned.get(i).and_then(|r| r.router.clone()) {
-                let f = self.router(&router, &part, to, 1);
-                flow.add(&f);
-            }
-        }
-        flow
+        self.onprem(&g.learned, dsts, to, 0)
     }
 
     /// The conditions on a packet that leaves subnet `from` (past its ENI) and arrives at an ENI of

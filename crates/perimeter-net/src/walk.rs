@@ -539,6 +539,20 @@ impl<'a> Walker<'a> {
         false
     }
 
+    /// The hops of a packet coming into AWS from an on-prem router: the Direct Connect virtual
+    /// interface or VPN connection it crosses, and the Direct Connect gateway when there is one.
+    fn enter_via(&mut self, via: &str, dxgw_id: Option<&str>) {
+        let kind = if via.starts_with("dxvif-") {
+            "virtual-interface"
+        } else {
+            "vpn-connection"
+        };
+        self.step(via, kind);
+        if let Some(d) = dxgw_id {
+            self.step(d, "direct-connect-gateway");
+        }
+    }
+
     fn step(&mut self, id: &str, kind: &'static str) -> &mut Step {
         self.steps.push(Step {
             id: id.to_owned(),
@@ -1859,17 +1873,7 @@ impl<'a> Walker<'a> {
                     via,
                     dxgw_id,
                 } => {
-                    self.step(
-                        &via,
-                        if via.starts_with("dxvif-") {
-                            "virtual-interface"
-                        } else {
-                            "vpn-connection"
-                        },
-                    );
-                    if let Some(d) = dxgw_id {
-                        self.step(&d, "direct-connect-gateway");
-                    }
+                    self.enter_via(&via, dxgw_id.as_deref());
                     self.enter_from_vgw(&vgw_id, p)
                 }
                 crate::model::AwsEntry::TransitGateway {
@@ -1878,17 +1882,7 @@ impl<'a> Walker<'a> {
                     via,
                     dxgw_id,
                 } => {
-                    self.step(
-                        &via,
-                        if via.starts_with("dxvif-") {
-                            "virtual-interface"
-                        } else {
-                            "vpn-connection"
-                        },
-                    );
-                    if let Some(d) = dxgw_id {
-                        self.step(&d, "direct-connect-gateway");
-                    }
+                    self.enter_via(&via, dxgw_id.as_deref());
                     self.step(&tgw_id, "transit-gateway");
                     self.tgw_route(&tgw_id, &attachment_id, p, 0)
                 }
