@@ -453,15 +453,34 @@ pub fn compile_space(
     extra_patterns: &[(&str, Pattern)],
     limits: Limits,
 ) -> Result<Space, CompileError> {
+    compile_space_mode(policies, extra_patterns, limits, false)
+}
+
+/// [`compile_space`] with lazy action and resource keys (see
+/// [`perimeter_logic::Vocabulary::set_lazy`]): their Venn cells are found as questions need
+/// them instead of up front. Same answers; the classes of these two keys are not enumerated, so
+/// a lazy space cannot count ([`crate::count`] uses [`compile_space`]). The checks use it.
+pub fn compile_space_lazy(
+    policies: &[&Policy],
+    extra_patterns: &[(&str, Pattern)],
+    limits: Limits,
+) -> Result<Space, CompileError> {
+    compile_space_mode(policies, extra_patterns, limits, true)
+}
+
+fn compile_space_mode(
+    policies: &[&Policy],
+    extra_patterns: &[(&str, Pattern)],
+    limits: Limits,
+    lazy: bool,
+) -> Result<Space, CompileError> {
     CALLER_SHAPES.with_borrow_mut(|slot| {
         let fresh = !matches!(slot, Some((l, _)) if *l == limits);
         if fresh {
             *slot = caller_shapes_partition(limits).map(|c| (limits, c));
         }
-        match slot {
-            Some((_, cache)) => compile_space_with(policies, extra_patterns, limits, Some(cache)),
-            None => compile_space_with(policies, extra_patterns, limits, None),
-        }
+        let cache = slot.as_mut().map(|(_, c)| c);
+        build_space(policies, extra_patterns, limits, cache, lazy)
     })
 }
 
@@ -495,9 +514,23 @@ pub fn compile_space_with(
     limits: Limits,
     cache: Option<&mut PartitionCache>,
 ) -> Result<Space, CompileError> {
+    build_space(policies, extra_patterns, limits, cache, false)
+}
+
+fn build_space(
+    policies: &[&Policy],
+    extra_patterns: &[(&str, Pattern)],
+    limits: Limits,
+    cache: Option<&mut PartitionCache>,
+    lazy: bool,
+) -> Result<Space, CompileError> {
     let mut vocab = Vocabulary::with_limits(limits);
     let action = vocab.add_key(ACTION, KeyKind::String, Arity::Single)?;
     let resource = vocab.add_key(RESOURCE, KeyKind::String, Arity::Single)?;
+    if lazy {
+        vocab.set_lazy(action)?;
+        vocab.set_lazy(resource)?;
+    }
     let principal = vocab.add_key(PRINCIPAL, KeyKind::String, Arity::Single)?;
     let mut c = Collector {
         vocab,

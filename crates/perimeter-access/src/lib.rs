@@ -15,6 +15,7 @@ pub mod check;
 pub mod compile;
 pub mod count;
 pub mod external;
+pub mod overlap;
 pub mod smt;
 pub mod witness;
 

@@ -173,10 +173,8 @@ fn prettify_caller(space: &Space, w: &Witness, caller: String) -> String {
     let same_class = |text: &str| {
         space
             .universe
-            .class_of(space.principal, &Value::String(text.to_owned()))
-            .ok()
-            .flatten()
-            == Some(*class)
+            .same_class(space.principal, *class, &Value::String(text.to_owned()))
+            .unwrap_or(false)
     };
     let Some([arn, p, service, region, account, resource]) = split_arn(&caller) else {
         return caller;
@@ -236,20 +234,23 @@ fn catalog_action_in_class(space: &Space, w: &Witness, witness: &str) -> Option<
     };
     let catalog = perimeter_iam::catalog::Catalog::get();
     let own = witness.split_once(':').map(|(p, _)| p.to_ascii_lowercase());
-    let in_class = |name: String| -> Option<String> {
-        (space
-            .universe
-            .class_of(space.action, &Value::String(name.clone()))
-            .ok()
-            .flatten()
-            == Some(*class))
-        .then_some(name)
+    let test = space.universe.class_test(space.action, *class).ok()?;
+    if test.within_literal() {
+        return None;
+    }
+    let mut name = String::new();
+    let mut in_class = |prefix: &str, action: &str| -> Option<String> {
+        name.clear();
+        name.push_str(prefix);
+        name.push(':');
+        name.push_str(action);
+        test.contains_str(&name).then(|| name.clone())
     };
     if let Some(service) = own.as_deref().and_then(|p| catalog.service(p)) {
         let hit = service
             .actions()
             .iter()
-            .find_map(|a| in_class(format!("{}:{}", service.prefix(), a.name())));
+            .find_map(|a| in_class(service.prefix(), a.name()));
         if hit.is_some() {
             return hit;
         }
@@ -259,7 +260,7 @@ fn catalog_action_in_class(space: &Space, w: &Witness, witness: &str) -> Option<
         .filter(|s| Some(s.prefix()) != own.as_deref())
         .flat_map(|s| s.actions().iter().map(move |a| (s.prefix(), a.name())))
         .take(ACTION_SCAN_LIMIT)
-        .find_map(|(p, n)| in_class(format!("{p}:{n}")))
+        .find_map(|(p, n)| in_class(p, n))
 }
 
 /// Builds the concrete request of a witness. Derived keys (`aws:PrincipalArn`,

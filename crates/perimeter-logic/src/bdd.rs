@@ -57,6 +57,9 @@ enum Op {
 }
 
 /// Owns the nodes and the operation caches.
+/// Nodes (and cache entries) a manager has room for before it first grows.
+const INITIAL_NODES: usize = 512;
+
 #[derive(Clone, Debug)]
 pub struct BddManager {
     nodes: Vec<Node>,
@@ -75,10 +78,14 @@ impl BddManager {
             lo: v,
             hi: v,
         };
+        // Room for a typical question up front: growing the tables one rehash at a time was a
+        // visible part of small questions.
+        let mut nodes = Vec::with_capacity(INITIAL_NODES);
+        nodes.extend([terminal(0), terminal(1)]);
         BddManager {
-            nodes: vec![terminal(0), terminal(1)],
-            unique: FxHashMap::default(),
-            cache: FxHashMap::default(),
+            nodes,
+            unique: FxHashMap::with_capacity_and_hasher(INITIAL_NODES, Default::default()),
+            cache: FxHashMap::with_capacity_and_hasher(INITIAL_NODES, Default::default()),
             not_cache: FxHashMap::default(),
             num_vars,
             max_nodes,

@@ -100,6 +100,7 @@ pub mod bdd;
 mod fx;
 pub mod glob;
 pub mod interval;
+mod lazy;
 pub mod natural;
 pub mod ordered;
 pub mod strings;
@@ -111,7 +112,7 @@ pub use interval::{Cidr, IntervalSet, Point};
 pub use natural::Natural;
 pub use ordered::{CmpOp, Date, Decimal};
 pub use universe::{
-    Arity, Assignment, ClassId, ClassSet, Decision, KeyId, KeyKind, KeyValue, Limits, LogicError,
-    PartitionCache, SizeWeights, UnitWeights, Universe, Unknown, Value, Vocabulary, Weights,
-    Witness, WitnessEntry, WitnessValue,
+    Arity, Assignment, ClassId, ClassSet, ClassTest, Decision, KeyId, KeyKind, KeyValue, Limits,
+    LogicError, PartitionCache, SizeWeights, UnitWeights, Universe, Unknown, Value, Vocabulary,
+    Weights, Witness, WitnessEntry, WitnessValue,
 };

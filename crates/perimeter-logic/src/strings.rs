@@ -1091,6 +1091,161 @@ fn explore(
     })
 }
 
+/// A shortest string whose signature over `patterns` is exactly `want` (`want[i]`: must the string
+/// match pattern `i`?), or `None` when there is none. It is the witness the plain construction
+/// gives that cell (the same breadth-first order over the same atoms), found without building the
+/// other cells: the search stops at the first state with the wanted signature, and it drops states
+/// from which the signature is out of reach (a wanted pattern has no live position left, or an
+/// unwanted one has reached a final unrestricted `*` and matches every continuation). Bounded like
+/// [`partition`].
+pub fn search(
+    patterns: &[Pattern],
+    want: &[bool],
+    max_states: usize,
+    max_work: u64,
+) -> Result<Option<String>, AutomatonLimit> {
+    let compiled = compile(patterns);
+    let (atoms, _) = atoms(&compiled.preds);
+    let runner = Runner::new(&compiled.nfas, &compiled.preds, &atoms);
+    let words = runner.words.max(1);
+    let n = runner.ends.len();
+    let wanted = |i: usize| want.get(i).copied().unwrap_or(false);
+    // Per pattern: its position range, and the position of its final unrestricted `*` if any.
+    let trailing_of: Vec<Option<usize>> = (0..n)
+        .map(|i| {
+            let end = runner.ends.get(i).copied().unwrap_or(0);
+            (end > 0 && get_bit(&runner.trailing, end - 1)).then(|| end - 1)
+        })
+        .collect();
+    let hopeless = |bits: &[u64]| -> bool {
+        (0..n).any(|i| {
+            if wanted(i) {
+                let (from, to) = (
+                    runner.starts.get(i).copied().unwrap_or(0),
+                    runner.ends.get(i).copied().unwrap_or(0),
+                );
+                !(from..=to).any(|b| get_bit(bits, b))
+            } else {
+                trailing_of
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|t| get_bit(bits, t))
+            }
+        })
+    };
+    let hit = |bits: &[u64]| {
+        (0..n).all(|i| runner.ends.get(i).is_some_and(|&e| get_bit(bits, e)) == wanted(i))
+    };
+    let max_states = max_states.min(MAX_ARENA_WORDS / words);
+    let mut arena: Vec<u64> = Vec::with_capacity(64 * words);
+    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut chain: Vec<u32> = Vec::new();
+    let mut parent: Vec<Option<(u32, u32)>> = Vec::new();
+    let mut work = 0u64;
+    let mut start = runner.start();
+    start.resize(words, 0);
+    let witness = |parent: &[Option<(u32, u32)>], mut s: usize| -> String {
+        let mut rev = Vec::new();
+        while let Some(Some((p, a))) = parent.get(s) {
+            if let Some((c, _)) = atoms.get(*a as usize) {
+                rev.push(*c);
+            }
+            s = *p as usize;
+        }
+        rev.iter().rev().collect()
+    };
+    if hit(&start) {
+        return Ok(Some(String::new()));
+    }
+    if hopeless(&start) {
+        return Ok(None);
+    }
+    index.insert(word_hash(&start), 0);
+    chain.push(NONE);
+    arena.extend_from_slice(&start);
+    parent.push(None);
+    let mut marks = vec![false; atoms.len()];
+    let mut current = vec![0u64; words];
+    let mut mask = vec![0u64; words];
+    let mut scratch = vec![0u64; words];
+    let mut masks: Vec<u64> = Vec::new();
+    let mut dead: Vec<bool> = vec![false];
+    let mut next = 0usize;
+    while next < parent.len() {
+        let s = next;
+        next += 1;
+        if dead.get(s).copied().unwrap_or(true) {
+            continue;
+        }
+        let Some(bits) = arena.get(s * words..(s + 1) * words) else {
+            continue;
+        };
+        current.copy_from_slice(bits);
+        runner.mark_special(&current, &mut marks);
+        masks.clear();
+        let mut plain_seen = false;
+        for a in 0..atoms.len() {
+            if !marks.get(a).copied().unwrap_or(false) {
+                if plain_seen {
+                    continue;
+                }
+                plain_seen = true;
+            }
+            work = work.saturating_add(words as u64);
+            if work > max_work {
+                return Err(AutomatonLimit::Work(max_work));
+            }
+            runner.mask(&current, a, &mut mask);
+            // Atoms with a mask already expanded from this state lead to a known successor.
+            if masks.chunks_exact(words).any(|m| m == mask.as_slice()) {
+                continue;
+            }
+            masks.extend_from_slice(&mask);
+            runner.advance(&mask, &mut scratch);
+            let h = word_hash(&scratch);
+            let head = index.get(&h).copied().unwrap_or(NONE);
+            let mut id = head;
+            let mut known = false;
+            while id != NONE {
+                let i = id as usize;
+                if arena.get(i * words..(i + 1) * words) == Some(scratch.as_slice()) {
+                    known = true;
+                    break;
+                }
+                id = chain.get(i).copied().unwrap_or(NONE);
+            }
+            if known {
+                continue;
+            }
+            let (Ok(new_id), Ok(from), Ok(atom)) = (
+                u32::try_from(parent.len()),
+                u32::try_from(s),
+                u32::try_from(a),
+            ) else {
+                return Err(AutomatonLimit::States(max_states));
+            };
+            // BFS reaches states in shortlex order of their shortest strings: the first state
+            // with the wanted signature gives the shortest witness.
+            if hit(&scratch) {
+                parent.push(Some((from, atom)));
+                return Ok(Some(witness(&parent, parent.len() - 1)));
+            }
+            if parent.len() >= max_states {
+                return Err(AutomatonLimit::States(max_states));
+            }
+            // A hopeless state is recorded (so it is recognised when reached again) but never
+            // expanded.
+            index.insert(h, new_id);
+            chain.push(head);
+            arena.extend_from_slice(&scratch);
+            parent.push(Some((from, atom)));
+            dead.push(hopeless(&scratch));
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1316,6 +1471,25 @@ mod tests {
                 // Witnesses are shortest: never longer than another member of the class.
                 let w = &class.unwrap().witness;
                 prop_assert!(w.chars().count() <= s.chars().count(), "`{}` shorter than witness `{}`", s, w);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// `search` finds a cell iff the plain construction lists it, and with the same witness;
+        /// it finds no string for any other signature.
+        #[test]
+        fn search_finds_exactly_the_cells(
+            patterns in prop::collection::vec(pattern_strategy(), 1..6),
+        ) {
+            let reference = plain(&patterns);
+            let n = patterns.len();
+            for mask in 0u32..(1 << n) {
+                let want: Vec<bool> = (0..n).map(|i| mask >> i & 1 == 1).collect();
+                let got = search(&patterns, &want, 1_000_000, u64::MAX).unwrap();
+                let cell = reference.classes().iter().find(|c| c.signature == want);
+                prop_assert_eq!(got.as_deref(), cell.map(|c| c.witness.as_str()), "{:?}", want);
             }
         }
     }

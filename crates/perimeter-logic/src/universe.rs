@@ -65,6 +65,7 @@ use crate::bdd::{Bdd, BddManager, NodeLimit};
 use crate::fx::FxHashMap;
 use crate::glob::{Pattern, Shape};
 use crate::interval::{Cidr, IntervalSet, public_v4, public_v6};
+use crate::lazy::{LazyPart, MAX_LEMMAS, Outcome};
 use crate::natural::Natural;
 use crate::ordered::{CmpOp, Date, Decimal, OrdCell, OrdPartition, Ordinal};
 use crate::strings::{AutomatonLimit, StringPartition, partition, partition_finite};
@@ -269,6 +270,12 @@ pub enum LogicError {
         /// The class index.
         class: u32,
     },
+    /// The operation enumerates classes, and the key is lazy ([`Vocabulary::set_lazy`]).
+    #[error("key `{key}` is lazy: its classes are not enumerated")]
+    NotEnumerated {
+        /// The key's name.
+        key: String,
+    },
     /// A bound was hit: the question is undecided, not wrong.
     #[error("{0}")]
     Limit(Unknown),
@@ -433,6 +440,7 @@ struct KeyDecl {
     numbers: BTreeSet<Decimal>,
     dates: BTreeSet<Date>,
     values: Vec<String>,
+    lazy: bool,
 }
 
 /// Collects keys and literals; [`Vocabulary::finish`] computes the partitions.
@@ -441,6 +449,9 @@ pub struct Vocabulary {
     keys: Vec<KeyDecl>,
     by_name: HashMap<String, KeyId>,
     limits: Limits,
+    /// Every pattern registration, in order: (key index, pattern index). Lazy keys' variables
+    /// follow it (see `finish_inner`).
+    log: Vec<(usize, usize)>,
 }
 
 impl Vocabulary {
@@ -488,6 +499,7 @@ impl Vocabulary {
             numbers: BTreeSet::new(),
             dates: BTreeSet::new(),
             values: Vec::new(),
+            lazy: false,
         });
         self.by_name.insert(name.to_owned(), id);
         Ok(id)
@@ -553,7 +565,28 @@ impl Vocabulary {
         if !d.pattern_index.contains_key(&pattern) {
             d.pattern_index.insert(pattern.clone(), d.patterns.len());
             d.patterns.push(pattern);
+            let idx = d.patterns.len() - 1;
+            self.log.push((key.index(), idx));
         }
+        Ok(())
+    }
+
+    /// Makes a single-valued string key *lazy*: instead of splitting its values into the cells of
+    /// its patterns' Venn diagram up front, the universe gives it one variable per pattern and
+    /// finds cells only as questions need them (see the `lazy` module). Questions get the same
+    /// answers; witnesses may differ (any string of the cell rather than the shortest). A lazy
+    /// key's classes are not enumerated: [`Universe::class_count`], [`Universe::class_size`] and
+    /// the counting functions refuse it ([`LogicError::NotEnumerated`]).
+    pub fn set_lazy(&mut self, key: KeyId) -> Result<(), LogicError> {
+        let d = self.decl_of_kind(key, KeyKind::String)?;
+        if d.arity != Arity::Single {
+            return Err(LogicError::WrongArity {
+                key: d.name.clone(),
+                expected: Arity::Single,
+                found: d.arity,
+            });
+        }
+        d.lazy = true;
         Ok(())
     }
 
@@ -591,10 +624,11 @@ impl Vocabulary {
 
     fn finish_inner(self, mut cache: Option<&mut PartitionCache>) -> Result<Universe, LogicError> {
         let limits = self.limits;
-        let mut keys = Vec::with_capacity(self.keys.len());
+        let mut keys: Vec<KeyInfo> = Vec::with_capacity(self.keys.len());
         let mut next_var: u64 = 0;
         for decl in self.keys {
             let part = match decl.kind {
+                KeyKind::String if decl.lazy => Partition::Lazy(LazyPart::new(&decl.patterns)),
                 KeyKind::String => Partition::String(
                     string_partition(&decl.patterns, limits, cache.as_deref_mut()).map_err(
                         |e| {
@@ -629,20 +663,73 @@ impl Vocabulary {
                 KeyKind::Bool => Partition::Bool,
             };
             let n = part.len();
+            let lazy = matches!(part, Partition::Lazy(_));
             let width = match decl.arity {
+                _ if lazy => 1,
                 Arity::Single => bits_for(n as u64 + 1),
                 Arity::Multi => n as u64 + 1,
             };
-            let first_var = u32::try_from(next_var).unwrap_or(u32::MAX);
-            next_var += width;
+            // Lazy keys get their variables after the loop.
+            let first_var = if lazy {
+                0
+            } else {
+                let v = u32::try_from(next_var).unwrap_or(u32::MAX);
+                next_var += width;
+                v
+            };
+            let vars = Vec::new();
             keys.push(KeyInfo {
                 decl,
                 part,
                 n,
                 first_var,
                 width: u32::try_from(width).unwrap_or(u32::MAX),
+                pattern_vars: vars,
             });
         }
+        // The lazy keys share one region of variables after all others: their presence variables,
+        // then their pattern variables in the order the patterns were registered. Callers
+        // register a statement's patterns together, so a statement's action and resource
+        // variables end up side by side, and a policy (a disjunction of such conjunctions) has a
+        // small diagram; one key's block before the other's would make it exponential. Other keys
+        // (conditions) come first: below them, each combination of condition classes leaves a
+        // disjunction of the statements it enables, where above them the diagram would have to
+        // remember every set of enabled conditions.
+        let lazy_keys: Vec<usize> = (0..keys.len())
+            .filter(|&i| {
+                keys.get(i)
+                    .is_some_and(|k| matches!(k.part, Partition::Lazy(_)))
+            })
+            .collect();
+        let mut at = next_var + lazy_keys.len() as u64;
+        let mut vars: Vec<Vec<u32>> = keys
+            .iter()
+            .map(|k| {
+                vec![
+                    0;
+                    if matches!(k.part, Partition::Lazy(_)) {
+                        k.decl.patterns.len()
+                    } else {
+                        0
+                    }
+                ]
+            })
+            .collect();
+        for &(k, i) in &self.log {
+            if lazy_keys.contains(&k)
+                && let Some(slot) = vars.get_mut(k).and_then(|v| v.get_mut(i))
+            {
+                *slot = u32::try_from(at).unwrap_or(u32::MAX);
+                at += 1;
+            }
+        }
+        for (ordinal, &ki) in lazy_keys.iter().enumerate() {
+            if let Some(k) = keys.get_mut(ki) {
+                k.first_var = u32::try_from(next_var + ordinal as u64).unwrap_or(u32::MAX);
+                k.pattern_vars = std::mem::take(vars.get_mut(ki).unwrap_or(&mut Vec::new()));
+            }
+        }
+        next_var = at;
         if next_var > u64::from(limits.max_vars) {
             return Err(LogicError::Limit(Unknown::Variables {
                 needed: next_var,
@@ -654,8 +741,19 @@ impl Vocabulary {
                 u32::try_from(next_var).unwrap_or(u32::MAX),
                 limits.max_bdd_nodes,
             ),
+            lazy_owner: keys
+                .iter()
+                .enumerate()
+                .flat_map(|(ki, k)| {
+                    k.pattern_vars
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, v)| (*v, (ki, i)))
+                })
+                .collect(),
             keys,
             valid: Bdd::TRUE,
+            limits,
         };
         let mut valid = Bdd::TRUE;
         for i in (0..universe.keys.len()).rev() {
@@ -839,11 +937,15 @@ enum Partition {
     Number(OrdPartition<Decimal>),
     Date(OrdPartition<Date>),
     Bool,
+    /// A lazy key: variable `first_var` is presence, `first_var + 1 + i` is "matches pattern `i`".
+    Lazy(LazyPart),
 }
 
 impl Partition {
+    /// Classes enumerated up front (none for a lazy key).
     fn len(&self) -> usize {
         match self {
+            Partition::Lazy(_) => 0,
             Partition::String(p) | Partition::Enum { part: p, .. } => p.classes().len(),
             Partition::Ip(c) => c.len(),
             Partition::Number(p) => p.cells().len(),
@@ -860,14 +962,63 @@ struct KeyInfo {
     n: usize,
     first_var: u32,
     width: u32,
+    /// Lazy keys: the variable of each pattern (`first_var` is presence).
+    pattern_vars: Vec<u32>,
 }
 
 /// A set of classes of one key. The binary operations expect both sets to belong to
 /// the same key (with different keys the result keeps `self`'s key and means nothing).
+///
+/// The set of a *lazy* key ([`Vocabulary::set_lazy`]) is a formula over the key's patterns
+/// rather than a list of classes (its classes are not enumerated): [`ClassSet::contains`],
+/// [`ClassSet::len`] and [`ClassSet::iter`] see no class in it, and [`ClassSet::is_empty`] is
+/// true only of the empty formula. Use it through [`Universe::value_in`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ClassSet {
     key: KeyId,
-    members: Vec<bool>,
+    repr: Repr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Repr {
+    Classes(Vec<bool>),
+    Patterns(SetExpr),
+}
+
+/// A set of strings of a lazy key, as a boolean combination of its patterns.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum SetExpr {
+    Const(bool),
+    Pattern(u32),
+    Not(Box<SetExpr>),
+    And(Box<SetExpr>, Box<SetExpr>),
+    Or(Box<SetExpr>, Box<SetExpr>),
+}
+
+impl SetExpr {
+    fn and(a: &SetExpr, b: &SetExpr) -> SetExpr {
+        match (a, b) {
+            (SetExpr::Const(false), _) | (_, SetExpr::Const(false)) => SetExpr::Const(false),
+            (SetExpr::Const(true), x) | (x, SetExpr::Const(true)) => x.clone(),
+            _ => SetExpr::And(Box::new(a.clone()), Box::new(b.clone())),
+        }
+    }
+
+    fn or(a: &SetExpr, b: &SetExpr) -> SetExpr {
+        match (a, b) {
+            (SetExpr::Const(true), _) | (_, SetExpr::Const(true)) => SetExpr::Const(true),
+            (SetExpr::Const(false), x) | (x, SetExpr::Const(false)) => x.clone(),
+            _ => SetExpr::Or(Box::new(a.clone()), Box::new(b.clone())),
+        }
+    }
+
+    fn not(a: &SetExpr) -> SetExpr {
+        match a {
+            SetExpr::Const(b) => SetExpr::Const(!b),
+            SetExpr::Not(x) => (**x).clone(),
+            _ => SetExpr::Not(Box::new(a.clone())),
+        }
+    }
 }
 
 impl ClassSet {
@@ -876,63 +1027,137 @@ impl ClassSet {
         self.key
     }
 
+    fn members(&self) -> &[bool] {
+        match &self.repr {
+            Repr::Classes(m) => m,
+            Repr::Patterns(_) => &[],
+        }
+    }
+
     /// Membership.
     pub fn contains(&self, class: ClassId) -> bool {
-        self.members.get(class.0 as usize).copied().unwrap_or(false)
+        self.members()
+            .get(class.0 as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// True when no class is in the set.
     pub fn is_empty(&self) -> bool {
-        !self.members.iter().any(|b| *b)
+        match &self.repr {
+            Repr::Classes(m) => !m.iter().any(|b| *b),
+            Repr::Patterns(e) => *e == SetExpr::Const(false),
+        }
     }
 
     /// Number of classes in the set.
     pub fn len(&self) -> usize {
-        self.members.iter().filter(|b| **b).count()
+        self.members().iter().filter(|b| **b).count()
     }
 
     /// The classes, ascending.
     pub fn iter(&self) -> impl Iterator<Item = ClassId> + '_ {
-        self.members
+        self.members()
             .iter()
             .enumerate()
             .filter(|(_, b)| **b)
             .filter_map(|(i, _)| u32::try_from(i).ok().map(ClassId))
     }
 
-    fn zip(&self, other: &ClassSet, f: impl Fn(bool, bool) -> bool) -> ClassSet {
+    fn zip(
+        &self,
+        other: &ClassSet,
+        f: impl Fn(bool, bool) -> bool,
+        g: impl Fn(&SetExpr, &SetExpr) -> SetExpr,
+    ) -> ClassSet {
+        let repr = match (&self.repr, &other.repr) {
+            (Repr::Classes(a), Repr::Classes(b)) => Repr::Classes(
+                a.iter()
+                    .zip(b.iter().chain(std::iter::repeat(&false)))
+                    .map(|(x, y)| f(*x, *y))
+                    .collect(),
+            ),
+            (Repr::Patterns(a), Repr::Patterns(b)) => Repr::Patterns(g(a, b)),
+            // Sets of different keys: the result means nothing (see the type's docs).
+            (r, _) => r.clone(),
+        };
         ClassSet {
             key: self.key,
-            members: self
-                .members
-                .iter()
-                .zip(other.members.iter().chain(std::iter::repeat(&false)))
-                .map(|(a, b)| f(*a, *b))
-                .collect(),
+            repr,
         }
     }
 
     /// `self ∪ other` (both of the same key).
     pub fn union(&self, other: &ClassSet) -> ClassSet {
-        self.zip(other, |a, b| a || b)
+        self.zip(other, |a, b| a || b, SetExpr::or)
     }
 
     /// `self ∩ other`.
     pub fn intersection(&self, other: &ClassSet) -> ClassSet {
-        self.zip(other, |a, b| a && b)
+        self.zip(other, |a, b| a && b, SetExpr::and)
     }
 
     /// `self ∖ other`.
     pub fn difference(&self, other: &ClassSet) -> ClassSet {
-        self.zip(other, |a, b| a && !b)
+        self.zip(
+            other,
+            |a, b| a && !b,
+            |a, b| SetExpr::and(a, &SetExpr::not(b)),
+        )
     }
 
     /// Every class of the key not in `self` (absence is not a class).
     pub fn complement(&self) -> ClassSet {
         ClassSet {
             key: self.key,
-            members: self.members.iter().map(|b| !b).collect(),
+            repr: match &self.repr {
+                Repr::Classes(m) => Repr::Classes(m.iter().map(|b| !b).collect()),
+                Repr::Patterns(e) => Repr::Patterns(SetExpr::not(e)),
+            },
         }
+    }
+}
+
+/// A lazy key's infeasible core: (key index, `Some(true)` when it concerns present values and
+/// `None` for "absent yet matching", the literals).
+type Lemma = (usize, Option<bool>, Vec<(usize, bool)>);
+
+/// A membership test for one class ([`Universe::class_test`]).
+#[derive(Debug)]
+pub struct ClassTest<'a> {
+    universe: &'a Universe,
+    key: KeyId,
+    class: ClassId,
+    /// A lazy key's patterns, with whether the class matches each.
+    lazy: Option<Vec<(&'a Pattern, bool)>>,
+}
+
+impl ClassTest<'_> {
+    /// Whether `value` lies in the class.
+    pub fn contains(&self, value: &Value) -> bool {
+        match (&self.lazy, value) {
+            (Some(order), Value::String(s)) => order.iter().all(|(p, m)| p.matches(s) == *m),
+            (Some(_), _) => false,
+            (None, _) => self.universe.class_of(self.key, value).ok().flatten() == Some(self.class),
+        }
+    }
+
+    /// [`ClassTest::contains`] for a string value.
+    pub fn contains_str(&self, s: &str) -> bool {
+        match &self.lazy {
+            Some(order) => order.iter().all(|(p, m)| p.matches(s) == *m),
+            None => self.contains(&Value::String(s.to_owned())),
+        }
+    }
+
+    /// Whether the class of a lazy key lies inside a literal pattern (its strings are then one
+    /// string up to case: scanning other strings for a member is pointless).
+    pub fn within_literal(&self) -> bool {
+        self.lazy.as_ref().is_some_and(|order| {
+            order
+                .iter()
+                .any(|(p, m)| *m && matches!(p.shape(), Shape::Whole(g) if g.is_literal()))
+        })
     }
 }
 
@@ -942,6 +1167,9 @@ pub struct Universe {
     keys: Vec<KeyInfo>,
     bdd: BddManager,
     valid: Bdd,
+    limits: Limits,
+    /// Pattern variable of a lazy key → (key index, pattern index).
+    lazy_owner: FxHashMap<u32, (usize, usize)>,
 }
 
 impl Universe {
@@ -1008,7 +1236,18 @@ impl Universe {
 
     /// Number of classes of the key (absence not counted).
     pub fn class_count(&self, key: KeyId) -> Result<usize, LogicError> {
-        Ok(self.info(key)?.n)
+        let k = self.info(key)?;
+        if let Partition::Lazy(_) = k.part {
+            return Err(LogicError::NotEnumerated {
+                key: k.decl.name.clone(),
+            });
+        }
+        Ok(k.n)
+    }
+
+    /// Whether the key is lazy ([`Vocabulary::set_lazy`]).
+    pub fn is_lazy(&self, key: KeyId) -> Result<bool, LogicError> {
+        Ok(matches!(self.info(key)?.part, Partition::Lazy(_)))
     }
 
     /// The witness value of a class.
@@ -1031,6 +1270,7 @@ impl Universe {
                 1 => Value::Bool(true),
                 _ => return Err(none()),
             },
+            Partition::Lazy(l) => Value::String(l.witness(i).ok_or_else(none)?.to_owned()),
         })
     }
 
@@ -1078,6 +1318,11 @@ impl Universe {
                 })
             }
             Partition::Bool => (i < 2).then(Natural::one),
+            Partition::Lazy(_) => {
+                return Err(LogicError::NotEnumerated {
+                    key: k.decl.name.clone(),
+                });
+            }
         })
     }
 
@@ -1087,12 +1332,16 @@ impl Universe {
         let i = class.0 as usize;
         let w = self.class_witness(key, class)?;
         Ok(match &k.part {
-            Partition::String(p) | Partition::Enum { part: p, .. } => {
-                let sig = p
-                    .classes()
-                    .get(i)
-                    .map(|c| c.signature.clone())
-                    .unwrap_or_default();
+            Partition::String(_) | Partition::Enum { .. } | Partition::Lazy(_) => {
+                let sig = match &k.part {
+                    Partition::String(p) | Partition::Enum { part: p, .. } => p
+                        .classes()
+                        .get(i)
+                        .map(|c| c.signature.clone())
+                        .unwrap_or_default(),
+                    Partition::Lazy(l) => l.signature(&w.to_string()),
+                    _ => Vec::new(),
+                };
                 let (yes, no): (Vec<_>, Vec<_>) =
                     k.decl.patterns.iter().zip(sig).partition(|(_, m)| *m);
                 let show = |v: Vec<(&Pattern, bool)>| {
@@ -1126,23 +1375,49 @@ impl Universe {
         let n = self.info(key)?.n;
         Ok(ClassSet {
             key,
-            members: (0..n).map(f).collect(),
+            repr: Repr::Classes((0..n).map(f).collect()),
         })
     }
 
     /// Every class of the key.
     pub fn classes_all(&self, key: KeyId) -> Result<ClassSet, LogicError> {
+        if self.is_lazy(key)? {
+            return Ok(ClassSet {
+                key,
+                repr: Repr::Patterns(SetExpr::Const(true)),
+            });
+        }
         self.set_where(key, |_| true)
     }
 
     /// No class.
     pub fn classes_none(&self, key: KeyId) -> Result<ClassSet, LogicError> {
+        if self.is_lazy(key)? {
+            return Ok(ClassSet {
+                key,
+                repr: Repr::Patterns(SetExpr::Const(false)),
+            });
+        }
         self.set_where(key, |_| false)
     }
 
     /// The classes whose strings match a registered pattern (string or enumerated key).
     pub fn classes_like(&self, key: KeyId, pattern: &Pattern) -> Result<ClassSet, LogicError> {
         let k = self.info(key)?;
+        if let Partition::Lazy(_) = k.part {
+            let idx =
+                *k.decl
+                    .pattern_index
+                    .get(pattern)
+                    .ok_or_else(|| LogicError::NotRegistered {
+                        key: k.decl.name.clone(),
+                        literal: pattern.to_string(),
+                    })?;
+            return Ok(ClassSet {
+                key,
+                repr: Repr::Patterns(SetExpr::Pattern(u32::try_from(idx).unwrap_or(u32::MAX))),
+            });
+        }
         let (Partition::String(p) | Partition::Enum { part: p, .. }) = &k.part else {
             return Err(LogicError::WrongKind {
                 key: k.decl.name.clone(),
@@ -1254,9 +1529,72 @@ impl Universe {
                 p.cells().iter().position(|(c, _)| in_cell(c, x))
             }
             (Partition::Bool, Value::Bool(b)) => Some(usize::from(*b)),
+            (Partition::Lazy(l), Value::String(s)) => {
+                let sig = l.signature(s);
+                (0..l.discovered()).find(|&i| {
+                    l.witness(i).is_some_and(|w| {
+                        l.patterns()
+                            .iter()
+                            .zip(&sig)
+                            .all(|(p, m)| p.matches(w) == *m)
+                    })
+                })
+            }
             _ => None,
         };
         Ok(found.and_then(|i| u32::try_from(i).ok()).map(ClassId))
+    }
+
+    /// Whether `value` lies in class `class` of the key: every formula of the universe then gives
+    /// it the same answer as the class's witness. To test many values, use
+    /// [`Universe::class_test`].
+    pub fn same_class(
+        &self,
+        key: KeyId,
+        class: ClassId,
+        value: &Value,
+    ) -> Result<bool, LogicError> {
+        Ok(self.class_test(key, class)?.contains(value))
+    }
+
+    /// A membership test for class `class` of the key, for testing many values. For a lazy key it
+    /// compares the patterns a value matches with those of the class's witness (the witness's
+    /// matching patterns first, so most values are told apart by a few matches).
+    pub fn class_test(&self, key: KeyId, class: ClassId) -> Result<ClassTest<'_>, LogicError> {
+        let k = self.info(key)?;
+        Ok(match &k.part {
+            Partition::Lazy(l) => {
+                let sig = l
+                    .witness(class.0 as usize)
+                    .map(|w| l.signature(w))
+                    .unwrap_or_default();
+                let mut order: Vec<(&Pattern, bool)> = l
+                    .patterns()
+                    .iter()
+                    .zip(sig.iter().copied())
+                    .filter(|(_, m)| *m)
+                    .collect();
+                order.extend(
+                    l.patterns()
+                        .iter()
+                        .zip(sig.iter().copied())
+                        .filter(|(_, m)| !*m),
+                );
+                ClassTest {
+                    universe: self,
+                    key,
+                    class,
+                    lazy: (!sig.is_empty() || l.witness(class.0 as usize).is_some())
+                        .then_some(order),
+                }
+            }
+            _ => ClassTest {
+                universe: self,
+                key,
+                class,
+                lazy: None,
+            },
+        })
     }
 
     // ----- formulas --------------------------------------------------------------
@@ -1344,6 +1682,13 @@ impl Universe {
             return Ok(Bdd::TRUE);
         };
         let (first, width, n, arity) = (k.first_var, k.width, k.n as u64, k.decl.arity);
+        if let Partition::Lazy(_) = &k.part {
+            // No constraint up front: "absent ⇒ no pattern matches" and "a universal pattern
+            // matches every present value" are learnt like any other lemma, when a path needs
+            // them (conjoining them here would put every pattern variable in every question).
+            let _ = (first, width);
+            return Ok(Bdd::TRUE);
+        }
         match arity {
             Arity::Single => {
                 let codes: Vec<u64> = (0..=n).collect();
@@ -1364,6 +1709,9 @@ impl Universe {
     pub fn present(&mut self, key: KeyId) -> Result<Bdd, LogicError> {
         let k = self.info(key)?;
         let (f, w, n) = (k.first_var, k.width, k.n as u64);
+        if let Partition::Lazy(_) = k.part {
+            return self.bdd.var(f).map_err(node_limit);
+        }
         match k.decl.arity {
             Arity::Single => {
                 let codes: Vec<u64> = (1..=n).collect();
@@ -1377,6 +1725,9 @@ impl Universe {
     pub fn absent(&mut self, key: KeyId) -> Result<Bdd, LogicError> {
         let k = self.info(key)?;
         let (f, w) = (k.first_var, k.width);
+        if let Partition::Lazy(_) = k.part {
+            return self.bdd.nvar(f).map_err(node_limit);
+        }
         match k.decl.arity {
             Arity::Single => self.codes_bdd(f, w, &[0]).map_err(node_limit),
             Arity::Multi => self.bdd.nvar(f).map_err(node_limit),
@@ -1386,6 +1737,13 @@ impl Universe {
     /// A single-valued key is present with a value in one of the classes.
     pub fn value_in(&mut self, set: &ClassSet) -> Result<Bdd, LogicError> {
         let k = self.arity_check(set.key, Arity::Single)?;
+        if let Repr::Patterns(e) = &set.repr {
+            let first = k.first_var;
+            let (e, vars) = (e.clone(), k.pattern_vars.clone());
+            let f = self.expr_bdd(&vars, &e).map_err(node_limit)?;
+            let p = self.bdd.var(first).map_err(node_limit)?;
+            return self.bdd.and(p, f).map_err(node_limit);
+        }
         let codes: Vec<u64> = set
             .iter()
             .map(|c| u64::from(c.0) + 1)
@@ -1393,6 +1751,36 @@ impl Universe {
             .collect();
         let (f, w) = (k.first_var, k.width);
         self.codes_bdd(f, w, &codes).map_err(node_limit)
+    }
+
+    fn expr_bdd(&mut self, vars: &[u32], e: &SetExpr) -> Result<Bdd, NodeLimit> {
+        Ok(match e {
+            SetExpr::Const(b) => {
+                if *b {
+                    Bdd::TRUE
+                } else {
+                    Bdd::FALSE
+                }
+            }
+            SetExpr::Pattern(i) => match vars.get(*i as usize) {
+                Some(&v) => self.bdd.var(v)?,
+                None => Bdd::FALSE,
+            },
+            SetExpr::Not(x) => {
+                let x = self.expr_bdd(vars, x)?;
+                self.bdd.not(x)?
+            }
+            SetExpr::And(a, b) => {
+                let a = self.expr_bdd(vars, a)?;
+                let b = self.expr_bdd(vars, b)?;
+                self.bdd.and(a, b)?
+            }
+            SetExpr::Or(a, b) => {
+                let a = self.expr_bdd(vars, a)?;
+                let b = self.expr_bdd(vars, b)?;
+                self.bdd.or(a, b)?
+            }
+        })
     }
 
     /// `ForAnyValue`: a multi-valued key has some value in one of the classes (false
@@ -1436,7 +1824,7 @@ impl Universe {
         let mut acc = Bdd::TRUE;
         for i in (0..n).rev() {
             let v = first + 1 + u32::try_from(i).unwrap_or(u32::MAX);
-            let inside = set.members.get(i).copied().unwrap_or(false);
+            let inside = set.members().get(i).copied().unwrap_or(false);
             acc = if inside {
                 self.bdd.mk(v, Bdd::FALSE, acc)
             } else {
@@ -1488,8 +1876,9 @@ impl Universe {
         match self.restrict_valid(f) {
             Err(NodeLimit(limit)) => Decision::Unknown(Unknown::BddNodes { limit }),
             Ok(g) => match self.assignment_of(g) {
-                None => Decision::Holds,
-                Some(a) => Decision::Violated(self.witness(&a)),
+                Err(u) => Decision::Unknown(u),
+                Ok(None) => Decision::Holds,
+                Ok(Some(a)) => Decision::Violated(self.witness(&a)),
             },
         }
     }
@@ -1520,18 +1909,217 @@ impl Universe {
     /// classes), or `None` when `f` is empty.
     pub fn any_assignment(&mut self, f: Bdd) -> Result<Option<Assignment>, LogicError> {
         let g = self.restrict_valid(f).map_err(node_limit)?;
-        Ok(self.assignment_of(g))
+        self.assignment_of(g).map_err(LogicError::Limit)
     }
 
-    fn assignment_of(&self, g: Bdd) -> Option<Assignment> {
-        let path = self.bdd.any_sat(g)?;
-        let mut bits = vec![false; self.bdd.num_vars() as usize];
-        for (v, b) in path {
-            if let Some(slot) = bits.get_mut(v as usize) {
-                *slot = b;
+    /// A class assignment in `g` (already restricted to `valid`). Lazy keys are refined here: a
+    /// path whose cube on a lazy key describes no string yields a lemma (added to `valid`, and
+    /// to `g`), and the next path is tried.
+    fn assignment_of(&mut self, g: Bdd) -> Result<Option<Assignment>, Unknown> {
+        let (max_states, max_work) = (self.limits.max_dfa_states, self.limits.max_dfa_work);
+        let lazy_owner = std::mem::take(&mut self.lazy_owner);
+        let out = self.refine(g, &lazy_owner, max_states, max_work);
+        self.lazy_owner = lazy_owner;
+        out
+    }
+
+    fn refine(
+        &mut self,
+        mut g: Bdd,
+        lazy_owner: &FxHashMap<u32, (usize, usize)>,
+        max_states: usize,
+        max_work: u64,
+    ) -> Result<Option<Assignment>, Unknown> {
+        let bdd_limit = |NodeLimit(limit)| Unknown::BddNodes { limit };
+        loop {
+            let Some(path) = self.bdd.any_sat(g) else {
+                return Ok(None);
+            };
+            let mut bits = vec![false; self.bdd.num_vars() as usize];
+            for &(v, b) in &path {
+                if let Some(slot) = bits.get_mut(v as usize) {
+                    *slot = b;
+                }
+            }
+            // The lazy keys: a string per cube, or a lemma.
+            let mut lazy: Vec<(usize, KeyValue)> = Vec::new();
+            let mut lemmas: Vec<Lemma> = Vec::new();
+            for (ki, k) in self.keys.iter_mut().enumerate() {
+                let Partition::Lazy(l) = &mut k.part else {
+                    continue;
+                };
+                let first = k.first_var;
+                let cube: Vec<(usize, bool)> = path
+                    .iter()
+                    .filter_map(|(v, b)| match lazy_owner.get(v) {
+                        Some(&(owner, i)) if owner == ki => Some((i, *b)),
+                        _ => None,
+                    })
+                    .collect();
+                let tested = path.iter().find(|(v, _)| *v == first).map(|(_, b)| *b);
+                let some_true = cube.iter().find(|(_, b)| *b).map(|(i, _)| *i);
+                match (tested, some_true) {
+                    // An absent value matches no pattern.
+                    (Some(false), Some(i)) => {
+                        lemmas.push((ki, None, vec![(i, true)]));
+                        continue;
+                    }
+                    (Some(false), None) | (None, None) => {
+                        lazy.push((ki, KeyValue::Absent));
+                        continue;
+                    }
+                    _ => {}
+                }
+                match l.solve(&cube, max_states, max_work) {
+                    Outcome::Found(s) => {
+                        let c = l.add(s);
+                        lazy.push((
+                            ki,
+                            KeyValue::Class(ClassId(u32::try_from(c).unwrap_or(u32::MAX))),
+                        ));
+                    }
+                    Outcome::Infeasible(core) => lemmas.push((ki, Some(true), core)),
+                    Outcome::Limit(AutomatonLimit::States(limit)) => {
+                        return Err(Unknown::DfaStates {
+                            key: k.decl.name.clone(),
+                            limit,
+                        });
+                    }
+                    Outcome::Limit(AutomatonLimit::Work(limit)) => {
+                        return Err(Unknown::DfaWork {
+                            key: k.decl.name.clone(),
+                            limit,
+                        });
+                    }
+                }
+            }
+            if lemmas.is_empty() {
+                let mut a = self.decode(&bits);
+                for (ki, v) in lazy {
+                    if let Some(slot) = a.values.get_mut(ki) {
+                        *slot = v;
+                    }
+                }
+                return Ok(Some(a));
+            }
+            for (ki, presence, core) in lemmas {
+                let lemma = match presence {
+                    Some(true) => self.lemma(ki, &core)?,
+                    // Absent, yet matching a pattern.
+                    _ => {
+                        let (first, vars) = match self.keys.get(ki) {
+                            Some(k) => (k.first_var, k.pattern_vars.clone()),
+                            None => continue,
+                        };
+                        let mut clause = self.bdd.var(first).map_err(bdd_limit)?;
+                        for (i, _) in core {
+                            if let Some(&v) = vars.get(i) {
+                                let lit = self.bdd.nvar(v).map_err(bdd_limit)?;
+                                clause = self.bdd.or(clause, lit).map_err(bdd_limit)?;
+                            }
+                        }
+                        clause
+                    }
+                };
+                self.valid = self.bdd.and(self.valid, lemma).map_err(bdd_limit)?;
+                g = self.bdd.and(g, lemma).map_err(bdd_limit)?;
             }
         }
-        Some(self.decode(&bits))
+    }
+
+    /// The constraint learnt from an infeasible core of lazy key `ki`: not all of the core's
+    /// literals. After [`MAX_LEMMAS`] lemmas on the key, the exact constraint of its full
+    /// partition instead (the signatures of all its cells), after which no cube is infeasible.
+    fn lemma(&mut self, ki: usize, core: &[(usize, bool)]) -> Result<Bdd, Unknown> {
+        let bdd_limit = |NodeLimit(limit)| Unknown::BddNodes { limit };
+        let Some(k) = self.keys.get_mut(ki) else {
+            return Ok(Bdd::TRUE);
+        };
+        let first = k.first_var;
+        let vars = k.pattern_vars.clone();
+        let Partition::Lazy(l) = &mut k.part else {
+            return Ok(Bdd::TRUE);
+        };
+        l.lemmas += 1;
+        if l.lemmas <= MAX_LEMMAS || l.exact {
+            // The core concerns present values: ¬present ∨ ¬core.
+            let mut clause = self.bdd.nvar(first).map_err(bdd_limit)?;
+            for &(i, b) in core {
+                let Some(&v) = vars.get(i) else {
+                    continue;
+                };
+                let lit = if b { self.bdd.nvar(v) } else { self.bdd.var(v) }.map_err(bdd_limit)?;
+                clause = self.bdd.or(clause, lit).map_err(bdd_limit)?;
+            }
+            return Ok(clause);
+        }
+        l.exact = true;
+        let (max_states, max_work) = (self.limits.max_dfa_states, self.limits.max_dfa_work);
+        let name = k.decl.name.clone();
+        let part = partition(l.patterns(), max_states, max_work).map_err(|e| match e {
+            AutomatonLimit::States(limit) => Unknown::DfaStates {
+                key: name.clone(),
+                limit,
+            },
+            AutomatonLimit::Work(limit) => Unknown::DfaWork {
+                key: name.clone(),
+                limit,
+            },
+        })?;
+        // Signatures over the patterns in variable order.
+        let mut order: Vec<usize> = (0..vars.len()).collect();
+        order.sort_by_key(|&i| vars.get(i).copied().unwrap_or(u32::MAX));
+        let ordered_vars: Vec<u32> = order.iter().filter_map(|&i| vars.get(i).copied()).collect();
+        let mut sigs: Vec<Vec<bool>> = part
+            .classes()
+            .iter()
+            .map(|c| {
+                order
+                    .iter()
+                    .map(|&i| c.signature.get(i).copied().unwrap_or(false))
+                    .collect()
+            })
+            .collect();
+        sigs.sort();
+        let cells = self
+            .signatures_bdd(&ordered_vars, 0, &sigs)
+            .map_err(bdd_limit)?;
+        // Absent with no pattern matching, or present with the signature of a cell.
+        let p = self.bdd.var(first).map_err(bdd_limit)?;
+        let none: Vec<Vec<bool>> = vec![vec![false; ordered_vars.len()]];
+        let nothing = self
+            .signatures_bdd(&ordered_vars, 0, &none)
+            .map_err(bdd_limit)?;
+        let absent = self.bdd.diff(nothing, p).map_err(bdd_limit)?;
+        let present = self.bdd.and(p, cells).map_err(bdd_limit)?;
+        self.bdd.or(absent, present).map_err(bdd_limit)
+    }
+
+    /// The BDD of a set of signatures (sorted, false before true) over variables `vars[j]`
+    /// (ascending), from position `j` on.
+    fn signatures_bdd(
+        &mut self,
+        vars: &[u32],
+        j: usize,
+        sigs: &[Vec<bool>],
+    ) -> Result<Bdd, NodeLimit> {
+        if sigs.is_empty() {
+            return Ok(Bdd::FALSE);
+        }
+        let Some(width) = sigs.first().map(Vec::len) else {
+            return Ok(Bdd::FALSE);
+        };
+        if j >= width {
+            return Ok(Bdd::TRUE);
+        }
+        let split = sigs.partition_point(|s| !s.get(j).copied().unwrap_or(false));
+        let (lo, hi) = sigs.split_at(split);
+        let lo = self.signatures_bdd(vars, j + 1, lo)?;
+        let hi = self.signatures_bdd(vars, j + 1, hi)?;
+        match vars.get(j) {
+            Some(&v) => self.bdd.mk(v, lo, hi),
+            None => Ok(Bdd::FALSE),
+        }
     }
 
     fn decode(&self, bits: &[bool]) -> Assignment {
@@ -1573,6 +2161,18 @@ impl Universe {
             }
         };
         for (k, val) in self.keys.iter().zip(&a.values) {
+            if let Partition::Lazy(l) = &k.part {
+                // A discovered class: present, and the patterns its witness matches.
+                if let KeyValue::Class(c) = val
+                    && let Some(w) = l.witness(c.0 as usize)
+                {
+                    set(k.first_var, true);
+                    for (v, m) in k.pattern_vars.iter().zip(l.signature(w)) {
+                        set(*v, m);
+                    }
+                }
+                continue;
+            }
             match (k.decl.arity, val) {
                 // Out-of-range classes are ignored (the key reads as absent / the
                 // class as not in the set).
@@ -1640,6 +2240,15 @@ impl Universe {
         f: Bdd,
         weights: &impl Weights,
     ) -> Result<Natural, LogicError> {
+        if let Some(k) = self
+            .keys
+            .iter()
+            .find(|k| matches!(k.part, Partition::Lazy(_)))
+        {
+            return Err(LogicError::NotEnumerated {
+                key: k.decl.name.clone(),
+            });
+        }
         let g = self.restrict_valid(f).map_err(node_limit)?;
         let mut memo: HashMap<(Bdd, usize, u32), Natural> = HashMap::new();
         Ok(self.wmc(g, 0, 0, weights, &mut memo))
