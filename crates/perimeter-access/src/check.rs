@@ -244,18 +244,26 @@ fn violations(
             continue;
         }
         let index = st.index;
-        match space.universe.decide_empty(g) {
-            Decision::Holds => {}
-            Decision::Violated(w) if shown => {
-                // A further reason: the decision is exact; its witness is not shown, so it is not
-                // built or replayed (the tests replay every statement's witness).
-                let _ = w;
-                out.push(Violation {
+        if shown {
+            // A further reason: the decision is exact; its witness is not shown, so it is not
+            // built or replayed.
+            match space.universe.satisfiable(g) {
+                Ok(false) => {}
+                Ok(true) => out.push(Violation {
                     index,
                     unknown: None,
                     witness: None,
-                });
+                }),
+                Err(u) => out.push(Violation {
+                    index,
+                    witness: None,
+                    unknown: Some(u.to_string()),
+                }),
             }
+            continue;
+        }
+        match space.universe.decide_empty(g) {
+            Decision::Holds => {}
             Decision::Violated(w) => {
                 let mut rw = request_of(space, &w);
                 let ok = confirm(space, &rw);

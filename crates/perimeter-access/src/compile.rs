@@ -197,10 +197,21 @@ impl Shapes {
     }
 }
 
+/// The number of glob tokens a template gives at most (for allocating them at once).
+fn template_len(t: &Template) -> usize {
+    t.parts
+        .iter()
+        .map(|p| match p {
+            Part::Lit(l) => l.len(),
+            _ => 1,
+        })
+        .sum()
+}
+
 /// A glob from a template; variables are read as `*` (`None` if `vars_as_star` is false and the
 /// template has variables). Literal `*`/`?` escapes stay literal characters.
 pub fn template_glob(t: &Template, vars_as_star: bool) -> Option<Glob> {
-    let mut toks = Vec::new();
+    let mut toks = Vec::with_capacity(template_len(t));
     for p in &t.parts {
         match p {
             Part::Lit(l) => toks.extend(l.chars().map(GlobToken::Char)),
@@ -219,7 +230,7 @@ pub fn template_glob(t: &Template, vars_as_star: bool) -> Option<Glob> {
 /// resource ARN segment, it can expand to match beyond the colon boundaries"), as the reference
 /// evaluator's `Glob::resource` does. A variable read as `*` may cross `:` (its value is free).
 pub fn resource_glob(t: &Template, vars_as_star: bool) -> Option<Glob> {
-    let mut toks = Vec::new();
+    let mut toks = Vec::with_capacity(template_len(t));
     let mut parts = t.parts.iter().peekable();
     while let Some(p) = parts.next() {
         match p {

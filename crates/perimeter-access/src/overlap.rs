@@ -12,13 +12,17 @@
 //! (soundness); it may say "overlap" of statements that do not (the question is then only larger).
 
 use perimeter_iam::model::{Clause, Statement};
+use perimeter_iam::pattern::{Part, Template};
 use perimeter_logic::glob::fold;
+#[cfg(test)]
 use perimeter_logic::{Glob, GlobToken};
 
+#[cfg(test)]
 use crate::compile::{resource_glob, template_glob};
 
 /// The literal characters every match of `g` starts with (`rev`: ends with), up to the first
 /// wildcard.
+#[cfg(test)]
 fn literal_end(g: &Glob, rev: bool) -> Vec<char> {
     let lit = |t: &GlobToken| match t {
         GlobToken::Char(c) => Some(*c),
@@ -65,7 +69,7 @@ pub struct Shape {
 }
 
 /// A glob's literal prefix and suffix (reversed), and whether it is one literal string.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Ends {
     prefix: Vec<char>,
     suffix: Vec<char>,
@@ -73,6 +77,7 @@ struct Ends {
 }
 
 impl Ends {
+    #[cfg(test)]
     fn of(g: &Glob) -> Ends {
         Ends {
             prefix: literal_end(g, false),
@@ -82,23 +87,45 @@ impl Ends {
     }
 }
 
-impl Shape {
-    /// The shape of a statement.
-    pub fn of(st: &Statement) -> Shape {
-        let ends = |gs: Vec<Glob>| gs.iter().map(Ends::of).collect();
-        Shape {
-            actions: clause_globs(&st.action, false).map(ends),
-            resources: st
-                .resource
-                .as_ref()
-                .and_then(|c| clause_globs(c, true))
-                .map(ends),
+impl Ends {
+    /// The ends of a template as written: a variable, like a wildcard, ends the literal part (its
+    /// value is free). The same as [`Ends::of`] the template's glob, without building it.
+    fn of_template(t: &Template) -> Ends {
+        let literal = t.parts.iter().all(|p| matches!(p, Part::Lit(_)));
+        let lits = |parts: &mut dyn Iterator<Item = &Part>, rev: bool| -> Vec<char> {
+            let mut out = Vec::new();
+            for p in parts {
+                match p {
+                    Part::Lit(l) if rev => out.extend(l.chars().rev()),
+                    Part::Lit(l) => out.extend(l.chars()),
+                    _ => break,
+                }
+            }
+            out
+        };
+        Ends {
+            prefix: lits(&mut t.parts.iter(), false),
+            suffix: lits(&mut t.parts.iter().rev(), true),
+            literal,
         }
     }
 }
 
-/// The globs of a clause, or `None` when any string may match it (`NotAction`/`NotResource`, or a
-/// pattern that does not read as a glob).
+impl Shape {
+    /// The shape of a statement.
+    pub fn of(st: &Statement) -> Shape {
+        let ends = |c: &Clause| -> Option<Vec<Ends>> {
+            (!c.negated).then(|| c.patterns.iter().map(Ends::of_template).collect())
+        };
+        Shape {
+            actions: ends(&st.action),
+            resources: st.resource.as_ref().and_then(ends),
+        }
+    }
+}
+
+/// The globs of a clause, or `None` when any string may match it (`NotAction`/`NotResource`).
+#[cfg(test)]
 fn clause_globs(c: &Clause, resource: bool) -> Option<Vec<Glob>> {
     if c.negated {
         return None;
@@ -171,6 +198,20 @@ mod tests {
                     prop_assert!(globs_may_meet(&ga, &gb, folded), "{a} and {b} share {s}");
                 }
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// The ends read off a template are the ends of its glob, for actions and resources.
+        #[test]
+        fn template_ends_are_glob_ends(text in "([ab:*?]|\\$\\{aws:username\\}){0,6}", resource in any::<bool>()) {
+            let (t, _) = Template::parse(&text, true, true);
+            let g = if resource { resource_glob(&t, true) } else { template_glob(&t, true) };
+            let g = g.unwrap();
+            prop_assert_eq!(Ends::of_template(&t), Ends::of(&g));
+            let clause = Clause { negated: false, patterns: vec![t] };
+            prop_assert!(clause_globs(&clause, resource).is_some());
         }
     }
 }

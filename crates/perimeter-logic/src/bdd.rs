@@ -58,7 +58,7 @@ enum Op {
 
 /// Owns the nodes and the operation caches.
 /// Nodes (and cache entries) a manager has room for before it first grows.
-const INITIAL_NODES: usize = 512;
+const INITIAL_NODES: usize = 1024;
 
 #[derive(Clone, Debug)]
 pub struct BddManager {

@@ -84,7 +84,8 @@ impl Glob {
     /// Builds a glob from tokens; consecutive stars are merged where the language stays the
     /// same (`**` is `*`, a restricted star next to `*` is `*`, two equal restricted stars are one).
     pub fn from_tokens(tokens: impl IntoIterator<Item = GlobToken>) -> Glob {
-        let mut out: Vec<GlobToken> = Vec::new();
+        let tokens = tokens.into_iter();
+        let mut out: Vec<GlobToken> = Vec::with_capacity(tokens.size_hint().0);
         for t in tokens {
             match (out.last().copied(), t) {
                 (

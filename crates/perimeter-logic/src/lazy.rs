@@ -131,12 +131,13 @@ fn direct_shortest(p: &Pattern) -> Option<String> {
 }
 
 impl LazyPart {
-    pub(crate) fn new(patterns: &[Pattern]) -> LazyPart {
+    pub(crate) fn new(patterns: Vec<Pattern>) -> LazyPart {
+        let n = patterns.len();
         LazyPart {
-            patterns: patterns.to_vec(),
+            patterns,
             found: Vec::new(),
             found_index: FxHashMap::default(),
-            shortest: vec![None; patterns.len()],
+            shortest: vec![None; n],
             pairs: FxHashMap::default(),
             lemmas: 0,
             exact: false,
@@ -325,7 +326,7 @@ mod tests {
 
     fn pats(texts: &[&str]) -> LazyPart {
         LazyPart::new(
-            &texts
+            texts
                 .iter()
                 .map(|t| Pattern::glob(t, Case::Sensitive))
                 .collect::<Vec<_>>(),

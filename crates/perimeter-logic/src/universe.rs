@@ -72,6 +72,7 @@ use crate::strings::{AutomatonLimit, StringPartition, partition, partition_finit
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::rc::Rc;
 
 /// A key handle, valid for the [`Vocabulary`] that issued it and its [`Universe`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -626,9 +627,12 @@ impl Vocabulary {
         let limits = self.limits;
         let mut keys: Vec<KeyInfo> = Vec::with_capacity(self.keys.len());
         let mut next_var: u64 = 0;
-        for decl in self.keys {
+        for mut decl in self.keys {
             let part = match decl.kind {
-                KeyKind::String if decl.lazy => Partition::Lazy(LazyPart::new(&decl.patterns)),
+                // A lazy key's patterns move into its part (`pattern_index` stays in the decl).
+                KeyKind::String if decl.lazy => {
+                    Partition::Lazy(LazyPart::new(std::mem::take(&mut decl.patterns)))
+                }
                 KeyKind::String => Partition::String(
                     string_partition(&decl.patterns, limits, cache.as_deref_mut()).map_err(
                         |e| {
@@ -707,10 +711,9 @@ impl Vocabulary {
             .map(|k| {
                 vec![
                     0;
-                    if matches!(k.part, Partition::Lazy(_)) {
-                        k.decl.patterns.len()
-                    } else {
-                        0
+                    match &k.part {
+                        Partition::Lazy(l) => l.patterns().len(),
+                        _ => 0,
                     }
                 ]
             })
@@ -985,14 +988,15 @@ enum Repr {
     Patterns(SetExpr),
 }
 
-/// A set of strings of a lazy key, as a boolean combination of its patterns.
+/// A set of strings of a lazy key, as a boolean combination of its patterns (shared subterms:
+/// cloning is constant time, so set operations in a loop stay linear).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum SetExpr {
     Const(bool),
     Pattern(u32),
-    Not(Box<SetExpr>),
-    And(Box<SetExpr>, Box<SetExpr>),
-    Or(Box<SetExpr>, Box<SetExpr>),
+    Not(Rc<SetExpr>),
+    And(Rc<SetExpr>, Rc<SetExpr>),
+    Or(Rc<SetExpr>, Rc<SetExpr>),
 }
 
 impl SetExpr {
@@ -1000,7 +1004,7 @@ impl SetExpr {
         match (a, b) {
             (SetExpr::Const(false), _) | (_, SetExpr::Const(false)) => SetExpr::Const(false),
             (SetExpr::Const(true), x) | (x, SetExpr::Const(true)) => x.clone(),
-            _ => SetExpr::And(Box::new(a.clone()), Box::new(b.clone())),
+            _ => SetExpr::And(Rc::new(a.clone()), Rc::new(b.clone())),
         }
     }
 
@@ -1008,7 +1012,7 @@ impl SetExpr {
         match (a, b) {
             (SetExpr::Const(true), _) | (_, SetExpr::Const(true)) => SetExpr::Const(true),
             (SetExpr::Const(false), x) | (x, SetExpr::Const(false)) => x.clone(),
-            _ => SetExpr::Or(Box::new(a.clone()), Box::new(b.clone())),
+            _ => SetExpr::Or(Rc::new(a.clone()), Rc::new(b.clone())),
         }
     }
 
@@ -1016,7 +1020,7 @@ impl SetExpr {
         match a {
             SetExpr::Const(b) => SetExpr::Const(!b),
             SetExpr::Not(x) => (**x).clone(),
-            _ => SetExpr::Not(Box::new(a.clone())),
+            _ => SetExpr::Not(Rc::new(a.clone())),
         }
     }
 }
@@ -1116,6 +1120,37 @@ impl ClassSet {
             },
         }
     }
+}
+
+/// The diagram of a lazy key's set over its pattern variables `vars`.
+fn expr_bdd(bdd: &mut BddManager, vars: &[u32], e: &SetExpr) -> Result<Bdd, NodeLimit> {
+    Ok(match e {
+        SetExpr::Const(b) => {
+            if *b {
+                Bdd::TRUE
+            } else {
+                Bdd::FALSE
+            }
+        }
+        SetExpr::Pattern(i) => match vars.get(*i as usize) {
+            Some(&v) => bdd.var(v)?,
+            None => Bdd::FALSE,
+        },
+        SetExpr::Not(x) => {
+            let x = expr_bdd(bdd, vars, x)?;
+            bdd.not(x)?
+        }
+        SetExpr::And(a, b) => {
+            let a = expr_bdd(bdd, vars, a)?;
+            let b = expr_bdd(bdd, vars, b)?;
+            bdd.and(a, b)?
+        }
+        SetExpr::Or(a, b) => {
+            let a = expr_bdd(bdd, vars, a)?;
+            let b = expr_bdd(bdd, vars, b)?;
+            bdd.or(a, b)?
+        }
+    })
 }
 
 /// A lazy key's infeasible core: (key index, `Some(true)` when it concerns present values and
@@ -1342,8 +1377,11 @@ impl Universe {
                     Partition::Lazy(l) => l.signature(&w.to_string()),
                     _ => Vec::new(),
                 };
-                let (yes, no): (Vec<_>, Vec<_>) =
-                    k.decl.patterns.iter().zip(sig).partition(|(_, m)| *m);
+                let patterns = match &k.part {
+                    Partition::Lazy(l) => l.patterns(),
+                    _ => &k.decl.patterns,
+                };
+                let (yes, no): (Vec<_>, Vec<_>) = patterns.iter().zip(sig).partition(|(_, m)| *m);
                 let show = |v: Vec<(&Pattern, bool)>| {
                     v.iter()
                         .map(|(p, _)| format!("`{p}`"))
@@ -1739,8 +1777,12 @@ impl Universe {
         let k = self.arity_check(set.key, Arity::Single)?;
         if let Repr::Patterns(e) = &set.repr {
             let first = k.first_var;
-            let (e, vars) = (e.clone(), k.pattern_vars.clone());
-            let f = self.expr_bdd(&vars, &e).map_err(node_limit)?;
+            let vars = &self
+                .keys
+                .get(set.key.index())
+                .ok_or(LogicError::UnknownKey(set.key.0))?
+                .pattern_vars;
+            let f = expr_bdd(&mut self.bdd, vars, e).map_err(node_limit)?;
             let p = self.bdd.var(first).map_err(node_limit)?;
             return self.bdd.and(p, f).map_err(node_limit);
         }
@@ -1751,36 +1793,6 @@ impl Universe {
             .collect();
         let (f, w) = (k.first_var, k.width);
         self.codes_bdd(f, w, &codes).map_err(node_limit)
-    }
-
-    fn expr_bdd(&mut self, vars: &[u32], e: &SetExpr) -> Result<Bdd, NodeLimit> {
-        Ok(match e {
-            SetExpr::Const(b) => {
-                if *b {
-                    Bdd::TRUE
-                } else {
-                    Bdd::FALSE
-                }
-            }
-            SetExpr::Pattern(i) => match vars.get(*i as usize) {
-                Some(&v) => self.bdd.var(v)?,
-                None => Bdd::FALSE,
-            },
-            SetExpr::Not(x) => {
-                let x = self.expr_bdd(vars, x)?;
-                self.bdd.not(x)?
-            }
-            SetExpr::And(a, b) => {
-                let a = self.expr_bdd(vars, a)?;
-                let b = self.expr_bdd(vars, b)?;
-                self.bdd.and(a, b)?
-            }
-            SetExpr::Or(a, b) => {
-                let a = self.expr_bdd(vars, a)?;
-                let b = self.expr_bdd(vars, b)?;
-                self.bdd.or(a, b)?
-            }
-        })
     }
 
     /// `ForAnyValue`: a multi-valued key has some value in one of the classes (false
@@ -1881,6 +1893,15 @@ impl Universe {
                 Ok(Some(a)) => Decision::Violated(self.witness(&a)),
             },
         }
+    }
+
+    /// Is `f` true of some request? The answer of [`Universe::decide_empty`] (negated), without
+    /// building the witness request.
+    pub fn satisfiable(&mut self, f: Bdd) -> Result<bool, Unknown> {
+        let g = self
+            .restrict_valid(f)
+            .map_err(|NodeLimit(limit)| Unknown::BddNodes { limit })?;
+        Ok(self.assignment_of(g)?.is_some())
     }
 
     /// Does every request in `a` lie in `b`? `Violated` carries a request in `a ∖ b`.
