@@ -22,12 +22,17 @@
 //! An empty formula is empty without any string search. After [`MAX_LEMMAS`] lemmas on one key the
 //! key falls back to the exact constraint of its full partition, so the refinement always ends.
 //!
+//! Bounds: every search on a key draws on one work budget (`Limits::max_dfa_work`, what an eager
+//! key may spend on its whole partition) and each search on the state bound; the fallback
+//! partition has the eager bounds. A lazy key thus costs at most about twice an eager key's bound,
+//! and a bound hit is an `Unknown` answer, as for an eager key.
+//!
 //! Invariants: every lemma is implied by the patterns' semantics (never a guess); a witness string
 //! matches exactly the patterns its cube says true, among the cube's patterns.
 
 use crate::fx::FxHashMap;
 use crate::glob::{GlobToken, Pattern, Shape, fold_class};
-use crate::strings::{AutomatonLimit, search};
+use crate::strings::{AutomatonLimit, search_with};
 
 /// Lemmas learnt on one key after which the key's full partition is used instead.
 pub(crate) const MAX_LEMMAS: usize = 256;
@@ -58,6 +63,9 @@ pub(crate) struct LazyPart {
     pairs: FxHashMap<(usize, bool, usize, bool), bool>,
     /// Lemmas learnt so far.
     pub(crate) lemmas: usize,
+    /// Automaton work spent by every search on this key: one budget for all of them, the bound an
+    /// eager key has for its whole partition.
+    work: u64,
     /// The exact constraint of the full partition has been added.
     pub(crate) exact: bool,
 }
@@ -140,6 +148,7 @@ impl LazyPart {
             shortest: vec![None; n],
             pairs: FxHashMap::default(),
             lemmas: 0,
+            work: 0,
             exact: false,
         }
     }
@@ -187,7 +196,13 @@ impl LazyPart {
         };
         let s = match direct_shortest(p) {
             Some(s) if p.matches(&s) => Some(s),
-            _ => search(std::slice::from_ref(p), &[true], max_states, max_work)?,
+            _ => search_with(
+                std::slice::from_ref(p),
+                &[true],
+                max_states,
+                max_work,
+                &mut self.work,
+            )?,
         };
         if let Some(slot) = self.shortest.get_mut(i) {
             *slot = Some(s.clone());
@@ -209,7 +224,14 @@ impl LazyPart {
         let (Some(px), Some(py)) = (self.patterns.get(x.0), self.patterns.get(y.0)) else {
             return Ok(true);
         };
-        let f = search(&[px.clone(), py.clone()], &[x.1, y.1], max_states, max_work)?.is_some();
+        let f = search_with(
+            &[px.clone(), py.clone()],
+            &[x.1, y.1],
+            max_states,
+            max_work,
+            &mut self.work,
+        )?
+        .is_some();
         self.pairs.insert((x.0, x.1, y.0, y.1), f);
         Ok(f)
     }
@@ -299,7 +321,7 @@ impl LazyPart {
             .filter_map(|(i, _)| self.patterns.get(*i).cloned())
             .collect();
         let want: Vec<bool> = cube.iter().map(|(_, b)| *b).collect();
-        if let Some(s) = search(&sub, &want, max_states, max_work)? {
+        if let Some(s) = search_with(&sub, &want, max_states, max_work, &mut self.work)? {
             return Ok(Outcome::Found(s));
         }
         // 3. A small core: one literal alone, or two that cannot hold together.

@@ -46,6 +46,13 @@
 //! constant time; when it is not, one path of the BDD gives a class per key and the
 //! class witnesses give the concrete request ([`Witness`]).
 //!
+//! A single-valued string key can instead be *lazy* ([`Vocabulary::set_lazy`]): one
+//! variable per pattern, no partition up front. A path then gives a *cube* of patterns that
+//! must and must not match; a string with that cube is found on demand (a candidate, or a
+//! search over the product of the cube's patterns only), and a cube no string has becomes a
+//! lemma of the universe before the question is asked again. Same answers, found without the
+//! Venn diagram of all the key's patterns, which can have thousands of cells.
+//!
 //! ```
 //! use perimeter_logic::{Arity, Case, Decision, KeyKind, Pattern, Vocabulary, WitnessValue, Value};
 //!

@@ -1104,6 +1104,18 @@ pub fn search(
     max_states: usize,
     max_work: u64,
 ) -> Result<Option<String>, AutomatonLimit> {
+    search_with(patterns, want, max_states, max_work, &mut 0)
+}
+
+/// [`search`], adding the word operations it spends to `work` and stopping when `work` exceeds
+/// `max_work` (a budget shared by several searches).
+pub fn search_with(
+    patterns: &[Pattern],
+    want: &[bool],
+    max_states: usize,
+    max_work: u64,
+    work: &mut u64,
+) -> Result<Option<String>, AutomatonLimit> {
     let compiled = compile(patterns);
     let (atoms, _) = atoms(&compiled.preds);
     let runner = Runner::new(&compiled.nfas, &compiled.preds, &atoms);
@@ -1142,7 +1154,6 @@ pub fn search(
     let mut index: FxHashMap<u64, u32> = FxHashMap::default();
     let mut chain: Vec<u32> = Vec::new();
     let mut parent: Vec<Option<(u32, u32)>> = Vec::new();
-    let mut work = 0u64;
     let mut start = runner.start();
     start.resize(words, 0);
     let witness = |parent: &[Option<(u32, u32)>], mut s: usize| -> String {
@@ -1192,8 +1203,8 @@ pub fn search(
                 }
                 plain_seen = true;
             }
-            work = work.saturating_add(words as u64);
-            if work > max_work {
+            *work = work.saturating_add(words as u64);
+            if *work > max_work {
                 return Err(AutomatonLimit::Work(max_work));
             }
             runner.mask(&current, a, &mut mask);

@@ -757,6 +757,7 @@ impl Vocabulary {
             keys,
             valid: Bdd::TRUE,
             limits,
+            lemmas: Vec::new(),
         };
         let mut valid = Bdd::TRUE;
         for i in (0..universe.keys.len()).rev() {
@@ -1205,6 +1206,8 @@ pub struct Universe {
     limits: Limits,
     /// Pattern variable of a lazy key → (key index, pattern index).
     lazy_owner: FxHashMap<u32, (usize, usize)>,
+    /// Lemmas learnt on lazy keys: a clause and its variables (see `restrict_valid`).
+    lemmas: Vec<(Bdd, Vec<u32>)>,
 }
 
 impl Universe {
@@ -1879,8 +1882,28 @@ impl Universe {
 
     // ----- questions -------------------------------------------------------------
 
+    /// `f` ∧ the domain constraints ∧ the lemmas of lazy keys whose variables all occur in `f`.
+    /// Lemmas are kept apart rather than conjoined into one formula: their conjunction can be
+    /// exponential in the variable order (a lemma "new pattern ⇒ old pattern" per statement pairs
+    /// variables registered far apart), while the few that concern one question stay small. Any
+    /// subset of lemmas keeps answers exact (they are facts, and refinement checks every cube);
+    /// every lemma learnt from a question concerns only its variables, so it is used the next time.
     fn restrict_valid(&mut self, f: Bdd) -> Result<Bdd, NodeLimit> {
-        self.bdd.and(f, self.valid)
+        let mut g = self.bdd.and(f, self.valid)?;
+        if self.lemmas.is_empty() || g == Bdd::FALSE {
+            return Ok(g);
+        }
+        let support = self.bdd.support(g);
+        for i in 0..self.lemmas.len() {
+            let Some((clause, vars)) = self.lemmas.get(i) else {
+                continue;
+            };
+            if vars.iter().all(|v| support.binary_search(v).is_ok()) {
+                let clause = *clause;
+                g = self.bdd.and(g, clause)?;
+            }
+        }
+        Ok(g)
     }
 
     /// Is `f` true of no request? `Holds`, or `Violated` with a request in `f`.
@@ -2024,7 +2047,7 @@ impl Universe {
                 return Ok(Some(a));
             }
             for (ki, presence, core) in lemmas {
-                let lemma = match presence {
+                let (lemma, clause_vars) = match presence {
                     Some(true) => self.lemma(ki, &core)?,
                     // Absent, yet matching a pattern.
                     _ => {
@@ -2033,16 +2056,22 @@ impl Universe {
                             None => continue,
                         };
                         let mut clause = self.bdd.var(first).map_err(bdd_limit)?;
+                        let mut used = vec![first];
                         for (i, _) in core {
                             if let Some(&v) = vars.get(i) {
                                 let lit = self.bdd.nvar(v).map_err(bdd_limit)?;
                                 clause = self.bdd.or(clause, lit).map_err(bdd_limit)?;
+                                used.push(v);
                             }
                         }
-                        clause
+                        (clause, Some(used))
                     }
                 };
-                self.valid = self.bdd.and(self.valid, lemma).map_err(bdd_limit)?;
+                match clause_vars {
+                    Some(vars) => self.lemmas.push((lemma, vars)),
+                    // The exact constraint of a key's full partition: part of the domain.
+                    None => self.valid = self.bdd.and(self.valid, lemma).map_err(bdd_limit)?,
+                }
                 g = self.bdd.and(g, lemma).map_err(bdd_limit)?;
             }
         }
@@ -2051,28 +2080,34 @@ impl Universe {
     /// The constraint learnt from an infeasible core of lazy key `ki`: not all of the core's
     /// literals. After [`MAX_LEMMAS`] lemmas on the key, the exact constraint of its full
     /// partition instead (the signatures of all its cells), after which no cube is infeasible.
-    fn lemma(&mut self, ki: usize, core: &[(usize, bool)]) -> Result<Bdd, Unknown> {
+    fn lemma(
+        &mut self,
+        ki: usize,
+        core: &[(usize, bool)],
+    ) -> Result<(Bdd, Option<Vec<u32>>), Unknown> {
         let bdd_limit = |NodeLimit(limit)| Unknown::BddNodes { limit };
         let Some(k) = self.keys.get_mut(ki) else {
-            return Ok(Bdd::TRUE);
+            return Ok((Bdd::TRUE, None));
         };
         let first = k.first_var;
         let vars = k.pattern_vars.clone();
         let Partition::Lazy(l) = &mut k.part else {
-            return Ok(Bdd::TRUE);
+            return Ok((Bdd::TRUE, None));
         };
         l.lemmas += 1;
         if l.lemmas <= MAX_LEMMAS || l.exact {
             // The core concerns present values: ¬present ∨ ¬core.
             let mut clause = self.bdd.nvar(first).map_err(bdd_limit)?;
+            let mut used = vec![first];
             for &(i, b) in core {
                 let Some(&v) = vars.get(i) else {
                     continue;
                 };
                 let lit = if b { self.bdd.nvar(v) } else { self.bdd.var(v) }.map_err(bdd_limit)?;
                 clause = self.bdd.or(clause, lit).map_err(bdd_limit)?;
+                used.push(v);
             }
-            return Ok(clause);
+            return Ok((clause, Some(used)));
         }
         l.exact = true;
         let (max_states, max_work) = (self.limits.max_dfa_states, self.limits.max_dfa_work);
@@ -2113,7 +2148,7 @@ impl Universe {
             .map_err(bdd_limit)?;
         let absent = self.bdd.diff(nothing, p).map_err(bdd_limit)?;
         let present = self.bdd.and(p, cells).map_err(bdd_limit)?;
-        self.bdd.or(absent, present).map_err(bdd_limit)
+        Ok((self.bdd.or(absent, present).map_err(bdd_limit)?, None))
     }
 
     /// The BDD of a set of signatures (sorted, false before true) over variables `vars[j]`
