@@ -13,12 +13,15 @@
 //! 1. take a path of the formula (a *cube*: some pattern variables true, some false);
 //! 2. look for a string with exactly that cube ([`LazyPart::solve`]): a cheap candidate first
 //!    (the shortest string of a true pattern, checked with the plain matcher), then a
-//!    breadth-first search over the product of the cube's patterns only ([`search`]);
+//!    breadth-first search over the product of the cube's patterns only
+//!    ([`crate::strings::search`]);
 //! 3. if there is one, it is the witness; if not, a small infeasible part of the cube (a *core*:
 //!    two patterns that cannot be both true, one that implies another, …) becomes a lemma that
-//!    [`crate::Universe`] adds to its domain constraint, and the question is asked again.
+//!    [`crate::Universe`] keeps, and the question is asked again.
 //!
 //! Lemmas are facts about strings, so they hold for every question of the universe and are kept.
+//! They are kept as separate clauses, each conjoined only to the questions that mention all its
+//! variables: conjoined into one formula they can grow exponentially in the variable order.
 //! An empty formula is empty without any string search. After [`MAX_LEMMAS`] lemmas on one key the
 //! key falls back to the exact constraint of its full partition, so the refinement always ends.
 //!
