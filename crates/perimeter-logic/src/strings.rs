@@ -892,6 +892,76 @@ fn partition_split(
     })
 }
 
+/// The DFA states of a breadth-first construction: one flat arena of `words` words per state, a
+/// hash index with chains for lookups, and each state's parent on a shortest path (states are
+/// numbered in discovery order, so the BFS queue is a cursor over them).
+struct States {
+    words: usize,
+    arena: Vec<u64>,
+    /// A state's hash → the last state with that hash; `chain[i]` is the state before `i` with the
+    /// same hash (`NONE` ends the chain).
+    index: FxHashMap<u64, u32>,
+    chain: Vec<u32>,
+    /// `parent[i] = (previous state, atom index)` on a shortest path; `None` for the start.
+    parent: Vec<Option<(u32, u32)>>,
+}
+
+impl States {
+    fn new(words: usize, expected: usize, start: &[u64]) -> States {
+        let mut st = States {
+            words,
+            arena: Vec::with_capacity(expected * words),
+            index: FxHashMap::with_capacity_and_hasher(expected, Default::default()),
+            chain: Vec::with_capacity(expected),
+            parent: Vec::with_capacity(expected),
+        };
+        st.push(start, word_hash(start), None);
+        st
+    }
+
+    fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    fn bits(&self, s: usize) -> Option<&[u64]> {
+        self.arena.get(s * self.words..(s + 1) * self.words)
+    }
+
+    /// The state with these bits (whose hash is `h`), if known.
+    fn find(&self, bits: &[u64], h: u64) -> Option<u32> {
+        let mut id = self.index.get(&h).copied().unwrap_or(NONE);
+        while id != NONE {
+            if self.bits(id as usize) == Some(bits) {
+                return Some(id);
+            }
+            id = self.chain.get(id as usize).copied().unwrap_or(NONE);
+        }
+        None
+    }
+
+    /// Adds a state (not known before) and returns its number.
+    fn push(&mut self, bits: &[u64], h: u64, parent: Option<(u32, u32)>) -> u32 {
+        let id = u32::try_from(self.parent.len()).unwrap_or(NONE);
+        let head = self.index.insert(h, id).unwrap_or(NONE);
+        self.chain.push(head);
+        self.arena.extend_from_slice(bits);
+        self.parent.push(parent);
+        id
+    }
+
+    /// The string that first reached state `s`: the atoms on its parent path.
+    fn witness(&self, atoms: &[(char, Vec<bool>)], mut s: usize) -> String {
+        let mut rev = Vec::new();
+        while let Some(Some((p, a))) = self.parent.get(s) {
+            if let Some((c, _)) = atoms.get(*a as usize) {
+                rev.push(*c);
+            }
+            s = *p as usize;
+        }
+        rev.iter().rev().collect()
+    }
+}
+
 /// The breadth-first subset construction over `atoms` (see the module docs). `work` accumulates
 /// the word operations spent, against `max_work`. With `map` (the character → atom map of these
 /// atoms) the explored automaton is kept for [`StringPartition::class_of`] when small enough.
@@ -910,21 +980,11 @@ fn explore(
     let mut mask_succ: Vec<u32> = Vec::new();
     let runner = Runner::new(&compiled.nfas, &compiled.preds, atoms);
     let mut marks = vec![false; atoms.len()];
-    // States live in one flat arena (`words` u64 per state); `index` maps a state's
-    // hash to the ids of the states with that hash.
     let words = runner.words.max(1);
     // Room for the states of a typical key up front: growing these one push at a time was a
     // large part of the cost of small partitions.
     const EXPECTED_STATES: usize = 128;
-    let mut arena: Vec<u64> = Vec::with_capacity(EXPECTED_STATES * words);
-    // `index` maps a state's hash to the last state with that hash; `chain[i]` is the state
-    // before `i` with the same hash (`NONE` ends the chain).
-    let mut index: FxHashMap<u64, u32> =
-        FxHashMap::with_capacity_and_hasher(EXPECTED_STATES, Default::default());
-    let mut chain: Vec<u32> = Vec::with_capacity(EXPECTED_STATES);
     let hash = word_hash;
-    // parent[i] = (previous state, atom index) on a shortest path.
-    let mut parent: Vec<Option<(u32, u32)>> = Vec::with_capacity(EXPECTED_STATES);
     let sig_words = runner.ends.len().div_ceil(64).max(1);
     let mut sig = vec![0u64; sig_words];
     let mut seen: FxHashMap<Vec<u64>, u32> =
@@ -939,16 +999,13 @@ fn explore(
 
     let mut start = runner.start();
     start.resize(words, 0);
-    index.insert(hash(&start), 0);
-    chain.push(NONE);
-    arena.extend_from_slice(&start);
-    parent.push(None);
+    let mut states = States::new(words, EXPECTED_STATES, &start);
     // BFS: states are numbered in discovery order, so the queue is a cursor.
     let mut next = 0usize;
-    while next < parent.len() {
+    while next < states.len() {
         let s = next;
         next += 1;
-        let Some(bits) = arena.get(s * words..(s + 1) * words) else {
+        let Some(bits) = states.bits(s) else {
             continue;
         };
         current.copy_from_slice(bits);
@@ -1010,36 +1067,18 @@ fn explore(
             masks.extend_from_slice(&mask);
             runner.advance(&mask, &mut scratch);
             let h = hash(&scratch);
-            let head = index.get(&h).copied().unwrap_or(NONE);
-            let mut id = head;
-            let mut known = false;
-            while id != NONE {
-                let i = id as usize;
-                if arena.get(i * words..(i + 1) * words) == Some(scratch.as_slice()) {
-                    known = true;
-                    break;
-                }
-                id = chain.get(i).copied().unwrap_or(NONE);
-            }
-            if known {
+            if let Some(id) = states.find(&scratch, h) {
                 mask_succ.push(id);
                 record(id);
                 continue;
             }
-            if parent.len() >= max_states {
+            if states.len() >= max_states {
                 return Err(AutomatonLimit::States(max_states));
             }
-            let (Ok(new_id), Ok(from), Ok(atom)) = (
-                u32::try_from(parent.len()),
-                u32::try_from(s),
-                u32::try_from(a),
-            ) else {
+            let (Ok(from), Ok(atom)) = (u32::try_from(s), u32::try_from(a)) else {
                 return Err(AutomatonLimit::States(max_states));
             };
-            index.insert(h, new_id);
-            chain.push(head);
-            arena.extend_from_slice(&scratch);
-            parent.push(Some((from, atom)));
+            let new_id = states.push(&scratch, h, Some((from, atom)));
             mask_succ.push(new_id);
             record(new_id);
         }
@@ -1055,22 +1094,12 @@ fn explore(
             }
         }
     }
-    let witness = |mut s: usize| -> String {
-        let mut rev = Vec::new();
-        while let Some(Some((p, a))) = parent.get(s) {
-            if let Some((c, _)) = atoms.get(*a as usize) {
-                rev.push(*c);
-            }
-            s = *p as usize;
-        }
-        rev.iter().rev().collect()
-    };
     let n = runner.ends.len();
     let classes = order
         .into_iter()
         .map(|(bits, s)| StringClass {
             signature: (0..n).map(|i| get_bit(&bits, i)).collect(),
-            witness: witness(s),
+            witness: states.witness(atoms, s),
         })
         .collect();
     let lookup = match (trans, map) {
@@ -1085,7 +1114,7 @@ fn explore(
     };
     Ok(StringPartition {
         classes,
-        dfa_states: parent.len(),
+        dfa_states: states.len(),
         atoms: atoms.len(),
         lookup,
     })
@@ -1150,32 +1179,15 @@ pub fn search_with(
         (0..n).all(|i| runner.ends.get(i).is_some_and(|&e| get_bit(bits, e)) == wanted(i))
     };
     let max_states = max_states.min(MAX_ARENA_WORDS / words);
-    let mut arena: Vec<u64> = Vec::with_capacity(64 * words);
-    let mut index: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut chain: Vec<u32> = Vec::new();
-    let mut parent: Vec<Option<(u32, u32)>> = Vec::new();
     let mut start = runner.start();
     start.resize(words, 0);
-    let witness = |parent: &[Option<(u32, u32)>], mut s: usize| -> String {
-        let mut rev = Vec::new();
-        while let Some(Some((p, a))) = parent.get(s) {
-            if let Some((c, _)) = atoms.get(*a as usize) {
-                rev.push(*c);
-            }
-            s = *p as usize;
-        }
-        rev.iter().rev().collect()
-    };
     if hit(&start) {
         return Ok(Some(String::new()));
     }
     if hopeless(&start) {
         return Ok(None);
     }
-    index.insert(word_hash(&start), 0);
-    chain.push(NONE);
-    arena.extend_from_slice(&start);
-    parent.push(None);
+    let mut states = States::new(words, 64, &start);
     let mut marks = vec![false; atoms.len()];
     let mut current = vec![0u64; words];
     let mut mask = vec![0u64; words];
@@ -1183,13 +1195,13 @@ pub fn search_with(
     let mut masks: Vec<u64> = Vec::new();
     let mut dead: Vec<bool> = vec![false];
     let mut next = 0usize;
-    while next < parent.len() {
+    while next < states.len() {
         let s = next;
         next += 1;
         if dead.get(s).copied().unwrap_or(true) {
             continue;
         }
-        let Some(bits) = arena.get(s * words..(s + 1) * words) else {
+        let Some(bits) = states.bits(s) else {
             continue;
         };
         current.copy_from_slice(bits);
@@ -1215,42 +1227,24 @@ pub fn search_with(
             masks.extend_from_slice(&mask);
             runner.advance(&mask, &mut scratch);
             let h = word_hash(&scratch);
-            let head = index.get(&h).copied().unwrap_or(NONE);
-            let mut id = head;
-            let mut known = false;
-            while id != NONE {
-                let i = id as usize;
-                if arena.get(i * words..(i + 1) * words) == Some(scratch.as_slice()) {
-                    known = true;
-                    break;
-                }
-                id = chain.get(i).copied().unwrap_or(NONE);
-            }
-            if known {
+            if states.find(&scratch, h).is_some() {
                 continue;
             }
-            let (Ok(new_id), Ok(from), Ok(atom)) = (
-                u32::try_from(parent.len()),
-                u32::try_from(s),
-                u32::try_from(a),
-            ) else {
+            let (Ok(from), Ok(atom)) = (u32::try_from(s), u32::try_from(a)) else {
                 return Err(AutomatonLimit::States(max_states));
             };
             // BFS reaches states in shortlex order of their shortest strings: the first state
             // with the wanted signature gives the shortest witness.
             if hit(&scratch) {
-                parent.push(Some((from, atom)));
-                return Ok(Some(witness(&parent, parent.len() - 1)));
+                let id = states.push(&scratch, h, Some((from, atom)));
+                return Ok(Some(states.witness(&atoms, id as usize)));
             }
-            if parent.len() >= max_states {
+            if states.len() >= max_states {
                 return Err(AutomatonLimit::States(max_states));
             }
             // A hopeless state is recorded (so it is recognised when reached again) but never
             // expanded.
-            index.insert(h, new_id);
-            chain.push(head);
-            arena.extend_from_slice(&scratch);
-            parent.push(Some((from, atom)));
+            states.push(&scratch, h, Some((from, atom)));
             dead.push(hopeless(&scratch));
         }
     }

@@ -1445,18 +1445,20 @@ impl Universe {
     /// The classes whose strings match a registered pattern (string or enumerated key).
     pub fn classes_like(&self, key: KeyId, pattern: &Pattern) -> Result<ClassSet, LogicError> {
         let k = self.info(key)?;
-        if let Partition::Lazy(_) = k.part {
-            let idx =
-                *k.decl
-                    .pattern_index
-                    .get(pattern)
-                    .ok_or_else(|| LogicError::NotRegistered {
+        let index =
+            || {
+                k.decl.pattern_index.get(pattern).copied().ok_or_else(|| {
+                    LogicError::NotRegistered {
                         key: k.decl.name.clone(),
                         literal: pattern.to_string(),
-                    })?;
+                    }
+                })
+            };
+        if let Partition::Lazy(_) = k.part {
+            let idx = u32::try_from(index()?).unwrap_or(u32::MAX);
             return Ok(ClassSet {
                 key,
-                repr: Repr::Patterns(SetExpr::Pattern(u32::try_from(idx).unwrap_or(u32::MAX))),
+                repr: Repr::Patterns(SetExpr::Pattern(idx)),
             });
         }
         let (Partition::String(p) | Partition::Enum { part: p, .. }) = &k.part else {
@@ -1466,14 +1468,7 @@ impl Universe {
                 found: k.decl.kind,
             });
         };
-        let idx = *k
-            .decl
-            .pattern_index
-            .get(pattern)
-            .ok_or_else(|| LogicError::NotRegistered {
-                key: k.decl.name.clone(),
-                literal: pattern.to_string(),
-            })?;
+        let idx = index()?;
         let hits: BTreeSet<usize> = p.matching(idx).into_iter().collect();
         self.set_where(key, |i| hits.contains(&i))
     }

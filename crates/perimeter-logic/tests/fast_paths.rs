@@ -5,40 +5,17 @@
 #![cfg(test)]
 
 use perimeter_logic::{
-    Arity, Case, ClassId, Glob, GlobToken, KeyKind, Limits, PartitionCache, Pattern, Universe,
-    Value, Vocabulary,
+    Arity, Case, ClassId, KeyKind, Limits, PartitionCache, Pattern, Universe, Value, Vocabulary,
 };
 use proptest::prelude::*;
 
+#[path = "support/patterns.rs"]
+mod patterns;
+
 const ALPHABET: &str = "[aAb:*?k\u{212A}é]";
 
-fn case() -> impl Strategy<Value = Case> {
-    prop_oneof![Just(Case::Sensitive), Just(Case::Insensitive)]
-}
-
 fn pattern() -> impl Strategy<Value = Pattern> {
-    let text = || proptest::string::string_regex(&format!("{ALPHABET}{{0,6}}")).unwrap();
-    prop_oneof![
-        (text(), case()).prop_map(|(t, c)| Pattern::glob(&t, c)),
-        (text(), case()).prop_map(|(t, c)| Pattern::literal(&t, c)),
-        (text(), case(), any::<u8>()).prop_map(|(t, c, mask)| {
-            let toks = Glob::parse(&t)
-                .tokens()
-                .iter()
-                .enumerate()
-                .map(|(i, tok)| match tok {
-                    GlobToken::AnyString if mask & (1 << (i % 8)) != 0 => {
-                        GlobToken::AnyStringExcept(':')
-                    }
-                    other => *other,
-                })
-                .collect::<Vec<_>>();
-            Pattern::whole(Glob::from_tokens(toks), c)
-        }),
-        (prop::collection::vec(text(), 1..4), case()).prop_map(|(segs, c)| {
-            Pattern::segmented(':', segs.iter().map(|s| Glob::parse(s)).collect(), c)
-        }),
-    ]
+    patterns::pattern(ALPHABET, 6)
 }
 
 fn universe(patterns: &[Pattern], cache: Option<&mut PartitionCache>) -> Universe {

@@ -13,8 +13,11 @@
 #![cfg(test)]
 
 use perimeter_logic::strings::partition;
-use perimeter_logic::{Case, Glob, GlobToken, Pattern, Shape};
+use perimeter_logic::{Case, GlobToken, Pattern, Shape};
 use proptest::prelude::*;
+
+#[path = "support/patterns.rs"]
+mod patterns;
 use regex::Regex;
 
 fn glob_to_regex(tokens: &[GlobToken], inner_segment: bool) -> String {
@@ -57,34 +60,8 @@ fn oracle(p: &Pattern) -> Regex {
 
 const ALPHABET: &str = "[aAbB:*?kK\u{212A}sS\u{17F}éÉßẞ\n]";
 
-fn case() -> impl Strategy<Value = Case> {
-    prop_oneof![Just(Case::Sensitive), Just(Case::Insensitive)]
-}
-
 fn pattern() -> impl Strategy<Value = Pattern> {
-    let text = || proptest::string::string_regex(&format!("{ALPHABET}{{0,7}}")).unwrap();
-    prop_oneof![
-        (text(), case()).prop_map(|(t, c)| Pattern::glob(&t, c)),
-        (text(), case()).prop_map(|(t, c)| Pattern::literal(&t, c)),
-        // Whole globs where some stars may not match `:`.
-        (text(), case(), any::<u8>()).prop_map(|(t, c, mask)| {
-            let toks = Glob::parse(&t)
-                .tokens()
-                .iter()
-                .enumerate()
-                .map(|(i, tok)| match tok {
-                    GlobToken::AnyString if mask & (1 << (i % 8)) != 0 => {
-                        GlobToken::AnyStringExcept(':')
-                    }
-                    other => *other,
-                })
-                .collect::<Vec<_>>();
-            Pattern::whole(Glob::from_tokens(toks), c)
-        }),
-        (prop::collection::vec(text(), 1..4), case()).prop_map(|(segs, c)| {
-            Pattern::segmented(':', segs.iter().map(|s| Glob::parse(s)).collect(), c)
-        }),
-    ]
+    patterns::pattern(ALPHABET, 7)
 }
 
 fn subject() -> impl Strategy<Value = String> {

@@ -6,39 +6,19 @@
 #![cfg(test)]
 
 use perimeter_logic::{
-    Arity, Bdd, Case, Decision, Glob, GlobToken, KeyId, KeyKind, KeyValue, Pattern, Universe,
-    Value, Vocabulary, WitnessValue,
+    Arity, Bdd, Case, Decision, KeyId, KeyKind, KeyValue, Pattern, Universe, Value, Vocabulary,
+    WitnessValue,
 };
 use proptest::prelude::*;
 
+#[path = "support/patterns.rs"]
+mod patterns;
+
 const ALPHABET: &str = "[aAb:*?k]";
 
-fn case() -> impl Strategy<Value = Case> {
-    prop_oneof![Just(Case::Sensitive), Just(Case::Insensitive)]
-}
-
 fn pattern() -> impl Strategy<Value = Pattern> {
-    let text = || proptest::string::string_regex(&format!("{ALPHABET}{{0,5}}")).unwrap();
     prop_oneof![
-        3 => (text(), case()).prop_map(|(t, c)| Pattern::glob(&t, c)),
-        2 => (text(), case()).prop_map(|(t, c)| Pattern::literal(&t, c)),
-        1 => (text(), any::<u8>()).prop_map(|(t, mask)| {
-            let toks = Glob::parse(&t)
-                .tokens()
-                .iter()
-                .enumerate()
-                .map(|(i, tok)| match tok {
-                    GlobToken::AnyString if mask & (1 << (i % 8)) != 0 => {
-                        GlobToken::AnyStringExcept(':')
-                    }
-                    other => *other,
-                })
-                .collect::<Vec<_>>();
-            Pattern::whole(Glob::from_tokens(toks), Case::Sensitive)
-        }),
-        1 => (prop::collection::vec(text(), 1..3)).prop_map(|segs| {
-            Pattern::segmented(':', segs.iter().map(|s| Glob::parse(s)).collect(), Case::Sensitive)
-        }),
+        6 => patterns::pattern(ALPHABET, 5),
         1 => Just(Pattern::glob("*", Case::Sensitive)),
     ]
 }
