@@ -244,9 +244,10 @@ fn violations(
             continue;
         }
         let index = st.index;
-        if shown {
-            // A further reason: the decision is exact; its witness is not shown, so it is not
-            // built or replayed.
+        if shown && space.atoms.is_empty() {
+            // A further reason: without policy variables the decision is exact, and its witness is
+            // not shown, so it is not built or replayed. (With variables a violation can be an
+            // artefact of reading them as `*`: every reason's witness is then replayed.)
             match space.universe.satisfiable(g) {
                 Ok(false) => {}
                 Ok(true) => out.push(Violation {
