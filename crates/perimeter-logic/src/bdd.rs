@@ -280,25 +280,6 @@ impl BddManager {
         id == 1
     }
 
-    /// The variables `f` depends on (its support), ascending.
-    pub fn support(&self, f: Bdd) -> Vec<u32> {
-        let mut seen: crate::fx::FxHashSet<u32> = Default::default();
-        let mut vars: Vec<u32> = Vec::new();
-        let mut stack = vec![f.0];
-        while let Some(id) = stack.pop() {
-            let n = self.node(id);
-            if n.var == TERMINAL_VAR || !seen.insert(id) {
-                continue;
-            }
-            vars.push(n.var);
-            stack.push(n.lo);
-            stack.push(n.hi);
-        }
-        vars.sort_unstable();
-        vars.dedup();
-        vars
-    }
-
     /// One satisfying path: the variables it fixes, preferring `false` for each.
     /// Variables not listed may take either value. `None` when `f` is false.
     pub fn any_sat(&self, f: Bdd) -> Option<Vec<(u32, bool)>> {

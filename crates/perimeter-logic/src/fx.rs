@@ -75,9 +75,6 @@ pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 /// A `HashMap` keyed through [`FxHasher`].
 pub(crate) type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
 
-/// A `HashSet` with [`FxHasher`].
-pub(crate) type FxHashSet<K> = std::collections::HashSet<K, FxBuild>;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,8 +20,9 @@
 //!    [`crate::Universe`] keeps, and the question is asked again.
 //!
 //! Lemmas are facts about strings, so they hold for every question of the universe and are kept.
-//! They are kept as separate clauses, each conjoined only to the questions that mention all its
-//! variables: conjoined into one formula they can grow exponentially in the variable order.
+//! They are kept as separate clauses, each conjoined to a question only when one of its paths
+//! breaks it (no string search is needed then): conjoined into one formula they can grow
+//! exponentially in the variable order.
 //! An empty formula is empty without any string search. After [`MAX_LEMMAS`] lemmas on one key the
 //! key falls back to the exact constraint of its full partition, so the refinement always ends.
 //!

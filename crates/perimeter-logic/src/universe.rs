@@ -1154,6 +1154,9 @@ fn expr_bdd(bdd: &mut BddManager, vars: &[u32], e: &SetExpr) -> Result<Bdd, Node
     })
 }
 
+/// Literals (variable, value) that a lemma forbids together.
+type Forbidden = Vec<(u32, bool)>;
+
 /// A lazy key's infeasible core: (key index, `Some(true)` when it concerns present values and
 /// `None` for "absent yet matching", the literals).
 type Lemma = (usize, Option<bool>, Vec<(usize, bool)>);
@@ -1206,8 +1209,8 @@ pub struct Universe {
     limits: Limits,
     /// Pattern variable of a lazy key → (key index, pattern index).
     lazy_owner: FxHashMap<u32, (usize, usize)>,
-    /// Lemmas learnt on lazy keys: a clause and its variables (see `restrict_valid`).
-    lemmas: Vec<(Bdd, Vec<u32>)>,
+    /// Lemmas learnt on lazy keys: a clause, and the literals it forbids together (see `refine`).
+    lemmas: Vec<(Bdd, Forbidden)>,
 }
 
 impl Universe {
@@ -1877,28 +1880,9 @@ impl Universe {
 
     // ----- questions -------------------------------------------------------------
 
-    /// `f` ∧ the domain constraints ∧ the lemmas of lazy keys whose variables all occur in `f`.
-    /// Lemmas are kept apart rather than conjoined into one formula: their conjunction can be
-    /// exponential in the variable order (a lemma "new pattern ⇒ old pattern" per statement pairs
-    /// variables registered far apart), while the few that concern one question stay small. Any
-    /// subset of lemmas keeps answers exact (they are facts, and refinement checks every cube);
-    /// every lemma learnt from a question concerns only its variables, so it is used the next time.
+    /// `f` ∧ the domain constraints. Lemmas of lazy keys are not conjoined here (see `refine`).
     fn restrict_valid(&mut self, f: Bdd) -> Result<Bdd, NodeLimit> {
-        let mut g = self.bdd.and(f, self.valid)?;
-        if self.lemmas.is_empty() || g == Bdd::FALSE {
-            return Ok(g);
-        }
-        let support = self.bdd.support(g);
-        for i in 0..self.lemmas.len() {
-            let Some((clause, vars)) = self.lemmas.get(i) else {
-                continue;
-            };
-            if vars.iter().all(|v| support.binary_search(v).is_ok()) {
-                let clause = *clause;
-                g = self.bdd.and(g, clause)?;
-            }
-        }
-        Ok(g)
+        self.bdd.and(f, self.valid)
     }
 
     /// Is `f` true of no request? `Holds`, or `Violated` with a request in `f`.
@@ -1974,6 +1958,21 @@ impl Universe {
             let Some(path) = self.bdd.any_sat(g) else {
                 return Ok(None);
             };
+            // A lemma learnt before that this path breaks: conjoin it and take another path (no
+            // string search). Lemmas are kept apart rather than conjoined up front: their
+            // conjunction can be exponential in the variable order (a lemma "new pattern ⇒ old
+            // pattern" per statement pairs variables registered far apart), while the few a
+            // question meets stay small. The path lists its variables in ascending order.
+            let broken = self.lemmas.iter().find(|(_, forbidden)| {
+                forbidden.iter().all(|(v, b)| {
+                    path.binary_search_by_key(v, |(pv, _)| *pv)
+                        .is_ok_and(|i| path.get(i).is_some_and(|(_, pb)| pb == b))
+                })
+            });
+            if let Some(&(clause, _)) = broken {
+                g = self.bdd.and(g, clause).map_err(bdd_limit)?;
+                continue;
+            }
             let mut bits = vec![false; self.bdd.num_vars() as usize];
             for &(v, b) in &path {
                 if let Some(slot) = bits.get_mut(v as usize) {
@@ -2051,19 +2050,19 @@ impl Universe {
                             None => continue,
                         };
                         let mut clause = self.bdd.var(first).map_err(bdd_limit)?;
-                        let mut used = vec![first];
+                        let mut forbidden = vec![(first, false)];
                         for (i, _) in core {
                             if let Some(&v) = vars.get(i) {
                                 let lit = self.bdd.nvar(v).map_err(bdd_limit)?;
                                 clause = self.bdd.or(clause, lit).map_err(bdd_limit)?;
-                                used.push(v);
+                                forbidden.push((v, true));
                             }
                         }
-                        (clause, Some(used))
+                        (clause, Some(forbidden))
                     }
                 };
                 match clause_vars {
-                    Some(vars) => self.lemmas.push((lemma, vars)),
+                    Some(forbidden) => self.lemmas.push((lemma, forbidden)),
                     // The exact constraint of a key's full partition: part of the domain.
                     None => self.valid = self.bdd.and(self.valid, lemma).map_err(bdd_limit)?,
                 }
@@ -2079,7 +2078,7 @@ impl Universe {
         &mut self,
         ki: usize,
         core: &[(usize, bool)],
-    ) -> Result<(Bdd, Option<Vec<u32>>), Unknown> {
+    ) -> Result<(Bdd, Option<Forbidden>), Unknown> {
         let bdd_limit = |NodeLimit(limit)| Unknown::BddNodes { limit };
         let Some(k) = self.keys.get_mut(ki) else {
             return Ok((Bdd::TRUE, None));
@@ -2093,16 +2092,16 @@ impl Universe {
         if l.lemmas <= MAX_LEMMAS || l.exact {
             // The core concerns present values: ¬present ∨ ¬core.
             let mut clause = self.bdd.nvar(first).map_err(bdd_limit)?;
-            let mut used = vec![first];
+            let mut forbidden = vec![(first, true)];
             for &(i, b) in core {
                 let Some(&v) = vars.get(i) else {
                     continue;
                 };
                 let lit = if b { self.bdd.nvar(v) } else { self.bdd.var(v) }.map_err(bdd_limit)?;
                 clause = self.bdd.or(clause, lit).map_err(bdd_limit)?;
-                used.push(v);
+                forbidden.push((v, b));
             }
-            return Ok((clause, Some(used)));
+            return Ok((clause, Some(forbidden)));
         }
         l.exact = true;
         let (max_states, max_work) = (self.limits.max_dfa_states, self.limits.max_dfa_work);
