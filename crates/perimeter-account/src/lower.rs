@@ -872,184 +872,175 @@ impl Lowering<'_> {
             .and_then(|a| a.flag(&mut self.diagnostics))
     }
 
-    /// The access points listed in a Region, and whether the listing is there and readable (else
-    /// the Region's access points are unknown).
-    fn access_points(&mut self, region: &str) -> (Vec<AccessPoint>, bool) {
-        let dir = format!("{region}/s3control-list-access-points");
+    /// Calls `item` on each element of `key` in every file of the listing folder `dir`; `item` returns
+    /// false for an element it cannot read. Returns whether the listing is there and readable: some
+    /// file, each one JSON, `key` an array (or null, or absent) and every element read.
+    fn listing(
+        &mut self,
+        dir: &str,
+        key: &str,
+        mut item: impl FnMut(&mut Self, At<'_>) -> bool,
+    ) -> bool {
         let paths: Vec<String> = self
             .files
-            .files_in(&dir)
+            .files_in(dir)
             .into_iter()
             .map(str::to_owned)
             .collect();
         let mut listed = !paths.is_empty();
-        let mut out = Vec::new();
         for path in paths {
             let Some(doc) = self.doc(&path) else {
                 listed = false;
                 continue;
             };
-            let Some(list) = At::root(&doc).field("AccessPointList") else {
+            let Some(list) = At::root(&doc).field(key) else {
                 continue;
             };
             if !matches!(list.node.value, Value::Array(_) | Value::Null) {
                 listed = false;
             }
-            for item in list.items(&mut self.diagnostics) {
-                let d = &mut self.diagnostics;
-                let (Some(name), Some(bucket)) =
-                    (item.str_field("Name", d), item.str_field("Bucket", d))
-                else {
-                    item.diag(d, "an access point without `Name` or `Bucket`".to_owned());
+            for at in list.items(&mut self.diagnostics) {
+                if !item(self, at) {
                     listed = false;
-                    continue;
-                };
-                let q = quote_plus(&name);
-                let network_origin = item
-                    .str_field("NetworkOrigin", d)
-                    .unwrap_or_else(|| "Internet".to_owned());
-                let vpc_id = item
-                    .path(&["VpcConfiguration", "VpcId"])
-                    .and_then(|a| a.text(d));
-                let alias = item.str_field("Alias", d);
-                let bucket_account_id = item.str_field("BucketAccountId", d);
-                let arn = item.str_field("AccessPointArn", d).unwrap_or_else(|| {
-                    format!(
-                        "arn:{}:s3:{region}:{}:accesspoint/{name}",
-                        self.partition,
-                        self.account_id.clone().unwrap_or_default()
-                    )
-                });
-                let origin = item.origin();
-                let policy = self.policy_file(
-                    &format!("{region}/s3control-get-access-point-policy/{q}"),
-                    &["Policy"],
-                );
-                let public_access_block = self.bpa_file(
-                    &format!("{region}/s3control-get-access-point/{q}"),
-                    &["PublicAccessBlockConfiguration"],
-                );
-                let policy_is_public = self.policy_status_file(
-                    &format!("{region}/s3control-get-access-point-policy-status/{q}"),
-                    &["PolicyStatus", "IsPublic"],
-                );
-                let account = arn_account(&arn)
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| self.account());
-                out.push(AccessPoint {
-                    kind: AccessPointKind::Regional,
-                    name,
-                    arn,
-                    account,
-                    region: region.to_owned(),
-                    alias,
-                    bucket,
-                    bucket_account_id,
-                    network_origin,
-                    vpc_id,
-                    policy,
-                    public_access_block,
-                    policy_is_public,
-                    origin,
-                });
+                }
             }
         }
+        listed
+    }
+
+    /// The access points listed in a Region, and whether the listing is there and readable (else
+    /// the Region's access points are unknown).
+    fn access_points(&mut self, region: &str) -> (Vec<AccessPoint>, bool) {
+        let mut out = Vec::new();
+        let dir = format!("{region}/s3control-list-access-points");
+        let listed = self.listing(&dir, "AccessPointList", |cx, item| {
+            let d = &mut cx.diagnostics;
+            let (Some(name), Some(bucket)) =
+                (item.str_field("Name", d), item.str_field("Bucket", d))
+            else {
+                item.diag(d, "an access point without `Name` or `Bucket`".to_owned());
+                return false;
+            };
+            let q = quote_plus(&name);
+            let network_origin = item
+                .str_field("NetworkOrigin", d)
+                .unwrap_or_else(|| "Internet".to_owned());
+            let vpc_id = item
+                .path(&["VpcConfiguration", "VpcId"])
+                .and_then(|a| a.text(d));
+            let alias = item.str_field("Alias", d);
+            let bucket_account_id = item.str_field("BucketAccountId", d);
+            let arn = item.str_field("AccessPointArn", d).unwrap_or_else(|| {
+                format!(
+                    "arn:{}:s3:{region}:{}:accesspoint/{name}",
+                    cx.partition,
+                    cx.account_id.clone().unwrap_or_default()
+                )
+            });
+            let origin = item.origin();
+            let policy = cx.policy_file(
+                &format!("{region}/s3control-get-access-point-policy/{q}"),
+                &["Policy"],
+            );
+            let public_access_block = cx.bpa_file(
+                &format!("{region}/s3control-get-access-point/{q}"),
+                &["PublicAccessBlockConfiguration"],
+            );
+            let policy_is_public = cx.policy_status_file(
+                &format!("{region}/s3control-get-access-point-policy-status/{q}"),
+                &["PolicyStatus", "IsPublic"],
+            );
+            let account = arn_account(&arn)
+                .map(str::to_owned)
+                .unwrap_or_else(|| cx.account());
+            out.push(AccessPoint {
+                kind: AccessPointKind::Regional,
+                name,
+                arn,
+                account,
+                region: region.to_owned(),
+                alias,
+                bucket,
+                bucket_account_id,
+                network_origin,
+                vpc_id,
+                policy,
+                public_access_block,
+                policy_is_public,
+                origin,
+            });
+            true
+        });
         (out, listed)
     }
 
     /// Multi-Region access points (`s3control list-multi-region-access-points`, a global listing in
     /// the default Region folder): one entry per (access point, bucket in the account).
     fn multi_region_access_points(&mut self, dir: &str) -> (Vec<AccessPoint>, bool) {
-        let list_dir = format!("{dir}/s3control-list-multi-region-access-points");
-        let paths: Vec<String> = self
-            .files
-            .files_in(&list_dir)
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        let mut listed = !paths.is_empty();
         let mut out = Vec::new();
-        for path in paths {
-            let Some(doc) = self.doc(&path) else {
-                listed = false;
-                continue;
+        let list_dir = format!("{dir}/s3control-list-multi-region-access-points");
+        let listed = self.listing(&list_dir, "AccessPoints", |cx, item| {
+            let d = &mut cx.diagnostics;
+            let (Some(name), Some(alias)) = (item.str_field("Name", d), item.str_field("Alias", d))
+            else {
+                item.diag(
+                    d,
+                    "a multi-Region access point without `Name` or `Alias`".to_owned(),
+                );
+                return false;
             };
-            let Some(list) = At::root(&doc).field("AccessPoints") else {
-                continue;
-            };
-            if !matches!(list.node.value, Value::Array(_) | Value::Null) {
-                listed = false;
-            }
-            for item in list.items(&mut self.diagnostics) {
-                let d = &mut self.diagnostics;
-                let (Some(name), Some(alias)) =
-                    (item.str_field("Name", d), item.str_field("Alias", d))
-                else {
-                    item.diag(
+            let public_access_block = item
+                .field("PublicAccessBlock")
+                .map(|a| public_access_block(&a, d));
+            // A Region without `Bucket` is left out, and the listing counts as not fully read.
+            let mut complete = true;
+            let mut regions = Vec::new();
+            for r in item
+                .field("Regions")
+                .map(|r| r.items(d))
+                .unwrap_or_default()
+            {
+                let Some(bucket) = r.str_field("Bucket", d) else {
+                    r.diag(
                         d,
-                        "a multi-Region access point without `Name` or `Alias`".to_owned(),
+                        "a multi-Region access point Region without `Bucket`".to_owned(),
                     );
-                    listed = false;
+                    complete = false;
                     continue;
                 };
-                let public_access_block = item
-                    .field("PublicAccessBlock")
-                    .map(|a| public_access_block(&a, d));
-                let regions: Vec<(String, Option<String>, At<'_>)> = item
-                    .field("Regions")
-                    .map(|r| r.items(d))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|r| {
-                        let bucket = r.str_field("Bucket", d);
-                        if bucket.is_none() {
-                            r.diag(
-                                d,
-                                "a multi-Region access point Region without `Bucket`".to_owned(),
-                            );
-                        }
-                        Some((bucket?, r.str_field("BucketAccountId", d), r))
-                    })
-                    .collect();
-                if regions.len()
-                    < item.field("Regions").map_or(0, |r| match &r.node.value {
-                        Value::Array(a) => a.len(),
-                        _ => 0,
-                    })
-                {
-                    listed = false;
-                }
-                let account = self.account();
-                let arn = format!("arn:{}:s3::{account}:accesspoint/{alias}", self.partition);
-                let q = quote_plus(&name);
-                let policy = self.policy_file(
-                    &format!("{dir}/s3control-get-multi-region-access-point-policy/{q}"),
-                    &["Policy", "Established", "Policy"],
-                );
-                let policy_is_public = self.policy_status_file(
-                    &format!("{dir}/s3control-get-multi-region-access-point-policy-status/{q}"),
-                    &["Established", "IsPublic"],
-                );
-                for (bucket, bucket_account_id, at) in regions {
-                    out.push(AccessPoint {
-                        kind: AccessPointKind::MultiRegion,
-                        name: name.clone(),
-                        arn: arn.clone(),
-                        account: account.clone(),
-                        region: String::new(),
-                        alias: Some(alias.clone()),
-                        bucket,
-                        bucket_account_id,
-                        network_origin: "Internet".to_owned(),
-                        vpc_id: None,
-                        policy: policy.clone(),
-                        public_access_block: public_access_block.clone(),
-                        policy_is_public,
-                        origin: at.origin(),
-                    });
-                }
+                regions.push((bucket, r.str_field("BucketAccountId", d), r.origin()));
             }
-        }
+            let account = cx.account();
+            let arn = format!("arn:{}:s3::{account}:accesspoint/{alias}", cx.partition);
+            let q = quote_plus(&name);
+            let policy = cx.policy_file(
+                &format!("{dir}/s3control-get-multi-region-access-point-policy/{q}"),
+                &["Policy", "Established", "Policy"],
+            );
+            let policy_is_public = cx.policy_status_file(
+                &format!("{dir}/s3control-get-multi-region-access-point-policy-status/{q}"),
+                &["Established", "IsPublic"],
+            );
+            for (bucket, bucket_account_id, origin) in regions {
+                out.push(AccessPoint {
+                    kind: AccessPointKind::MultiRegion,
+                    name: name.clone(),
+                    arn: arn.clone(),
+                    account: account.clone(),
+                    region: String::new(),
+                    alias: Some(alias.clone()),
+                    bucket,
+                    bucket_account_id,
+                    network_origin: "Internet".to_owned(),
+                    vpc_id: None,
+                    policy: policy.clone(),
+                    public_access_block: public_access_block.clone(),
+                    policy_is_public,
+                    origin,
+                });
+            }
+            complete
+        });
         (out, listed)
     }
 
