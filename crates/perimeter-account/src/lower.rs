@@ -723,11 +723,7 @@ impl Lowering<'_> {
                     .first()
                     .map(|p| (*p).to_owned())
             });
-            path.and_then(|p| self.doc(&p)).and_then(|bpa| {
-                At::root(&bpa)
-                    .field("PublicAccessBlockConfiguration")
-                    .map(|a| public_access_block(&a, &mut self.diagnostics))
-            })
+            path.and_then(|p| self.bpa_file(&p))
         };
 
         // Access points, in every Region folder, and multi-Region access points (global, in the
@@ -808,13 +804,8 @@ impl Lowering<'_> {
                         })
                         .collect()
                 });
-            let bucket_public_access_block = self
-                .doc(&format!("{dir}/s3-get-public-access-block/{q}"))
-                .and_then(|bpa| {
-                    At::root(&bpa)
-                        .field("PublicAccessBlockConfiguration")
-                        .map(|a| public_access_block(&a, &mut self.diagnostics))
-                });
+            let bucket_public_access_block =
+                self.bpa_file(&format!("{dir}/s3-get-public-access-block/{q}"));
             let mut access_point_listings_missing = Vec::new();
             let account_q = quote_plus(&self.account());
             if !listed_regions.contains(&region) {
@@ -856,11 +847,11 @@ impl Lowering<'_> {
         }
     }
 
-    /// A Block Public Access configuration at `keys` in the file at `path`, when present.
-    fn bpa_file(&mut self, path: &str, keys: &[&str]) -> Option<PublicAccessBlock> {
+    /// The `PublicAccessBlockConfiguration` in the file at `path`, when present.
+    fn bpa_file(&mut self, path: &str) -> Option<PublicAccessBlock> {
         let doc = self.doc(path)?;
         At::root(&doc)
-            .path(keys)
+            .field("PublicAccessBlockConfiguration")
             .map(|a| public_access_block(&a, &mut self.diagnostics))
     }
 
@@ -942,10 +933,8 @@ impl Lowering<'_> {
                 &format!("{region}/s3control-get-access-point-policy/{q}"),
                 &["Policy"],
             );
-            let public_access_block = cx.bpa_file(
-                &format!("{region}/s3control-get-access-point/{q}"),
-                &["PublicAccessBlockConfiguration"],
-            );
+            let public_access_block =
+                cx.bpa_file(&format!("{region}/s3control-get-access-point/{q}"));
             let policy_is_public = cx.policy_status_file(
                 &format!("{region}/s3control-get-access-point-policy-status/{q}"),
                 &["PolicyStatus", "IsPublic"],
