@@ -1895,18 +1895,25 @@ impl Lowering<'_> {
         })
     }
 
+    /// The file of a per-policy RCP part; the part itself when the file is missing (not collected)
+    /// or not JSON (malformed).
+    fn rcp_file<T>(&mut self, path: &str) -> Result<Doc, RcpPart<T>> {
+        if !self.files.contains(path) {
+            return Err(RcpPart::NotCollected {
+                missing_file: path.to_owned(),
+            });
+        }
+        self.doc(path).ok_or_else(|| RcpPart::Malformed {
+            origin: Origin::new(path, ""),
+            message: "the file is not JSON".to_owned(),
+        })
+    }
+
     /// `describe-policy`: `Policy.Content`, which must be a policy IAM's parser accepts.
     fn rcp_content(&mut self, path: &str) -> RcpPart<PolicyDocument> {
-        if !self.files.contains(path) {
-            return RcpPart::NotCollected {
-                missing_file: path.to_owned(),
-            };
-        }
-        let Some(doc) = self.doc(path) else {
-            return RcpPart::Malformed {
-                origin: Origin::new(path, ""),
-                message: "the file is not JSON".to_owned(),
-            };
+        let doc = match self.rcp_file(path) {
+            Ok(doc) => doc,
+            Err(part) => return part,
         };
         let Some(at) = At::root(&doc).path(&["Policy", "Content"]) else {
             let message = "a policy description without `Policy.Content`".to_owned();
@@ -1958,16 +1965,9 @@ impl Lowering<'_> {
     /// `list-targets-for-policy`: `Targets[]`. Any malformed entry makes the whole list malformed (the
     /// accounts that entry covers are unknown).
     fn rcp_targets(&mut self, path: &str) -> RcpPart<Vec<PolicyTarget>> {
-        if !self.files.contains(path) {
-            return RcpPart::NotCollected {
-                missing_file: path.to_owned(),
-            };
-        }
-        let Some(doc) = self.doc(path) else {
-            return RcpPart::Malformed {
-                origin: Origin::new(path, ""),
-                message: "the file is not JSON".to_owned(),
-            };
+        let doc = match self.rcp_file(path) {
+            Ok(doc) => doc,
+            Err(part) => return part,
         };
         let root = At::root(&doc);
         let Some(list) = root.field("Targets") else {
