@@ -35,7 +35,7 @@
 //! matches exactly the patterns its cube says true, among the cube's patterns.
 
 use crate::fx::FxHashMap;
-use crate::glob::{GlobToken, Pattern, Shape, fold_class};
+use crate::glob::{Glob, GlobToken, Pattern, Shape, fold_class};
 use crate::strings::{AutomatonLimit, search_with};
 
 /// Lemmas learnt on one key after which the key's full partition is used instead.
@@ -76,16 +76,11 @@ pub(crate) struct LazyPart {
 
 /// The pattern matches every string (an unrestricted `*`, possibly repeated).
 pub(crate) fn universal(p: &Pattern) -> bool {
+    let stars =
+        |g: &Glob| !g.tokens().is_empty() && g.tokens().iter().all(|t| *t == GlobToken::AnyString);
     match p.shape() {
-        Shape::Whole(g) => {
-            !g.tokens().is_empty() && g.tokens().iter().all(|t| *t == GlobToken::AnyString)
-        }
-        Shape::Segmented { segments, .. } => {
-            segments.len() == 1
-                && segments.iter().all(|g| {
-                    !g.tokens().is_empty() && g.tokens().iter().all(|t| *t == GlobToken::AnyString)
-                })
-        }
+        Shape::Whole(g) => stars(g),
+        Shape::Segmented { segments, .. } => matches!(segments.as_slice(), [g] if stars(g)),
     }
 }
 
@@ -100,21 +95,19 @@ fn determines(l: &Pattern, x: &Pattern) -> bool {
     let Shape::Whole(g) = l.shape() else {
         return false;
     };
-    if !g.is_literal() {
-        return false;
-    }
-    l.case() == crate::glob::Case::Sensitive
-        || x.case() == crate::glob::Case::Insensitive
-        || g.tokens().iter().all(|t| match t {
-            GlobToken::Char(c) => fold_class(*c).len() <= 1,
-            _ => false,
-        })
+    g.is_literal()
+        && (l.case() == crate::glob::Case::Sensitive
+            || x.case() == crate::glob::Case::Insensitive
+            || g.tokens().iter().all(|t| match t {
+                GlobToken::Char(c) => fold_class(*c).len() <= 1,
+                _ => false,
+            }))
 }
 
 /// A shortest string of a pattern, read off its tokens: each literal character as written (so a
 /// case-insensitive action keeps its policy's spelling), `a` for `?` (`b` where `a` is the
 /// separator), nothing for `*`.
-fn direct_shortest(p: &Pattern) -> Option<String> {
+fn direct_shortest(p: &Pattern) -> String {
     let push = |out: &mut String, tokens: &[GlobToken], avoid: Option<char>| {
         for t in tokens {
             match t {
@@ -139,7 +132,7 @@ fn direct_shortest(p: &Pattern) -> Option<String> {
             }
         }
     }
-    Some(out)
+    out
 }
 
 impl LazyPart {
@@ -198,15 +191,19 @@ impl LazyPart {
         let Some(p) = self.patterns.get(i) else {
             return Ok(None);
         };
-        let s = match direct_shortest(p) {
-            Some(s) if p.matches(&s) => Some(s),
-            _ => search_with(
+        // The tokens' reading can miss only for a segmented pattern whose segment holds its own
+        // separator; the search is exact.
+        let direct = direct_shortest(p);
+        let s = if p.matches(&direct) {
+            Some(direct)
+        } else {
+            search_with(
                 std::slice::from_ref(p),
                 &[true],
                 max_states,
                 max_work,
                 &mut self.work,
-            )?,
+            )?
         };
         if let Some(slot) = self.shortest.get_mut(i) {
             *slot = Some(s.clone());

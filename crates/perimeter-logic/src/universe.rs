@@ -941,7 +941,7 @@ enum Partition {
     Number(OrdPartition<Decimal>),
     Date(OrdPartition<Date>),
     Bool,
-    /// A lazy key: variable `first_var` is presence, `first_var + 1 + i` is "matches pattern `i`".
+    /// A lazy key: variable `first_var` is presence, `pattern_vars[i]` is "matches pattern `i`".
     Lazy(LazyPart),
 }
 
@@ -1157,9 +1157,9 @@ fn expr_bdd(bdd: &mut BddManager, vars: &[u32], e: &SetExpr) -> Result<Bdd, Node
 /// Literals (variable, value) that a lemma forbids together.
 type Forbidden = Vec<(u32, bool)>;
 
-/// A lazy key's infeasible core: (key index, `Some(true)` when it concerns present values and
-/// `None` for "absent yet matching", the literals).
-type Lemma = (usize, Option<bool>, Vec<(usize, bool)>);
+/// A lazy key's infeasible core: (key index, whether the key is present, the pattern literals
+/// that cannot hold together with that presence).
+type Lemma = (usize, bool, Vec<(usize, bool)>);
 
 /// A membership test for one class ([`Universe::class_test`]).
 #[derive(Debug)]
@@ -1167,36 +1167,49 @@ pub struct ClassTest<'a> {
     universe: &'a Universe,
     key: KeyId,
     class: ClassId,
-    /// A lazy key's patterns, with whether the class matches each.
-    lazy: Option<Vec<(&'a Pattern, bool)>>,
+    how: Membership<'a>,
+}
+
+#[derive(Debug)]
+enum Membership<'a> {
+    /// Through [`Universe::class_of`].
+    Eager,
+    /// A lazy key's patterns, with whether the class matches each (its matching ones first).
+    Lazy(Vec<(&'a Pattern, bool)>),
+    /// A lazy key's class that was never discovered: no member.
+    Undiscovered,
 }
 
 impl ClassTest<'_> {
     /// Whether `value` lies in the class.
     pub fn contains(&self, value: &Value) -> bool {
-        match (&self.lazy, value) {
-            (Some(order), Value::String(s)) => order.iter().all(|(p, m)| p.matches(s) == *m),
-            (Some(_), _) => false,
-            (None, _) => self.universe.class_of(self.key, value).ok().flatten() == Some(self.class),
+        match (&self.how, value) {
+            (Membership::Eager, _) => {
+                self.universe.class_of(self.key, value).ok().flatten() == Some(self.class)
+            }
+            (_, Value::String(s)) => self.contains_str(s),
+            _ => false,
         }
     }
 
     /// [`ClassTest::contains`] for a string value.
     pub fn contains_str(&self, s: &str) -> bool {
-        match &self.lazy {
-            Some(order) => order.iter().all(|(p, m)| p.matches(s) == *m),
-            None => self.contains(&Value::String(s.to_owned())),
+        match &self.how {
+            Membership::Eager => self.contains(&Value::String(s.to_owned())),
+            Membership::Lazy(order) => order.iter().all(|(p, m)| p.matches(s) == *m),
+            Membership::Undiscovered => false,
         }
     }
 
     /// Whether the class of a lazy key lies inside a literal pattern (its strings are then one
     /// string up to case: scanning other strings for a member is pointless).
     pub fn within_literal(&self) -> bool {
-        self.lazy.as_ref().is_some_and(|order| {
-            order
+        match &self.how {
+            Membership::Lazy(order) => order
                 .iter()
-                .any(|(p, m)| *m && matches!(p.shape(), Shape::Whole(g) if g.is_literal()))
-        })
+                .any(|(p, m)| *m && matches!(p.shape(), Shape::Whole(g) if g.is_literal())),
+            _ => false,
+        }
     }
 }
 
@@ -1570,14 +1583,7 @@ impl Universe {
             (Partition::Bool, Value::Bool(b)) => Some(usize::from(*b)),
             (Partition::Lazy(l), Value::String(s)) => {
                 let sig = l.signature(s);
-                (0..l.discovered()).find(|&i| {
-                    l.witness(i).is_some_and(|w| {
-                        l.patterns()
-                            .iter()
-                            .zip(&sig)
-                            .all(|(p, m)| p.matches(w) == *m)
-                    })
-                })
+                (0..l.discovered()).find(|&i| l.witness(i).is_some_and(|w| l.signature(w) == sig))
             }
             _ => None,
         };
@@ -1601,38 +1607,27 @@ impl Universe {
     /// matching patterns first, so most values are told apart by a few matches).
     pub fn class_test(&self, key: KeyId, class: ClassId) -> Result<ClassTest<'_>, LogicError> {
         let k = self.info(key)?;
-        Ok(match &k.part {
-            Partition::Lazy(l) => {
-                let sig = l
-                    .witness(class.0 as usize)
-                    .map(|w| l.signature(w))
-                    .unwrap_or_default();
-                let mut order: Vec<(&Pattern, bool)> = l
-                    .patterns()
-                    .iter()
-                    .zip(sig.iter().copied())
-                    .filter(|(_, m)| *m)
-                    .collect();
-                order.extend(
-                    l.patterns()
-                        .iter()
-                        .zip(sig.iter().copied())
-                        .filter(|(_, m)| !*m),
-                );
-                ClassTest {
-                    universe: self,
-                    key,
-                    class,
-                    lazy: (!sig.is_empty() || l.witness(class.0 as usize).is_some())
-                        .then_some(order),
+        let how = match &k.part {
+            Partition::Lazy(l) => match l.witness(class.0 as usize) {
+                Some(w) => {
+                    let sig = l.signature(w);
+                    let with = |want: bool| {
+                        l.patterns()
+                            .iter()
+                            .zip(sig.iter().copied())
+                            .filter(move |(_, m)| *m == want)
+                    };
+                    Membership::Lazy(with(true).chain(with(false)).collect())
                 }
-            }
-            _ => ClassTest {
-                universe: self,
-                key,
-                class,
-                lazy: None,
+                None => Membership::Undiscovered,
             },
+            _ => Membership::Eager,
+        };
+        Ok(ClassTest {
+            universe: self,
+            key,
+            class,
+            how,
         })
     }
 
@@ -1720,14 +1715,13 @@ impl Universe {
         let Some(k) = self.keys.get(i) else {
             return Ok(Bdd::TRUE);
         };
-        let (first, width, n, arity) = (k.first_var, k.width, k.n as u64, k.decl.arity);
         if let Partition::Lazy(_) = &k.part {
             // No constraint up front: "absent ⇒ no pattern matches" and "a universal pattern
             // matches every present value" are learnt like any other lemma, when a path needs
             // them (conjoining them here would put every pattern variable in every question).
-            let _ = (first, width);
             return Ok(Bdd::TRUE);
         }
+        let (first, width, n, arity) = (k.first_var, k.width, k.n as u64, k.decl.arity);
         match arity {
             Arity::Single => {
                 let codes: Vec<u64> = (0..=n).collect();
@@ -1936,8 +1930,8 @@ impl Universe {
     }
 
     /// A class assignment in `g` (already restricted to `valid`). Lazy keys are refined here: a
-    /// path whose cube on a lazy key describes no string yields a lemma (added to `valid`, and
-    /// to `g`), and the next path is tried.
+    /// path whose cube on a lazy key describes no string yields a lemma (kept in `lemmas`, and
+    /// conjoined to `g`), and the next path is tried.
     fn assignment_of(&mut self, g: Bdd) -> Result<Option<Assignment>, Unknown> {
         let (max_states, max_work) = (self.limits.max_dfa_states, self.limits.max_dfa_work);
         let lazy_owner = std::mem::take(&mut self.lazy_owner);
@@ -1973,12 +1967,6 @@ impl Universe {
                 g = self.bdd.and(g, clause).map_err(bdd_limit)?;
                 continue;
             }
-            let mut bits = vec![false; self.bdd.num_vars() as usize];
-            for &(v, b) in &path {
-                if let Some(slot) = bits.get_mut(v as usize) {
-                    *slot = b;
-                }
-            }
             // The lazy keys: a string per cube, or a lemma.
             let mut lazy: Vec<(usize, KeyValue)> = Vec::new();
             let mut lemmas: Vec<Lemma> = Vec::new();
@@ -1999,7 +1987,7 @@ impl Universe {
                 match (tested, some_true) {
                     // An absent value matches no pattern.
                     (Some(false), Some(i)) => {
-                        lemmas.push((ki, None, vec![(i, true)]));
+                        lemmas.push((ki, false, vec![(i, true)]));
                         continue;
                     }
                     (Some(false), None) | (None, None) => {
@@ -2016,7 +2004,7 @@ impl Universe {
                             KeyValue::Class(ClassId(u32::try_from(c).unwrap_or(u32::MAX))),
                         ));
                     }
-                    Outcome::Infeasible(core) => lemmas.push((ki, Some(true), core)),
+                    Outcome::Infeasible(core) => lemmas.push((ki, true, core)),
                     Outcome::Limit(AutomatonLimit::States(limit)) => {
                         return Err(Unknown::DfaStates {
                             key: k.decl.name.clone(),
@@ -2032,6 +2020,12 @@ impl Universe {
                 }
             }
             if lemmas.is_empty() {
+                let mut bits = vec![false; self.bdd.num_vars() as usize];
+                for &(v, b) in &path {
+                    if let Some(slot) = bits.get_mut(v as usize) {
+                        *slot = b;
+                    }
+                }
                 let mut a = self.decode(&bits);
                 for (ki, v) in lazy {
                     if let Some(slot) = a.values.get_mut(ki) {
@@ -2040,27 +2034,8 @@ impl Universe {
                 }
                 return Ok(Some(a));
             }
-            for (ki, presence, core) in lemmas {
-                let (lemma, clause_vars) = match presence {
-                    Some(true) => self.lemma(ki, &core)?,
-                    // Absent, yet matching a pattern.
-                    _ => {
-                        let (first, vars) = match self.keys.get(ki) {
-                            Some(k) => (k.first_var, k.pattern_vars.clone()),
-                            None => continue,
-                        };
-                        let mut clause = self.bdd.var(first).map_err(bdd_limit)?;
-                        let mut forbidden = vec![(first, false)];
-                        for (i, _) in core {
-                            if let Some(&v) = vars.get(i) {
-                                let lit = self.bdd.nvar(v).map_err(bdd_limit)?;
-                                clause = self.bdd.or(clause, lit).map_err(bdd_limit)?;
-                                forbidden.push((v, true));
-                            }
-                        }
-                        (clause, Some(forbidden))
-                    }
-                };
+            for (ki, present, core) in lemmas {
+                let (lemma, clause_vars) = self.lemma(ki, present, &core)?;
                 match clause_vars {
                     Some(forbidden) => self.lemmas.push((lemma, forbidden)),
                     // The exact constraint of a key's full partition: part of the domain.
@@ -2071,12 +2046,14 @@ impl Universe {
         }
     }
 
-    /// The constraint learnt from an infeasible core of lazy key `ki`: not all of the core's
-    /// literals. After [`MAX_LEMMAS`] lemmas on the key, the exact constraint of its full
-    /// partition instead (the signatures of all its cells), after which no cube is infeasible.
+    /// The constraint learnt from an infeasible core of lazy key `ki` under a presence: not all of
+    /// the core's literals, with the literals it forbids together. After [`MAX_LEMMAS`] lemmas on
+    /// a present key, the exact constraint of its full partition instead (the signatures of all
+    /// its cells, no forbidden list: it joins the domain), after which no cube is infeasible.
     fn lemma(
         &mut self,
         ki: usize,
+        present: bool,
         core: &[(usize, bool)],
     ) -> Result<(Bdd, Option<Forbidden>), Unknown> {
         let bdd_limit = |NodeLimit(limit)| Unknown::BddNodes { limit };
@@ -2088,11 +2065,18 @@ impl Universe {
         let Partition::Lazy(l) = &mut k.part else {
             return Ok((Bdd::TRUE, None));
         };
-        l.lemmas += 1;
-        if l.lemmas <= MAX_LEMMAS || l.exact {
-            // The core concerns present values: ¬present ∨ ¬core.
-            let mut clause = self.bdd.nvar(first).map_err(bdd_limit)?;
-            let mut forbidden = vec![(first, true)];
+        if present {
+            l.lemmas += 1;
+        }
+        if !present || l.lemmas <= MAX_LEMMAS || l.exact {
+            // ¬(presence ∧ core), as a clause.
+            let mut clause = if present {
+                self.bdd.nvar(first)
+            } else {
+                self.bdd.var(first)
+            }
+            .map_err(bdd_limit)?;
+            let mut forbidden = vec![(first, present)];
             for &(i, b) in core {
                 let Some(&v) = vars.get(i) else {
                     continue;
