@@ -29,7 +29,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use perimeter_iam::catalog::Catalog;
-use perimeter_iam::model::{Clause, Effect, Policy};
+use perimeter_iam::model::{Clause, Effect};
 use perimeter_iam::pattern::{Part, Template};
 
 use crate::model::{
@@ -122,11 +122,24 @@ enum Verdict {
 /// A customer RCP, parsed once.
 struct Prepared<'s> {
     rcp: &'s ResourceControlPolicy,
-    /// The parsed content (`None` when not collected or malformed: see `rcp.content`).
-    policy: Option<Policy>,
-    /// For each `Deny` statement (by position in `policy.statements`): the services (of those the
-    /// resource types use) that some action of which the statement's `Action`/`NotAction` matches.
-    deny_services: Vec<(usize, BTreeSet<&'static str>)>,
+    /// The `Deny` statements of the parsed content (`None` when not collected or malformed: see
+    /// `rcp.content`).
+    denies: Option<Vec<Deny>>,
+}
+
+/// A `Deny` statement of an RCP, as the decision reads it.
+struct Deny {
+    /// The services (of those the resource types use) that some action of which the statement's
+    /// `Action`/`NotAction` matches.
+    services: BTreeSet<&'static str>,
+    /// `Resource`/`NotResource`, tokenized once (`None`: the statement has neither).
+    resource: Option<ResourceClause>,
+}
+
+/// A `Resource` (or, `negated`, `NotResource`) clause, each pattern as `resource_tokens` gives it.
+struct ResourceClause {
+    negated: bool,
+    patterns: Vec<Vec<Tok>>,
 }
 
 /// The RCPs of a snapshot, prepared for [`RcpIndex::decide`]. Pure: no I/O.
@@ -157,24 +170,24 @@ impl<'s> RcpIndex<'s> {
                     RcpPart::Collected(doc) => perimeter_iam::parse_and_lower(&doc.text).ok(),
                     _ => None,
                 };
-                let deny_services = policy
-                    .iter()
-                    .flat_map(|p| p.statements.iter().enumerate())
-                    .filter(|(_, st)| st.effect == Effect::Deny)
-                    .map(|(i, st)| {
-                        let hit = services
-                            .iter()
-                            .copied()
-                            .filter(|svc| action_clause_hits_service(&st.action, svc, catalog))
-                            .collect();
-                        (i, hit)
-                    })
-                    .collect();
-                Prepared {
-                    rcp,
-                    policy,
-                    deny_services,
-                }
+                let denies = policy.map(|p| {
+                    p.statements
+                        .iter()
+                        .filter(|st| st.effect == Effect::Deny)
+                        .map(|st| Deny {
+                            services: services
+                                .iter()
+                                .copied()
+                                .filter(|svc| action_clause_hits_service(&st.action, svc, catalog))
+                                .collect(),
+                            resource: st.resource.as_ref().map(|c| ResourceClause {
+                                negated: c.negated,
+                                patterns: c.patterns.iter().map(resource_tokens).collect(),
+                            }),
+                        })
+                        .collect()
+                });
+                Prepared { rcp, denies }
             })
             .collect();
         RcpIndex {
@@ -368,16 +381,14 @@ impl<'s> RcpIndex<'s> {
         if targeted == Some(Target::No) {
             return Verdict::DoesNotApply;
         }
-        let content_says = p.policy.as_ref().map(|policy| {
-            p.deny_services.iter().any(|(i, services)| {
-                services.contains(service)
-                    && policy.statements.get(*i).is_some_and(|st| {
-                        resource_clause_hits(
-                            st.resource.as_ref(),
-                            arn,
-                            has_sub_resources(resource_type),
-                        )
-                    })
+        let content_says = p.denies.as_ref().map(|denies| {
+            denies.iter().any(|deny| {
+                deny.services.contains(service)
+                    && resource_clause_hits(
+                        deny.resource.as_ref(),
+                        arn,
+                        has_sub_resources(resource_type),
+                    )
             })
         });
         match (content_says, targeted) {
@@ -466,12 +477,12 @@ fn action_clause_hits_service(clause: &Clause, service: &str, catalog: &Catalog)
 /// Whether a `Resource`/`NotResource` clause matches the ARN (or, with `subs`, something under it).
 /// Policy variables count as matching anything for `Resource` and as excluding nothing for
 /// `NotResource`: unknown values never hide an RCP.
-fn resource_clause_hits(clause: Option<&Clause>, arn: &str, subs: bool) -> bool {
+fn resource_clause_hits(clause: Option<&ResourceClause>, arn: &str, subs: bool) -> bool {
     let Some(clause) = clause else {
         return true;
     };
     let under = format!("{arn}/");
-    let pats: Vec<Vec<Tok>> = clause.patterns.iter().map(resource_tokens).collect();
+    let pats = &clause.patterns;
     if clause.negated {
         let exact = |toks: &Vec<Tok>| !toks.contains(&Tok::Var);
         let arn_excluded = pats
