@@ -412,13 +412,7 @@ impl<'a> Engine<'a> {
         let net = self.net;
         let answer = (|| {
             let subnet = net.subnets.get(subnet_id)?;
-            let mut private = IntervalSet::empty();
-            for c in PRIVATE_BLOCKS
-                .iter()
-                .filter_map(|c| crate::hs::Cidr::parse(c))
-            {
-                private = private.union(&c.to_set());
-            }
+            let mut private = private_set().clone();
             for c in &subnet.cidrs {
                 private = private.union(&c.to_set());
             }
@@ -592,9 +586,6 @@ impl<'a> Engine<'a> {
         let (Some(ss), Some(ds)) = (net.subnets.get(s_subnet), net.subnets.get(d_subnet)) else {
             return Answer::all_unknown();
         };
-        let cidr_set = |cs: &[crate::hs::Cidr]| {
-            IntervalSet::from_ranges(cs.iter().map(|c| (c.lo, c.hi())).collect())
-        };
         let s_addrs = cidr_set(&ss.cidrs);
         let d_addrs = cidr_set(&ds.cidrs);
         let base = Answer {
@@ -732,16 +723,7 @@ impl<'a> Engine<'a> {
             }
         }
         // The VPC router delivers to the first subnet holding the address; keep those of `to_subnet`.
-        let mut owned = IntervalSet::empty();
-        let mut mine = IntervalSet::empty();
-        for sn in net.subnets.iter().filter(|s| s.vpc_id == to_vpc) {
-            let cs = cidr_set(&sn.cidrs);
-            if sn.id == to_subnet {
-                mine = cs.subtract(&owned);
-                break;
-            }
-            owned = owned.union(&cs);
-        }
+        let mine = self.delivered(to_vpc, to_subnet);
         let unknown = flow.unknown.intersect(&to_addrs);
         let good = flow.good.intersect(&mine).subtract(&unknown);
         let allowed = HeaderSet::all()
