@@ -424,6 +424,16 @@ pub enum RcpPart<T> {
     Malformed { origin: Origin, message: String },
 }
 
+impl<T> RcpPart<T> {
+    /// The missing file, when not collected.
+    pub fn missing(&self) -> Option<&str> {
+        match self {
+            RcpPart::NotCollected { missing_file } => Some(missing_file),
+            _ => None,
+        }
+    }
+}
+
 /// `PolicyTargetSummary`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyTarget {

@@ -402,16 +402,6 @@ impl<'s> RcpIndex<'s> {
     }
 }
 
-impl<T> RcpPart<T> {
-    /// The missing file, when not collected.
-    pub fn missing(&self) -> Option<&str> {
-        match self {
-            RcpPart::NotCollected { missing_file } => Some(missing_file),
-            _ => None,
-        }
-    }
-}
-
 fn missing_or_failed<T>(part: &RcpPart<T>) -> Verdict {
     match part {
         RcpPart::Malformed { .. } => Verdict::Failed,
