@@ -516,13 +516,15 @@ fn resource_tokens(t: &Template) -> Vec<Tok> {
             Part::Var { .. } => toks.push(Tok::Var),
         }
     }
-    let copy = toks.clone();
-    for (i, tok) in toks.iter_mut().enumerate() {
+    // Left to right: the token after `i` is still as written when `i` is decided.
+    for i in 0..toks.len() {
         let last_of_segment = matches!(
-            copy.get(i + 1),
+            toks.get(i + 1),
             None | Some(Tok::Char(':')) | Some(Tok::Star)
         );
-        if *tok == Tok::Star && !last_of_segment {
+        if let Some(tok @ Tok::Star) = toks.get_mut(i)
+            && !last_of_segment
+        {
             *tok = Tok::StarNoColon;
         }
     }
