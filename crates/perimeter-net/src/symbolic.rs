@@ -197,26 +197,18 @@ pub fn compile_routes(net: &Network, route_table_id: &str) -> CompiledRoutes {
             unknown: full(DST),
         };
     };
-    let mut entries: Vec<(u8, u8, usize, &crate::hs::Cidr)> = Vec::new();
+    // Longest prefix, then the kind of route, then the first route.
+    let mut entries = Vec::new();
     for (i, r) in rt.routes.iter().enumerate() {
         let kind = kind_rank(r);
         for c in &r.destinations {
-            entries.push((c.axis_len(), kind, i, c));
+            entries.push((*c, (c.axis_len(), kind, std::cmp::Reverse(i)), i));
         }
     }
-    entries.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-    let mut covered = IntervalSet::empty();
-    let mut won: HashMap<usize, IntervalSet> = HashMap::new();
-    for (_, _, i, c) in entries {
-        let win = c.to_set().subtract(&covered);
-        covered = covered.union(&c.to_set());
-        if !win.is_empty() {
-            let slot = won.entry(i).or_default();
-            *slot = slot.union(&win);
-        }
-    }
-    let mut parts: Vec<(IntervalSet, usize)> = won.into_iter().map(|(i, s)| (s, i)).collect();
-    parts.sort_by_key(|(_, i)| *i);
+    let parts: Vec<(IntervalSet, usize)> = lpm_partition(entries)
+        .into_iter()
+        .map(|(i, s)| (s, i))
+        .collect();
     let unknown = if rt.routes.iter().any(|r| r.prefix_list_unknown) {
         let local: IntervalSet = parts
             .iter()
@@ -1562,26 +1554,27 @@ fn union(a: &Answer, b: &Answer) -> Answer {
     }
 }
 
-/// Longest-prefix partition: for every entry `(cidr, key, index)`, the destinations it wins. The
-/// entry with the greatest key among those holding an address wins it (keys start with the prefix
-/// length; callers encode their tie-breaks in the rest).
+/// Longest-prefix partition: for every entry `(cidr, key, index)`, the destinations it wins, by
+/// index (an index may stand in several entries). The entry with the greatest key among those
+/// holding an address wins it (keys start with the prefix length; callers encode their tie-breaks
+/// in the rest).
 fn lpm_partition<K: Ord>(
     mut entries: Vec<(crate::hs::Cidr, K, usize)>,
 ) -> Vec<(usize, IntervalSet)> {
     entries.sort_by(|a, b| b.1.cmp(&a.1));
     let mut covered = IntervalSet::empty();
-    let mut won: Vec<(usize, IntervalSet)> = Vec::new();
+    let mut won: HashMap<usize, IntervalSet> = HashMap::new();
     for (c, _, i) in entries {
         let set = c.to_set();
         let win = set.subtract(&covered);
         covered = covered.union(&set);
         if !win.is_empty() {
-            match won.iter_mut().find(|(j, _)| *j == i) {
-                Some((_, w)) => *w = w.union(&win),
-                None => won.push((i, win)),
-            }
+            let slot = won.entry(i).or_default();
+            *slot = slot.union(&win);
         }
     }
+    let mut won: Vec<(usize, IntervalSet)> = won.into_iter().collect();
+    won.sort_by_key(|(i, _)| *i);
     won
 }
 
