@@ -136,16 +136,6 @@ pub fn finding_key(input: &FindingInput) -> String {
         sources: Vec<&'a FindingSource>,
         error: &'a Option<String>,
     }
-    struct Hashing(Sha256);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let mut action: Vec<&String> = input.action.iter().collect();
     action.sort();
     action.dedup();
@@ -161,11 +151,11 @@ pub fn finding_key(input: &FindingInput) -> String {
         sources,
         error: &input.error,
     };
-    let mut h = Hashing(Sha256::new());
-    // Serializing maps of strings into a hasher cannot fail.
+    // `Sha256` is an `io::Write`; serializing maps of strings into a hasher cannot fail.
+    let mut h = Sha256::new();
     let _ = serde_json::to_writer(&mut h, &canonical);
     let mut out = String::with_capacity(64);
-    for b in h.0.finalize() {
+    for b in h.finalize() {
         for nibble in [b >> 4, b & 15] {
             out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
         }
