@@ -104,9 +104,20 @@ pub struct ScanOutcome {
     pub events: Vec<ScanEvent>,
 }
 
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        for nibble in [b >> 4, b & 15] {
+            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    out
+}
+
 /// Formats 16 bytes of a digest as a UUID (`8-4-4-4-12` lowercase hex).
 pub(crate) fn uuid_from_digest(digest: &[u8]) -> String {
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hex = hex(digest.get(..16).unwrap_or(digest));
     let part = |a: usize, b: usize| hex.get(a..b).unwrap_or_default().to_owned();
     format!(
         "{}-{}-{}-{}-{}",
@@ -154,13 +165,7 @@ pub fn finding_key(input: &FindingInput) -> String {
     // `Sha256` is an `io::Write`; serializing maps of strings into a hasher cannot fail.
     let mut h = Sha256::new();
     let _ = serde_json::to_writer(&mut h, &canonical);
-    let mut out = String::with_capacity(64);
-    for b in h.finalize() {
-        for nibble in [b >> 4, b & 15] {
-            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-        }
-    }
-    out
+    hex(&h.finalize())
 }
 
 /// The analyzer name perimeter uses for a snapshot's account and zone of trust:
