@@ -178,28 +178,35 @@ fn shares(p: &[perimeter_account::SharePermission]) -> Vec<ShareInput> {
         .collect()
 }
 
-/// The store's input for one finding, with its explanation from the snapshot's origins.
-pub fn finding_input(
-    r: &Resource,
-    f: &ExternalFinding,
-    policy: Option<&perimeter_iam::Policy>,
-) -> FindingInput {
+/// The explanation of the `statements` (indexes) of `policy`, parsed from `doc`.
+fn push_statements(
+    explanation: &mut Vec<Explanation>,
+    doc: &perimeter_account::PolicyDocument,
+    policy: &perimeter_iam::Policy,
+    statements: &[usize],
+) {
+    for i in statements {
+        let st = policy.statements.iter().find(|s| s.index == *i);
+        explanation.push(Explanation::Statement {
+            file: doc.origin.file.clone(),
+            pointer: doc.origin.pointer.clone(),
+            statement_index: u32::try_from(*i).unwrap_or(u32::MAX),
+            sid: st.and_then(|s| s.sid.clone()),
+            statement_pointer: st
+                .map(|s| perimeter_iam::diagnostic::path_to_pointer(&s.path))
+                .unwrap_or_default(),
+        });
+    }
+}
+
+/// The store's input for one finding of `x` (the analysis input built from `r`), with its
+/// explanation from the snapshot's origins.
+pub fn finding_input(r: &Resource, f: &ExternalFinding, x: &ExternalResource) -> FindingInput {
     let mut explanation = Vec::new();
     match &f.source {
         Source::Policy { statements } => {
-            if let (Some(doc), Some(policy)) = (&r.policy, policy) {
-                for i in statements {
-                    let st = policy.statements.iter().find(|s| s.index == *i);
-                    explanation.push(Explanation::Statement {
-                        file: doc.origin.file.clone(),
-                        pointer: doc.origin.pointer.clone(),
-                        statement_index: u32::try_from(*i).unwrap_or(u32::MAX),
-                        sid: st.and_then(|s| s.sid.clone()),
-                        statement_pointer: st
-                            .map(|s| perimeter_iam::diagnostic::path_to_pointer(&s.path))
-                            .unwrap_or_default(),
-                    });
-                }
+            if let (Some(doc), Some(policy)) = (&r.policy, &x.policy) {
+                push_statements(&mut explanation, doc, policy, statements);
             }
         }
         Source::AclGrant(i) => {
@@ -264,7 +271,7 @@ pub fn finding_input(
             }
         }
     }
-    // Access point findings: the access point policy's statements too.
+    // Access point findings: the access point policy's statements too (parsed once, in `x`).
     if let (ResourceExtras::S3Bucket(s3), Some(ap_arn)) = (
         &r.extras,
         f.source_detail
@@ -275,20 +282,13 @@ pub fn finding_input(
         .iter()
         .find(|ap| ap.arn == ap_arn)
         .and_then(|ap| ap.policy.as_ref())
-        && let Ok(ap_policy) = perimeter_iam::parse_and_lower(&doc.text)
+        && let Some(ap_policy) = x
+            .access_points
+            .iter()
+            .find(|ap| ap.arn == ap_arn)
+            .and_then(|ap| ap.policy.as_ref())
     {
-        for i in &f.access_point_statements {
-            let st = ap_policy.statements.iter().find(|s| s.index == *i);
-            explanation.push(Explanation::Statement {
-                file: doc.origin.file.clone(),
-                pointer: doc.origin.pointer.clone(),
-                statement_index: u32::try_from(*i).unwrap_or(u32::MAX),
-                sid: st.and_then(|s| s.sid.clone()),
-                statement_pointer: st
-                    .map(|s| perimeter_iam::diagnostic::path_to_pointer(&s.path))
-                    .unwrap_or_default(),
-            });
-        }
+        push_statements(&mut explanation, doc, ap_policy, &f.access_point_statements);
     }
     store_input(
         &r.arn,
@@ -397,7 +397,7 @@ fn scan_resource(r: &Resource, zone: &ZoneOfTrust) -> ResourceScan {
                 for n in &f.notes {
                     out.notes.push(format!("{}: {n}", r.arn));
                 }
-                out.inputs.push(finding_input(r, f, x.policy.as_ref()));
+                out.inputs.push(finding_input(r, f, &x));
             }
         }
         Err(e) => {
