@@ -369,6 +369,20 @@ fn resource_key(r: &Resource, zone: &ZoneOfTrust) -> u64 {
     )
 }
 
+impl ResourceScan {
+    /// Adds an `INTERNAL_ERROR` finding for `r`, with `why` as its note.
+    fn push_error(&mut self, r: &Resource, why: &str) {
+        self.notes.push(format!("{}: {why}", r.arn));
+        self.inputs.push(FindingInput {
+            resource: r.arn.clone(),
+            resource_type: r.resource_type.as_str().to_owned(),
+            resource_owner_account: r.owner_account.clone(),
+            error: Some("INTERNAL_ERROR".to_owned()),
+            ..FindingInput::default()
+        });
+    }
+}
+
 /// The findings and notes of one resource; problems (unparsable policies, analysis failures)
 /// become `INTERNAL_ERROR` findings so that no access is silently dropped.
 fn scan_resource(r: &Resource, zone: &ZoneOfTrust) -> ResourceScan {
@@ -377,19 +391,8 @@ fn scan_resource(r: &Resource, zone: &ZoneOfTrust) -> ResourceScan {
     for n in &x.notes {
         out.notes.push(format!("{}: {n}", r.arn));
     }
-    let error = |why: String, notes: &mut Vec<String>| {
-        notes.push(format!("{}: {why}", r.arn));
-        FindingInput {
-            resource: r.arn.clone(),
-            resource_type: r.resource_type.as_str().to_owned(),
-            resource_owner_account: r.owner_account.clone(),
-            error: Some("INTERNAL_ERROR".to_owned()),
-            ..FindingInput::default()
-        }
-    };
     for p in problems {
-        let e = error(p, &mut out.notes);
-        out.inputs.push(e);
+        out.push_error(r, &p);
     }
     match find_resource_findings(&x, zone) {
         Ok(fs) => {
@@ -400,10 +403,7 @@ fn scan_resource(r: &Resource, zone: &ZoneOfTrust) -> ResourceScan {
                 out.inputs.push(finding_input(r, f, &x));
             }
         }
-        Err(e) => {
-            let e = error(format!("the analysis failed: {e}"), &mut out.notes);
-            out.inputs.push(e);
-        }
+        Err(e) => out.push_error(r, &format!("the analysis failed: {e}")),
     }
     out
 }
@@ -480,16 +480,9 @@ pub fn analyze_snapshot_cached(
                 Some(s) => s,
                 None if todo.iter().any(|(j, _)| *j == i) => {
                     // Its thread died: report the resource rather than drop it.
-                    ResourceScan {
-                        inputs: vec![FindingInput {
-                            resource: r.arn.clone(),
-                            resource_type: r.resource_type.as_str().to_owned(),
-                            resource_owner_account: r.owner_account.clone(),
-                            error: Some("INTERNAL_ERROR".to_owned()),
-                            ..FindingInput::default()
-                        }],
-                        notes: vec![format!("{}: the analysis stopped unexpectedly", r.arn)],
-                    }
+                    let mut s = ResourceScan::default();
+                    s.push_error(r, "the analysis stopped unexpectedly");
+                    s
                 }
                 None => ResourceScan::default(),
             },
