@@ -682,15 +682,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     let now = crate::findings::now()?;
     let notify = !notifier.targets().is_empty();
-    let (findings, events) = match &args.db {
-        Some(db) => {
-            let mut store = open_db(db)?;
-            let scan = record_scan(&mut store, &snapshot, args.zone_of_trust, inputs, now)?;
-            (list_all(&store, &scan.analyzer_arn)?, scan.outcome.events)
-        }
+    let store = match &args.db {
+        Some(db) => Some(open_db(db)?),
         // No store: a throwaway one gives the events (every finding is new) and the ids they name.
-        None if notify => {
-            let mut store = Store::open_in_memory()?;
+        None if notify => Some(Store::open_in_memory()?),
+        None => None,
+    };
+    let (findings, events) = match store {
+        Some(mut store) => {
             let scan = record_scan(&mut store, &snapshot, args.zone_of_trust, inputs, now)?;
             (list_all(&store, &scan.analyzer_arn)?, scan.outcome.events)
         }
