@@ -541,12 +541,18 @@ pub struct CustomerRouter {
 }
 
 impl CustomerRouter {
+    /// The addresses of its (not shut down) interfaces.
+    pub fn addresses(&self) -> impl Iterator<Item = Ip> + '_ {
+        self.interfaces
+            .iter()
+            .filter(|i| !i.shutdown)
+            .filter_map(|i| i.address.map(|(a, _)| a))
+    }
+
     /// Whether an address belongs to one of its (not shut down) interfaces.
     #[must_use]
     pub fn owns(&self, ip: Ip) -> bool {
-        self.interfaces
-            .iter()
-            .any(|i| !i.shutdown && i.address.is_some_and(|(a, _)| a == ip))
+        self.addresses().any(|a| a == ip)
     }
 }
 
@@ -559,6 +565,15 @@ pub struct RouterInterface {
     pub address: Option<(Ip, u8)>,
     /// `shutdown`.
     pub shutdown: bool,
+}
+
+impl RouterInterface {
+    /// The block its address is on (the connected route).
+    #[must_use]
+    pub fn subnet(&self) -> Option<Cidr> {
+        self.address
+            .and_then(|(a, len)| Cidr::parse(&format!("{}/{len}", crate::hs::render_ip(a))))
+    }
 }
 
 /// An `ip route` line.

@@ -116,13 +116,11 @@ fn tgw_attachment(net: &Network, tgw: &str, kind: &str, resource: &str) -> Optio
 }
 
 fn on_link(router: &CustomerRouter, ip: Ip) -> bool {
-    router.interfaces.iter().any(|i| {
-        !i.shutdown
-            && i.address.is_some_and(|(a, len)| {
-                Cidr::parse(&format!("{}/{len}", crate::hs::render_ip(a)))
-                    .is_some_and(|c| c.contains(ip))
-            })
-    })
+    router
+        .interfaces
+        .iter()
+        .filter(|i| !i.shutdown)
+        .any(|i| i.subnet().is_some_and(|c| c.contains(ip)))
 }
 
 /// The AWS peer at `addr`: the session's entries, or why there is none.
@@ -439,9 +437,7 @@ fn router_state(
 ) -> RouterState {
     let mut rib = Vec::new();
     for i in router.interfaces.iter().filter(|i| !i.shutdown) {
-        if let Some((a, len)) = i.address
-            && let Some(c) = Cidr::parse(&format!("{}/{len}", crate::hs::render_ip(a)))
-        {
+        if let Some(c) = i.subnet() {
             rib.push(RouterRoute {
                 cidr: c,
                 protocol: "connected",

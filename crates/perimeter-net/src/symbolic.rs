@@ -969,14 +969,7 @@ impl<'a> Engine<'a> {
         let Some(router) = net.customer_routers.get(name) else {
             return Flow::unknown(dsts);
         };
-        let own = IntervalSet::from_ranges(
-            router
-                .interfaces
-                .iter()
-                .filter(|i| !i.shutdown)
-                .filter_map(|i| i.address.map(|(a, _)| (a, a)))
-                .collect(),
-        );
+        let own = IntervalSet::from_ranges(router.addresses().map(|a| (a, a)).collect());
         let mut flow = Flow::default();
         if to.is_router(name) {
             flow.good = dsts.intersect(&own);
@@ -1234,13 +1227,7 @@ impl<'a> Engine<'a> {
         let Some(sub) = net.subnets.get(&eni.subnet_id) else {
             return Answer::all_unknown();
         };
-        let own = IntervalSet::from_ranges(
-            r.interfaces
-                .iter()
-                .filter(|i| !i.shutdown)
-                .filter_map(|i| i.address.map(|(a, _)| (a, a)))
-                .collect(),
-        );
+        let own = IntervalSet::from_ranges(r.addresses().map(|a| (a, a)).collect());
         let e_addrs = addr_set(eni);
         // Towards the ENI: the router's forwarding to its VPC, delivered to its subnet, ACL in.
         let inbound = self.router(router, &e_addrs, &Goal::Vpc(eni.vpc_id.clone()), 0);
