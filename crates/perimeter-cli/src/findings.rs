@@ -28,10 +28,10 @@ use perimeter_findings::{
 };
 use serde_json::{Value, json};
 
+use crate::output::outln;
 use crate::output::{
     EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, OutputFormat, print_json, read_value_arg,
 };
-use crate::output::{out, outln};
 
 /// Where the findings database lives.
 #[derive(clap::Args, Debug, Clone)]
@@ -406,13 +406,9 @@ pub fn parse_sort(text: &str) -> anyhow::Result<SortCriteria> {
 /// Writes finding events as JSON lines: appended to a file, or to stdout for `-`.
 pub fn emit_events(events: &[ScanEvent], file: Option<&Path>) -> anyhow::Result<()> {
     let Some(path) = file else { return Ok(()) };
-    let mut lines = String::new();
-    for e in events {
-        lines.push_str(&serde_json::to_string(&e.event)?);
-        lines.push('\n');
-    }
+    let lines = crate::notify::event_lines(events)?;
     if path == Path::new("-") {
-        out!("{lines}")?;
+        crate::output::write_stdout(&lines)?;
         return Ok(());
     }
     let mut f = std::fs::OpenOptions::new()

@@ -372,22 +372,25 @@ fn parse_header(text: &str) -> anyhow::Result<(String, String)> {
     Ok((name.to_owned(), value.to_owned()))
 }
 
+/// The events as JSON lines (one EventBridge event per line).
+pub fn event_lines(events: &[ScanEvent]) -> serde_json::Result<String> {
+    let mut lines = String::new();
+    for e in events {
+        lines.push_str(&serde_json::to_string(&e.event)?);
+        lines.push('\n');
+    }
+    Ok(lines)
+}
+
 /// Writes the events as JSON lines to stdout (`None`) or appends them to a file; returns how many
 /// were written (all or none) and the error.
 fn write_lines(events: &[ScanEvent], file: Option<&PathBuf>) -> (usize, Option<String>) {
-    let mut lines = String::new();
-    for e in events {
-        match serde_json::to_string(&e.event) {
-            Ok(line) => lines.push_str(&line),
-            Err(err) => return (0, Some(err.to_string())),
-        }
-        lines.push('\n');
-    }
+    let lines = match event_lines(events) {
+        Ok(lines) => lines,
+        Err(err) => return (0, Some(err.to_string())),
+    };
     let result = match file {
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(lines.as_bytes()).and_then(|()| out.flush())
-        }
+        None => crate::output::write_stdout(&lines),
         Some(path) => std::fs::OpenOptions::new()
             .create(true)
             .append(true)
