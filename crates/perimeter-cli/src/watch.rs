@@ -22,7 +22,6 @@
 //! mounts where change notifications are unreliable, and a snapshot changes on a collector's
 //! schedule (minutes), not in milliseconds.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -137,7 +136,6 @@ fn metadata_hash(dir: &Path, excluded: &[PathBuf]) -> std::io::Result<[u8; 32]> 
 /// SHA-256 over every file's relative path and bytes: what the scan actually reads.
 fn content_hash(dir: &Path, excluded: &[PathBuf]) -> std::io::Result<[u8; 32]> {
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
     for (rel, path, _) in files(dir, excluded)? {
         h.update(rel.as_bytes());
         h.update([0]);
@@ -146,15 +144,8 @@ fn content_hash(dir: &Path, excluded: &[PathBuf]) -> std::io::Result<[u8; 32]> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
         };
-        let mut len = 0u64;
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            h.update(buf.get(..n).unwrap_or_default());
-            len += n as u64;
-        }
+        // `Sha256` is an `io::Write`: the bytes stream into it.
+        let len = std::io::copy(&mut f, &mut h)?;
         h.update(len.to_le_bytes());
     }
     Ok(h.finalize().into())
