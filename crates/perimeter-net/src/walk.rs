@@ -542,12 +542,7 @@ impl<'a> Walker<'a> {
     /// The hops of a packet coming into AWS from an on-prem router: the Direct Connect virtual
     /// interface or VPN connection it crosses, and the Direct Connect gateway when there is one.
     fn enter_via(&mut self, via: &str, dxgw_id: Option<&str>) {
-        let kind = if via.starts_with("dxvif-") {
-            "virtual-interface"
-        } else {
-            "vpn-connection"
-        };
-        self.step(via, kind);
+        self.step(via, via_kind(via));
         if let Some(d) = dxgw_id {
             self.step(d, "direct-connect-gateway");
         }
@@ -1758,11 +1753,12 @@ impl<'a> Walker<'a> {
             b.route_table = None;
             return blocked(Disposition::NoRoute, p, b);
         };
-        let via_kind = if best.via.starts_with("dxvif-") {
-            "virtual-interface"
-        } else {
-            "vpn-connection"
-        };
+        self.onprem_route(gw, best, p)
+    }
+
+    /// Leave AWS towards on-prem over `best`, the learned route gateway `gw` uses.
+    fn onprem_route(&mut self, gw: &str, best: &crate::model::OnPremRoute, p: Packet) -> End {
+        let via_kind = via_kind(&best.via);
         // The learned route the gateway uses, on the gateway's step.
         let hit = RouteHit {
             route_table_id: gw.to_owned(),
@@ -1913,7 +1909,7 @@ impl<'a> Walker<'a> {
         if let Some(best) = crate::onprem::best_onprem(&vgw.learned, p.dst)
             && best.router.is_some()
         {
-            return self.towards_onprem(vgw_id, "vpn-gateway", &vgw.learned, p);
+            return self.onprem_route(vgw_id, best, p);
         }
         if self.mode == Mode::Return {
             return end(
@@ -2038,6 +2034,16 @@ impl<'a> Walker<'a> {
             );
         }
         end(Disposition::ExitsNetwork, Landing::Internet, p)
+    }
+}
+
+/// The step kind of the connection a packet crosses between AWS and on-prem: a Direct Connect
+/// virtual interface (`dxvif-…`) or a VPN connection.
+fn via_kind(via: &str) -> &'static str {
+    if via.starts_with("dxvif-") {
+        "virtual-interface"
+    } else {
+        "vpn-connection"
     }
 }
 
