@@ -5,10 +5,7 @@
 //! does not replay, and every question the engine cannot decide exactly, is still a FAIL but says so
 //! in its reasons. A PASS is only given when the formula question holds exactly.
 
-use perimeter_iam::eval::{
-    Context, Decision as EvalDecision, PolicyDocument, PolicySet, PolicyType, Request,
-    ResourcePolicyKind, eval_request,
-};
+use perimeter_iam::eval::ResourcePolicyKind;
 use perimeter_iam::model::{Effect, OperatorBase, OperatorFamily, Policy, Statement};
 use std::collections::HashMap;
 
@@ -20,60 +17,7 @@ use crate::compile::{
     ACTION, CompileError, RESOURCE, Space, compile_space, compile_space_lazy, resource_glob,
     template_glob,
 };
-use crate::witness::{RequestWitness, Side, caller_from_key, prettify_action, request_of};
-
-/// The reference evaluator for one policy on one side, with the policy compiled once (on the first
-/// replay) instead of once per witness: a FAIL on a 50-statement policy replays a witness per
-/// violating statement. Decides as `witness::replay` does.
-struct Replayer<'a> {
-    policy: &'a Policy,
-    side: Side,
-    set: std::cell::OnceCell<PolicySet>,
-}
-
-impl<'a> Replayer<'a> {
-    fn new(policy: &'a Policy, side: Side) -> Replayer<'a> {
-        Replayer {
-            policy,
-            side,
-            set: std::cell::OnceCell::new(),
-        }
-    }
-
-    /// Does the policy alone allow the witness request? `None` if the request cannot be built.
-    fn allows(&self, w: &RequestWitness) -> Option<bool> {
-        let caller = caller_from_key(&w.caller.0)?;
-        let mut ctx = Context::new();
-        for (n, ty, vs) in &w.entries {
-            ctx.insert(n, *ty, vs.clone());
-        }
-        let req = Request::new(caller, &w.action, &w.resource, ctx);
-        let set = self.set.get_or_init(|| {
-            let doc = PolicyDocument::new("policy", self.policy.clone());
-            match self.side {
-                Side::Identity => PolicySet {
-                    identity: vec![doc],
-                    ..PolicySet::default()
-                },
-                Side::Resource(kind) => PolicySet {
-                    resource: Some(doc),
-                    resource_kind: kind,
-                    ..PolicySet::default()
-                },
-            }
-        });
-        let ty = match self.side {
-            Side::Identity => PolicyType::Identity,
-            Side::Resource(_) => PolicyType::Resource,
-        };
-        let ev = eval_request(set, &req);
-        Some(ev.details.get(ty)? == EvalDecision::Allowed)
-    }
-}
-
-fn replay(r: &Replayer<'_>, w: &RequestWitness) -> Option<bool> {
-    r.allows(w)
-}
+use crate::witness::{Replayer, RequestWitness, Side, prettify_action, replay, request_of};
 
 /// `AccessCheckPolicyType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -372,9 +316,8 @@ pub fn try_no_new_access(
         Replayer::new(new, ty.side()),
         Replayer::new(existing, ty.side()),
     );
-    let confirm = |_: &Space, w: &RequestWitness| {
-        replay(&rn, w) == Some(true) && replay(&re, w) == Some(false)
-    };
+    let confirm =
+        |_: &Space, w: &RequestWitness| rn.allows(w) == Some(true) && re.allows(w) == Some(false);
     let vs = violations(&mut space, new, scope, Some(existing), &confirm)?;
     Ok(render(new, vs, NNA_PASS, NNA_FAIL, &|i| {
         format!("New access in the statement with index: {i}.")
@@ -507,7 +450,7 @@ pub fn try_access_not_granted(
     let scope = identity_scope(&mut space, ty)?;
     let scope = space.universe.and(scope, q)?;
     let rp = Replayer::new(policy, ty.side());
-    let confirm = |_: &Space, w: &RequestWitness| replay(&rp, w) == Some(true);
+    let confirm = |_: &Space, w: &RequestWitness| rp.allows(w) == Some(true);
     let vs = violations(&mut space, policy, scope, None, &confirm)?;
     Ok(render(policy, vs, ANG_PASS, ANG_FAIL, &|i| {
         format!("One or more of the listed actions or resources in the statement with index: {i}.")
@@ -766,7 +709,7 @@ fn try_no_public_access(
         ResourcePolicyKind::Generic
     };
     let rp = Replayer::new(policy, Side::Resource(kind));
-    let confirm = |_: &Space, w: &RequestWitness| replay(&rp, w) == Some(true);
+    let confirm = |_: &Space, w: &RequestWitness| rp.allows(w) == Some(true);
     let vs = violations(&mut space, policy, scope, None, &confirm)?;
     Ok(render(policy, vs, NPA_PASS, NPA_FAIL, &|i| {
         format!("Public access granted in the following statement with index: {i}.")
@@ -868,8 +811,8 @@ pub fn compare_policies(
                 Decision::Violated(w) => {
                     let mut rw = request_of(&space, &w);
                     prettify_action(&space, &w, &mut rw);
-                    let ok = replay(&Replayer::new(px, side), &rw) == Some(true)
-                        && replay(&Replayer::new(py, side), &rw) == Some(false);
+                    let ok =
+                        replay(px, side, &rw) == Some(true) && replay(py, side, &rw) == Some(false);
                     Direction {
                         allows_more: Some(true),
                         reason: (!ok).then(|| {

@@ -395,31 +395,54 @@ pub enum Side {
 /// The decision of one policy alone for the witness request: does the policy allow it (an Allow
 /// statement matches and no Deny statement does)? `None` if the request cannot be built.
 pub fn replay(policy: &Policy, side: Side, w: &RequestWitness) -> Option<bool> {
-    let caller = caller_from_key(&w.caller.0)?;
-    let mut ctx = Context::new();
-    for (n, ty, vs) in &w.entries {
-        ctx.insert(n, *ty, vs.clone());
+    Replayer::new(policy, side).allows(w)
+}
+
+/// The reference evaluator for one policy on one side, with the policy compiled once (on the first
+/// replay) for all the witnesses replayed through it ([`replay`] is one witness).
+pub struct Replayer<'a> {
+    policy: &'a Policy,
+    side: Side,
+    set: std::cell::OnceCell<PolicySet>,
+}
+
+impl<'a> Replayer<'a> {
+    /// A replayer; nothing is compiled until the first witness.
+    pub fn new(policy: &'a Policy, side: Side) -> Replayer<'a> {
+        Replayer {
+            policy,
+            side,
+            set: std::cell::OnceCell::new(),
+        }
     }
-    let req = Request::new(caller, &w.action, &w.resource, ctx);
-    let doc = PolicyDocument::new("policy", policy.clone());
-    let (set, ty) = match side {
-        Side::Identity => (
-            PolicySet {
-                identity: vec![doc],
-                ..PolicySet::default()
-            },
-            PolicyType::Identity,
-        ),
-        Side::Resource(kind) => (
-            PolicySet {
-                resource: Some(doc),
-                resource_kind: kind,
-                ..PolicySet::default()
-            },
-            PolicyType::Resource,
-        ),
-    };
-    let ev = eval_request(&set, &req);
-    let d = ev.details.get(ty)?;
-    Some(d == Decision::Allowed)
+
+    /// Does the policy alone allow the witness request? `None` if the request cannot be built.
+    pub fn allows(&self, w: &RequestWitness) -> Option<bool> {
+        let caller = caller_from_key(&w.caller.0)?;
+        let mut ctx = Context::new();
+        for (n, ty, vs) in &w.entries {
+            ctx.insert(n, *ty, vs.clone());
+        }
+        let req = Request::new(caller, &w.action, &w.resource, ctx);
+        let set = self.set.get_or_init(|| {
+            let doc = PolicyDocument::new("policy", self.policy.clone());
+            match self.side {
+                Side::Identity => PolicySet {
+                    identity: vec![doc],
+                    ..PolicySet::default()
+                },
+                Side::Resource(kind) => PolicySet {
+                    resource: Some(doc),
+                    resource_kind: kind,
+                    ..PolicySet::default()
+                },
+            }
+        });
+        let ty = match self.side {
+            Side::Identity => PolicyType::Identity,
+            Side::Resource(_) => PolicyType::Resource,
+        };
+        let ev = eval_request(set, &req);
+        Some(ev.details.get(ty)? == Decision::Allowed)
+    }
 }
