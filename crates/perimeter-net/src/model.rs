@@ -941,6 +941,22 @@ pub struct Derived {
 }
 
 impl Network {
+    /// The routes learned from on-prem behind a transit gateway attachment to a Direct Connect
+    /// gateway or a VPN connection (none when that resource is not in the snapshot); `None` for
+    /// other attachments.
+    #[must_use]
+    pub fn onprem_routes(&self, att: &TgwAttachment) -> Option<&[OnPremRoute]> {
+        let routes = match att.resource_type.as_str() {
+            "direct-connect-gateway" => self.dx_gateways.get(&att.resource_id).map(|g| &g.routes),
+            "vpn" => self
+                .vpn_connections
+                .get(&att.resource_id)
+                .map(|v| &v.routes),
+            _ => return None,
+        };
+        Some(routes.map(Vec::as_slice).unwrap_or_default())
+    }
+
     /// Build the derived indexes. Call after every change to the tables.
     pub fn index(&mut self) {
         let mut d = Derived::default();

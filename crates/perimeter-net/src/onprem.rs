@@ -411,12 +411,7 @@ fn aws_announcements(
         };
         let learned = best.attachment_id.as_ref().and_then(|a| {
             let att = net.tgw_attachments.get(&format!("{tgw_id}/{a}"))?;
-            let routes = match att.resource_type.as_str() {
-                "direct-connect-gateway" => &net.dx_gateways.get(&att.resource_id)?.routes,
-                "vpn" => &net.vpn_connections.get(&att.resource_id)?.routes,
-                _ => return None,
-            };
-            routes
+            net.onprem_routes(att)?
                 .iter()
                 .filter(|x| x.cidr == r.cidr)
                 .min_by_key(|x| x.as_path.len())

@@ -894,21 +894,8 @@ impl<'a> Engine<'a> {
                     let f = self.tgw_table(&t.resource_id.clone(), target, &part, to, depth + 1);
                     flow.add(&f);
                 }
-                "direct-connect-gateway" => {
-                    let routes = net
-                        .dx_gateways
-                        .get(&t.resource_id)
-                        .map(|g| g.routes.as_slice())
-                        .unwrap_or_default();
-                    let f = self.onprem(routes, &part, to, depth + 1);
-                    flow.add(&f);
-                }
-                "vpn" => {
-                    let routes = net
-                        .vpn_connections
-                        .get(&t.resource_id)
-                        .map(|v| v.routes.as_slice())
-                        .unwrap_or_default();
+                "direct-connect-gateway" | "vpn" => {
+                    let routes = net.onprem_routes(t).unwrap_or_default();
                     let f = self.onprem(routes, &part, to, depth + 1);
                     flow.add(&f);
                 }

@@ -1695,25 +1695,16 @@ impl<'a> Walker<'a> {
                 self.step(&peer_tgw, "transit-gateway");
                 self.tgw_route(&peer_tgw, &target, p, depth + 1)
             }
-            "direct-connect-gateway" => {
-                let dxgw = t.resource_id.clone();
-                let routes = net
-                    .dx_gateways
-                    .get(&dxgw)
-                    .map(|g| g.routes.as_slice())
-                    .unwrap_or_default();
-                self.step(&dxgw, "direct-connect-gateway");
-                self.towards_onprem(&dxgw, "direct-connect-gateway", routes, p)
-            }
-            "vpn" => {
-                let vpn = t.resource_id.clone();
-                let routes = net
-                    .vpn_connections
-                    .get(&vpn)
-                    .map(|v| v.routes.as_slice())
-                    .unwrap_or_default();
-                self.step(&vpn, "vpn-connection");
-                self.towards_onprem(&vpn, "vpn-connection", routes, p)
+            kind @ ("direct-connect-gateway" | "vpn") => {
+                let kind = if kind == "vpn" {
+                    "vpn-connection"
+                } else {
+                    "direct-connect-gateway"
+                };
+                let gw = t.resource_id.clone();
+                let routes = net.onprem_routes(t).unwrap_or_default();
+                self.step(&gw, kind);
+                self.towards_onprem(&gw, kind, routes, p)
             }
             other => end(
                 Disposition::ExitsNetwork,
