@@ -339,6 +339,8 @@ const MAX_BGP_ROUNDS: usize = 8;
 /// A router during BGP.
 struct RouterState {
     name: String,
+    /// `router bgp` AS number.
+    asn: Option<u32>,
     /// Connected and static routes.
     rib: Vec<RouterRoute>,
     /// Established sessions with the communities announced over each.
@@ -520,6 +522,7 @@ fn router_state(
     }
     RouterState {
         name: router.name.clone(),
+        asn: router.asn,
         rib,
         sessions,
         announced,
@@ -598,11 +601,11 @@ pub fn resolve(
         }
     }
     // The routers' own routes and sessions.
-    let routers: Vec<CustomerRouter> = net.customer_routers.iter().cloned().collect();
-    let mut states: Vec<RouterState> = Vec::new();
-    for router in &routers {
-        states.push(router_state(net, router, &mut diags));
-    }
+    let mut states: Vec<RouterState> = net
+        .customer_routers
+        .iter()
+        .map(|router| router_state(net, router, &mut diags))
+        .collect();
     // BGP rounds until nothing changes: routers announce their networks and their best learned
     // routes (eBGP re-announces), AWS installs them; AWS announces back, routers install. A
     // receiver drops routes whose AS path holds its own ASN.
@@ -610,9 +613,7 @@ pub fn resolve(
     for _ in 0..MAX_BGP_ROUNDS {
         let mut changed = false;
         for st in &states {
-            let Some(router) = net.customer_routers.get(&st.name).cloned() else {
-                continue;
-            };
+            let own: Vec<u32> = st.asn.into_iter().collect();
             for (s, communities) in &st.sessions {
                 let lp = if s.dx {
                     dx_local_pref(communities)
@@ -621,18 +622,18 @@ pub fn resolve(
                 };
                 let mut announce: Vec<(Cidr, Vec<u32>)> = Vec::new();
                 for c in &st.announced {
-                    announce.push((*c, router.asn.into_iter().collect()));
+                    announce.push((*c, own.clone()));
                 }
                 if st.default_originate.contains(&s.neighbor)
                     && let Some(d) = Cidr::parse("0.0.0.0/0")
                 {
-                    announce.push((d, router.asn.into_iter().collect()));
+                    announce.push((d, own.clone()));
                 }
                 for r in best_bgp(&st.bgp) {
                     if origin(st, &r.cidr) {
                         continue;
                     }
-                    let mut path: Vec<u32> = router.asn.into_iter().collect();
+                    let mut path = own.clone();
                     path.extend(r.as_path.iter().copied());
                     announce.push((r.cidr, path));
                 }
@@ -646,7 +647,7 @@ pub fn resolve(
                             entry,
                             OnPremRoute {
                                 cidr: c,
-                                router: Some(router.name.clone()),
+                                router: Some(st.name.clone()),
                                 via: s.via.clone(),
                                 local_pref: lp,
                                 as_path: path.clone(),
@@ -658,7 +659,7 @@ pub fn resolve(
             }
         }
         for st in &mut states {
-            let asn = net.customer_routers.get(&st.name).and_then(|r| r.asn);
+            let asn = st.asn;
             for (s, _) in &st.sessions {
                 for (entry, adverts) in &s.entries {
                     for (c, path) in aws_announcements(net, entry, adverts, s.aws_asn) {
