@@ -313,20 +313,7 @@ fn finding(
     source_type: &'static str,
     detail: Option<AccessPointDetail>,
 ) -> ExternalFinding {
-    ExternalFinding {
-        principal: f.principal,
-        action: f.action,
-        condition: f.condition,
-        is_public: f.is_public,
-        source: Source::Policy {
-            statements: f.statements,
-        },
-        source_type: Some(source_type),
-        source_detail: detail,
-        access_point_statements: Vec::new(),
-        notes: f.notes,
-        witness: f.witness,
-    }
+    ExternalFinding::from_policy(f, Some(source_type), detail)
 }
 
 /// The values S3 gives the access point keys of a request.

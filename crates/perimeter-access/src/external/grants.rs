@@ -150,20 +150,7 @@ pub fn find_resource_findings(
             )?);
         } else if !blocked {
             for f in fs {
-                out.push(ExternalFinding {
-                    principal: f.principal,
-                    action: f.action,
-                    condition: f.condition,
-                    is_public: f.is_public,
-                    source: Source::Policy {
-                        statements: f.statements,
-                    },
-                    source_type,
-                    source_detail: None,
-                    access_point_statements: Vec::new(),
-                    notes: f.notes,
-                    witness: f.witness,
-                });
+                out.push(ExternalFinding::from_policy(f, source_type, None));
             }
         }
     }

@@ -194,6 +194,30 @@ pub struct ExternalFinding {
     pub witness: Option<crate::witness::RequestWitness>,
 }
 
+impl ExternalFinding {
+    /// The finding of a policy's cube, with the S3 source type and access point detail to report.
+    pub(crate) fn from_policy(
+        f: engine::PolicyFinding,
+        source_type: Option<&'static str>,
+        source_detail: Option<AccessPointDetail>,
+    ) -> ExternalFinding {
+        ExternalFinding {
+            principal: f.principal,
+            action: f.action,
+            condition: f.condition,
+            is_public: f.is_public,
+            source: Source::Policy {
+                statements: f.statements,
+            },
+            source_type,
+            source_detail,
+            access_point_statements: Vec::new(),
+            notes: f.notes,
+            witness: f.witness,
+        }
+    }
+}
+
 /// An operational failure of the analysis (not a problem in the input).
 #[derive(Debug, thiserror::Error)]
 pub enum ExternalError {
